@@ -1,0 +1,47 @@
+# Quick start: `make run` serves the demo (SQLite, sandbox WeChat); `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev run test test-pg bench bench-rush clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed-demo
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	  $(BIN)/gunicorn wsgi:app --bind $(HOST):$(PORT) --workers 2
+
+test: install-dev
+	$(BIN)/python -m pytest -q
+
+# The same suite on PostgreSQL and Redis (what .ci/run does second).
+test-pg: install-dev
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
+	  $(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m bench.run
+
+# The door rush: whole guest journeys at once, gunicorn with 2 workers on a scratch PostgreSQL database.
+bench-rush: install
+	$(BIN)/python -m bench.run --target door-rush
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,86 @@
+"""Diandian (点点碳中和): the Flask backend of the carbon-neutral mini-program.
+
+create_app() builds the service; nothing happens at import time.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Create and configure the application (configuration from the environment by default)."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config = config or Config(instance_path=app.instance_path)
+    app.config.from_mapping(config.as_mapping())
+    app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+
+    from app.jsonutil import JSONProvider
+
+    app.json_provider_class = JSONProvider
+    app.json = JSONProvider(app)
+
+    from app.request_log import configure_logging
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table registered for Flask-Migrate)
+    from app.extensions import db, migrate
+    from app.wechat import init_wechat
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    app.extensions["redis"] = None
+    if app.config.get("REDIS_URL"):
+        import redis
+
+        app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    init_wechat(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.routes import register_blueprints as _register
+
+    _register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_commands as _register
+
+    _register(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets gunicorn workers read while one writes; foreign keys are off by default in SQLite."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()

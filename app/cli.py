@@ -1,0 +1,139 @@
+"""Command-line entries (`flask --app wsgi <command>`). Commands call services; they hold no rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from app.errors import AppError
+from app.services import credits, leaderboard, payments, posters, projects, seed, staff
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo organisations, scenarios, projects and credits (running it twice changes nothing)."""
+    created = seed.seed_demo()
+    click.echo("demo data: " + ", ".join(f"{n} {what}" for what, n in created.items()) + " created")
+
+
+projects_cli = AppGroup("projects", help="Offset projects.")
+
+
+@projects_cli.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The project's name.")
+@click.option("--owner", required=True, help="The emission-reducing company that owns it (created if new).")
+@click.option("--price-fen-per-tonne", required=True, type=click.IntRange(min=1), help="Price in fen per tonne.")
+@click.option("--standard", default="CDCER", show_default=True)
+@click.option("--kind", default=None, help="e.g. forestry, solar, biogas.")
+@click.option("--location", default=None)
+@click.option("--name-en", default=None)
+@click.option("--description", default=None)
+def projects_add(code, name, owner, price_fen_per_tonne, standard, kind, location, name_en, description):
+    """Register an offset project owned by an emission-reducing company."""
+    try:
+        project = projects.add_project(code=code, name=name, owner=owner, price_fen_per_tonne=price_fen_per_tonne,
+                                       standard=standard, kind=kind, location=location, name_en=name_en,
+                                       description=description)
+    except AppError as exc:
+        raise click.ClickException(exc.detail or exc.code) from None
+    click.echo(f"project {project.code} added ({project.name}, {project.price_fen_per_tonne} fen/t)")
+
+
+credits_cli = AppGroup("credits", help="Credit inventory.")
+
+
+@credits_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def credits_import(csv_file: Path):
+    """Import blocks of one-tonne credits (project_code,vintage,serial_start,serial_end); all or nothing."""
+    try:
+        imported = credits.import_blocks(csv_file.read_text(encoding="utf-8"), source=csv_file.name)
+    except AppError as exc:
+        raise click.ClickException(exc.detail or exc.code) from None
+    for code, units in imported.items():
+        click.echo(f"{code}: {units} units ({units} t) imported")
+
+
+@click.command("reconcile")
+@with_appcontext
+def reconcile_command():
+    """Ask WeChat Pay about pending orders: fulfil those paid, close the expired ones."""
+    counts = payments.reconcile()
+    click.echo("reconcile: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing pending"))
+
+
+orders_cli = AppGroup("orders", help="Orders.")
+
+
+@orders_cli.command("refund")
+@click.argument("out_trade_no")
+@click.option("--reason", required=True, help="Why (kept with the refund and the revoked certificate).")
+def orders_refund(out_trade_no: str, reason: str):
+    """Refund an order through WeChat Pay, revoke its certificate and reverse the ledger."""
+    try:
+        order = payments.refund_order(out_trade_no, reason=reason)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.detail or ''}".strip()) from None
+    click.echo(f"order {order.id} refunded ({order.amount_fen} fen)")
+
+
+leaderboard_cli = AppGroup("leaderboard", help="Leaderboards.")
+
+
+@leaderboard_cli.command("rebuild")
+def leaderboard_rebuild():
+    """Recompute every leaderboard from the valid certificates and reload Redis (when configured)."""
+    counts = leaderboard.rebuild()
+    click.echo(f"leaderboards rebuilt from {counts['certificates']} certificates ({counts['rows']} rows)")
+
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+
+@staff_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Admin", show_default=True)
+@click.password_option(help="Prompted for (twice) when not given.")
+def staff_create_admin(email: str, name: str, password: str):
+    """Create a platform admin account."""
+    if len(password) < 10:
+        raise click.ClickException("the password needs at least 10 characters")
+    try:
+        account = staff.create_staff(email=email, name=name, password=password, role="admin")
+    except AppError as exc:
+        raise click.ClickException(exc.detail or exc.code) from None
+    click.echo(f"admin {account.email} created")
+
+
+@click.command("posters")
+@click.argument("scenario")
+@click.option("--doors", required=True, help="Door tags, comma-separated: door1,door2,north.")
+@click.option("--format", "filetype", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
+@click.option("--paper", type=click.Choice(["a4", "a5", "tent"]), default="a4", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The ZIP to write.")
+@with_appcontext
+def posters_command(scenario: str, doors: str, filetype: str, paper: str, out: Path):
+    """Print one QR poster per door of a scenario into a ZIP."""
+    tags = [d.strip() for d in doors.split(",") if d.strip()]
+    if not tags:
+        raise click.ClickException("give at least one door tag")
+    tmp = out.with_name(out.name + ".part")
+    try:
+        with click.progressbar(length=len(tags), label=f"{scenario} posters") as bar, open(tmp, "wb") as fh:
+            count = posters.batch(scenario, tags, paper=paper, filetype=filetype, out=fh,
+                                  progress=lambda _door: bar.update(1))
+        tmp.replace(out)
+    except AppError as exc:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(f"{exc.code}: {exc.detail or exc.fields or ''}") from None
+    click.echo(f"{count} posters written to {out}")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (seed_demo_command, projects_cli, credits_cli, reconcile_command, orders_cli, leaderboard_cli,
+                    staff_cli, posters_command):
+        app.cli.add_command(command)

@@ -1,0 +1,158 @@
+"""Configuration read from the environment (see the table in README.md and miniprogram_api.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot make a working service."""
+
+
+def as_bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: Variables that live mode cannot run without. Sandbox mode fills them with local stand-ins.
+LIVE_REQUIRED = (
+    "SECRET_KEY",
+    "PUBLIC_BASE_URL",
+    "WECHAT_APPID",
+    "WECHAT_SECRET",
+    "WXPAY_MCHID",
+    "WXPAY_APIV3_KEY",
+    "WXPAY_CERT_SERIAL_NO",
+    "WXPAY_PRIVATE_KEY_PATH",
+    "WXPAY_PUBLIC_KEY_ID",
+    "WXPAY_PUBLIC_KEY_PATH",
+)
+
+SANDBOX_APPID = "wx5a4db0c5d1e0sbx0"
+
+
+class Config:
+    """Settings for a real deployment; every value can be overridden from the environment."""
+
+    def __init__(self, environ: dict[str, str] | None = None, instance_path: str | None = None):
+        env = dict(os.environ if environ is None else environ)
+        self.INSTANCE_PATH = instance_path
+        self.WECHAT_MODE = (env.get("WECHAT_MODE") or "sandbox").strip().lower()
+        if self.WECHAT_MODE not in {"sandbox", "live"}:
+            raise ConfigError(f"WECHAT_MODE must be 'sandbox' or 'live', not {self.WECHAT_MODE!r}")
+        self.SANDBOX = self.WECHAT_MODE == "sandbox"
+
+        if not self.SANDBOX:
+            missing = [name for name in LIVE_REQUIRED if not env.get(name)]
+            if missing:
+                raise ConfigError(
+                    "WECHAT_MODE=live needs these environment variables: " + ", ".join(missing)
+                )
+
+        default_db = f"sqlite:///{Path(instance_path or 'instance') / 'diandian.db'}"
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(env.get("DATABASE_URL") or default_db)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret(instance_path)
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+        if not self.SANDBOX and not self.PUBLIC_BASE_URL.startswith("https://"):
+            # WeChat Pay only notifies https URLs, and printed links must be https for the mini-program.
+            raise ConfigError("PUBLIC_BASE_URL must be an https:// URL in live mode")
+        self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS") or 7 * 24 * 3600)
+        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+
+        self.WECHAT_APPID = env.get("WECHAT_APPID") or (SANDBOX_APPID if self.SANDBOX else None)
+        self.WECHAT_SECRET = env.get("WECHAT_SECRET") or (
+            _derived_secret(self.SECRET_KEY, "wechat-secret") if self.SANDBOX else None
+        )
+        # WeChat Pay v3 merchant credentials (sandbox mode generates its own under instance/).
+        for name in LIVE_REQUIRED[4:]:
+            setattr(self, name, env.get(name))
+        self.SANDBOX_KEYS_DIR = env.get("SANDBOX_KEYS_DIR") or str(
+            Path(instance_path or "instance") / "wechatpay-sandbox")
+        self.CERTIFICATE_STORAGE_DIR = env.get("CERTIFICATE_STORAGE_DIR") or str(
+            Path(instance_path or "instance") / "certificates")
+        # Orders hold their kilograms this long; WeChat Pay gets the same time_expire.
+        self.ORDER_TTL_SECONDS = int(env.get("ORDER_TTL_SECONDS") or 15 * 60)
+        # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
+        self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")
+        self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
+        if self.PAYMENT_FEE_RATE + self.PLATFORM_FEE_RATE >= 1:
+            raise ConfigError("PAYMENT_FEE_RATE + PLATFORM_FEE_RATE must stay below 1")
+
+    def as_mapping(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class TestConfig(Config):
+    """In-memory SQLite unless TEST_DATABASE_URL points at PostgreSQL; REDIS from TEST_REDIS_URL."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, environ: dict[str, str] | None = None, instance_path: str | None = None):
+        env = {
+            "WECHAT_MODE": "sandbox",
+            "SECRET_KEY": "test-secret-key",
+            "PUBLIC_BASE_URL": "https://dd.example.test",
+            "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or "sqlite://",
+            # Generated once per machine, not per test app: RSA key generation is slow.
+            "SANDBOX_KEYS_DIR": str(Path(tempfile.gettempdir()) / "diandian-test-wechatpay-sandbox"),
+        }
+        if os.environ.get("TEST_REDIS_URL"):
+            env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+        env.update(environ or {})
+        super().__init__(env, instance_path)
+        self.TESTING = True
+
+
+def _rate(env: dict, name: str, default: str) -> Decimal:
+    try:
+        value = Decimal(env.get(name) or default)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a decimal fraction such as {default}") from None
+    if not Decimal(0) <= value < Decimal(1):
+        raise ConfigError(f"{name} must be between 0 and 1")
+    return value
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style "postgres://" is refused by SQLAlchemy 2; accept it as the same thing.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Several gunicorn workers share one file: wait for the write lock instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(instance_path: str | None) -> str:
+    """Sandbox only: a random key kept in instance/ so tokens survive restarts and are shared by workers."""
+    folder = Path(instance_path or "instance")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if not path.exists():
+        # Write aside, then link into place: a worker never reads a half-written key.
+        tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(secrets.token_urlsafe(48))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def _derived_secret(secret_key: str, purpose: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{purpose}:{secret_key}".encode()).hexdigest()[:32]

@@ -1,0 +1,21 @@
+"""Every model, imported here so Flask-Migrate sees every table."""
+from app.models.certificate import Certificate
+from app.models.credit import CreditBlock, CreditClaim, CreditUnit
+from app.models.footprint import Footprint
+from app.models.leaderboard import LeaderboardEntry
+from app.models.ledger import LedgerEntry
+from app.models.order import Order
+from app.models.organization import Organization
+from app.models.payment import PaymentNotification, Refund
+from app.models.project import Project, ScenarioProject
+from app.models.sandbox import SandboxPayRefund, SandboxPayTransaction
+from app.models.scan import Scan
+from app.models.scenario import Scenario
+from app.models.staff import StaffAccount, StaffAssignment
+from app.models.user import User
+
+__all__ = [
+    "Certificate", "CreditBlock", "CreditClaim", "CreditUnit", "Footprint", "LeaderboardEntry", "LedgerEntry", "Order",
+    "Organization", "PaymentNotification", "Project", "Refund", "SandboxPayRefund", "SandboxPayTransaction",
+    "Scan", "Scenario", "ScenarioProject", "StaffAccount", "StaffAssignment", "User",
+]

@@ -1,0 +1,42 @@
+"""Shared column helpers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Naive values are UTC by construction (see UTCDateTime)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware in Python, UTC in the database.
+
+    PostgreSQL keeps the offset itself; SQLite stores the text as given and drops the offset, so every
+    value is converted to UTC on the way in and comes back aware on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = as_utc(value).astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else as_utc(value).astimezone(timezone.utc)
+
+
+def created_at_column():
+    return sa.Column(UTCDateTime(), nullable=False, default=utcnow)

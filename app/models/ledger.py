@@ -1,0 +1,35 @@
+"""The money ledger: append-only; corrections are new entries, never edits.
+
+For each paid order: the payment-processing fee, the platform fee and the remainder owed to the
+project's owner, in fen that add up to the amount paid. A refund appends the same entries negated.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import created_at_column
+
+ACCOUNTS = ("payment_fees", "platform", "owner")
+KINDS = ("sale", "refund")
+
+
+class LedgerEntry(db.Model):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint(f"account IN {ACCOUNTS!r}", name="account"),
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "<kind>:<order id>:<account>": the same entry can never be written twice.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(96), unique=True)
+    order_id: Mapped[str] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"))
+    # For "owner" entries, the organisation owed; null for the platform's own accounts.
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    account: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at = created_at_column()

@@ -1,0 +1,25 @@
+"""One row per resolved QR scan: which scenario, which kind of code, which door, when."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import created_at_column
+
+SOURCES = ("wxacode", "link")
+
+
+class Scan(db.Model):
+    __tablename__ = "scans"
+    __table_args__ = (
+        sa.CheckConstraint(f"source IN {SOURCES!r}", name="source"),
+        sa.Index("ix_scans_scenario_created", "scenario_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"))
+    source: Mapped[str] = mapped_column(sa.String(8))
+    tag: Mapped[str | None] = mapped_column(sa.String(32))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at = created_at_column()

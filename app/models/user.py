@@ -1,0 +1,30 @@
+"""Guests, identified by their WeChat openid. The openid and session key never leave the server."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import UTCDateTime, created_at_column, utcnow
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(sa.String(64))
+    # WeChat's session_key decrypts the guest's open data; it is never sent to a client or logged.
+    session_key: Mapped[str | None] = mapped_column(sa.String(64))
+    nickname: Mapped[str] = mapped_column(sa.String(64))
+    avatar_url: Mapped[str | None] = mapped_column(sa.String(512))
+    show_on_leaderboard: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Bumped to invalidate every token issued before (logout everywhere).
+    token_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    created_at = created_at_column()
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:  # never print the openid
+        return f"<User {self.id}>"

@@ -1,0 +1,448 @@
+"""The printed QR poster (扫码海报) that venue staff put up at a conference door, a scenic spot or a shop.
+
+Pure code: PosterData in, PNG or PDF bytes out (no Flask, no database, no network, no clock).
+
+* Formats at 300 dpi: "a4" 2480x3508 and "a5" 1748x2480 (portrait posters), "tent" 3508x2480 (an A4
+  landscape sheet folded in half into a table tent: two identical panels, the top one rotated 180°
+  so both sides read upright once folded; the fold is marked with a light dashed line).
+* The code: data.code_image when given (live mode: WeChat's mini-program code PNG, transparent
+  parts on white), else a QR code of data.link (error correction Q, 4-module quiet zone, a whole
+  number of pixels a module). On the portrait formats it spans ~58% of the page width (A4: ~12 cm,
+  for scanning from 1-2 m); on a tent panel ~80% of the panel height (~8.4 cm, a table-top scan).
+* Fonts, text cleaning, line breaking and the green palette come from the certificate renderer
+  (app.rendering.certificate), so both look alike and show no missing-glyph boxes.
+* Deterministic PNG: the same input gives the same bytes. The PDF is one page at 300 dpi (the page
+  image JPEG-encoded at quality 95, no chroma subsampling), without creation or modification dates.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from app.rendering.certificate import (
+    FOREST,
+    GOLD,
+    GOLD_LIGHT,
+    GREEN,
+    INK,
+    LEAF,
+    MINT,
+    MUTED,
+    PAPER,
+    PNG_COMPRESS_LEVEL,
+    QR_DARK,
+    SEP,
+    WHITE,
+    _emblem,
+    clean_text,
+    fit_size,
+    font,
+    wrap,
+)
+
+__all__ = ["PosterData", "FORMATS", "DPI", "render_poster", "render_poster_png", "render_poster_pdf"]
+
+FORMATS: dict[str, tuple[int, int]] = {"a4": (2480, 3508), "a5": (1748, 2480), "tent": (3508, 2480)}
+DPI = 300
+BRAND = "点点碳中和 Diandian"
+CTA_ZH = "扫码计算并抵消您的碳排放"
+CTA_EN = "Scan to calculate and neutralise your carbon footprint"
+STEPS = (
+    ("微信扫码", "Scan with WeChat"),
+    ("填写出行与住宿", "Enter your trip and stay"),
+    ("选择减排项目并支付", "Choose a project and pay"),
+    ("获得碳中和荣誉证书", "Get your certificate"),
+)
+DOOR_LABEL = "入口"
+FALLBACK_TITLE = "点点碳中和"
+FOLD_GREY = (200, 204, 196)
+QR_BORDER = 4  # modules of quiet zone
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class PosterData:
+    title: str
+    title_en: str | None
+    venue: str | None
+    city: str | None
+    date_text: str | None            # already formatted, e.g. "2021年9月7日"
+    door: str | None                 # door tag, shown small ("入口 door3")
+    code_image: Image.Image | None   # a ready QR / mini-program code; None: draw a QR of link
+    link: str                        # {PUBLIC_BASE_URL}/s/<code>?d=<door>; the drawn QR decodes to it
+
+
+# --------------------------------------------------------------------------------------------------
+# Pieces
+# --------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _qr_matrix(link: str) -> tuple[tuple[bool, ...], ...]:
+    qr = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_Q,
+                       box_size=1, border=QR_BORDER)
+    qr.add_data(link)
+    qr.make(fit=True)
+    return tuple(tuple(row) for row in qr.get_matrix())
+
+
+def _qr_image(link: str, target: int) -> Image.Image:
+    """The QR code with its quiet zone, a whole number of pixels a module, at most target wide."""
+    matrix = _qr_matrix(link)
+    n = len(matrix)
+    scale = max(3, target // n)
+    mask = Image.frombytes("L", (n, n), bytes(255 if cell else 0 for row in matrix for cell in row))
+    mask = mask.resize((n * scale, n * scale), Image.Resampling.NEAREST)
+    img = Image.new("RGB", mask.size, WHITE)
+    img.paste(QR_DARK, (0, 0, *mask.size), mask)
+    return img
+
+
+def _supplied_code(code: Image.Image, target: int) -> Image.Image:
+    """A supplied code image flattened on white and scaled to fit a target x target square."""
+    rgba = code.convert("RGBA")
+    flat = Image.new("RGBA", rgba.size, WHITE + (255,))
+    flat.alpha_composite(rgba)
+    flat = flat.convert("RGB")
+    w, h = flat.size
+    k = target / max(w, h)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    if size == flat.size:
+        return flat
+    # NEAREST keeps a QR's modules sharp when it is enlarged by a whole factor; otherwise Lanczos
+    whole = k >= 1 and abs(k - round(k)) < 1e-9
+    return flat.resize(size, Image.Resampling.NEAREST if whole else Image.Resampling.LANCZOS)
+
+
+def _code(data: PosterData, target: int) -> Image.Image:
+    if data.code_image is not None:
+        return _supplied_code(data.code_image, target)
+    return _qr_image(data.link, target)
+
+
+def _paste_code(img: Image.Image, draw: ImageDraw.ImageDraw, data: PosterData, box: tuple[int, int, int]) -> int:
+    """The code on a white card with a gold rim and green corner marks; box = (cx, top, card side).
+    Returns the card's bottom."""
+    cx, top, side = box
+    x0, y0 = cx - side // 2, top
+    x1, y1 = x0 + side, y0 + side
+    rim = max(4, side // 180)
+    radius = side // 24
+    draw.rounded_rectangle((x0, y0, x1, y1), radius=radius, fill=WHITE, outline=GOLD, width=rim)
+    # corner marks, just outside the card: "scan here"
+    arm, gap, thick = side // 9, side // 40, max(6, side // 110)
+    for sx, sy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
+        ex = x0 - gap if sx < 0 else x1 + gap
+        ey = y0 - gap if sy < 0 else y1 + gap
+        draw.rectangle(_box(ex, ey, ex - sx * arm, ey - sy * thick), fill=GREEN)
+        draw.rectangle(_box(ex, ey, ex - sx * thick, ey - sy * arm), fill=GREEN)
+    inner = side - 2 * (rim + side // 60)
+    code = _code(data, inner)
+    img.paste(code, (cx - code.width // 2, y0 + (side - code.height) // 2))
+    return y1
+
+
+def _box(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float, float, float]:
+    return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+
+
+@lru_cache(maxsize=16)
+def _disc(diameter: int, label: str) -> Image.Image:
+    """A green disc with a white number, antialiased (drawn 4x and reduced). RGBA."""
+    ss = 4
+    s = diameter * ss
+    tile = Image.new("RGBA", (s, s), (0, 0, 0, 0))
+    d = ImageDraw.Draw(tile)
+    d.ellipse((0, 0, s - 1, s - 1), fill=GREEN + (255,))
+    d.text((s / 2, s / 2 + s * 0.03), label, font=font("bold", int(s * 0.58)), fill=PAPER + (255,),
+           anchor="mm")
+    return tile.reduce(ss)
+
+
+def _overlay(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) -> None:
+    img.paste(layer.convert("RGB"), xy, layer.getchannel("A"))
+
+
+def _fit_lines(text: str, weight: str, max_size: int, min_size: int, width: float,
+               max_lines: int = 2) -> tuple[list[str], ImageFont.FreeTypeFont]:
+    """text on one line (max_size down to min_size), else wrapped on up to max_lines at a size
+    between min_size and 80% of max_size, ellipsized at min_size if still too long."""
+    size = fit_size(text, weight, max_size, min_size, width)
+    f = font(weight, size)
+    if f.getlength(text) <= width:
+        return [text], f
+    step = max(1, max_size // 30)
+    for s in range(int(max_size * 0.8), min_size - 1, -step):
+        f = font(weight, s)
+        lines = wrap(text, f, width)
+        if len(lines) <= max_lines:
+            return lines, f
+    f = font(weight, min_size)
+    return wrap(text, f, width, max_lines=max_lines), f
+
+
+def _place_line(data: PosterData) -> str:
+    parts = [clean_text(p) for p in (data.venue, data.city, data.date_text)]
+    return f" {SEP} ".join(p for p in parts if p)
+
+
+def _door_text(data: PosterData) -> str:
+    door = clean_text(data.door)
+    return f"{DOOR_LABEL} {door}" if door else ""
+
+
+def _brand(img: Image.Image, draw: ImageDraw.ImageDraw, x: float, y_mid: float, size: int,
+           colour: RGB, anchor: str = "l") -> None:
+    """Emblem + brand name, vertically centred on y_mid; anchor "l" (starts at x) or "m" (centred)."""
+    f = font("bold", int(size * 0.55))
+    emblem = _emblem(size)
+    gap = size // 4
+    total = size + gap + f.getlength(BRAND)
+    x0 = x - total / 2 if anchor == "m" else x
+    _overlay(img, emblem, (int(x0), int(y_mid - size / 2)))
+    draw.text((x0 + size + gap, y_mid), BRAND, font=f, fill=colour, anchor="lm")
+
+
+def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, top: float,
+           u: float) -> float:
+    """The four numbered steps in a row from x0 to x1; returns the bottom."""
+    n = len(STEPS)
+    col = (x1 - x0) / n
+    d = int(92 * u)
+    f_zh = font("bold", int(44 * u))
+    f_en = font("regular", int(30 * u))
+    bottom = top
+    for i, (zh, en) in enumerate(STEPS):
+        cx = x0 + col * (i + 0.5)
+        _overlay(img, _disc(d, str(i + 1)), (int(cx - d / 2), int(top)))
+        if i < n - 1:  # a thin connector to the next disc
+            y = top + d / 2
+            draw.line((cx + d / 2 + 14 * u, y, cx + col - d / 2 - 14 * u, y), fill=LEAF,
+                      width=max(2, int(4 * u)))
+        y = top + d + 62 * u
+        for line in wrap(clean_text(zh), f_zh, col - 24 * u, max_lines=2):
+            draw.text((cx, y), line, font=f_zh, fill=INK, anchor="ms")
+            y += f_zh.size * 1.25
+        y += 4 * u
+        for line in wrap(en, f_en, col - 24 * u, max_lines=2):
+            draw.text((cx, y), line, font=f_en, fill=MUTED, anchor="ms")
+            y += f_en.size * 1.3
+        bottom = max(bottom, y)
+    return bottom
+
+
+# --------------------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------------------
+
+
+def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
+    """A4 / A5: green header (brand, title, subtitle, place), call to action, the code, door tag,
+    steps, green footer (brand, link). Lengths are in A4 pixels, scaled by u."""
+    w, h = size
+    u = w / 2480
+    img = Image.new("RGB", size, PAPER)
+    draw = ImageDraw.Draw(img)
+    side_margin = int(200 * u)
+    text_w = w - 2 * side_margin
+
+    # ---- header: measured first, then drawn
+    title = clean_text(data.title, FALLBACK_TITLE)
+    t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(92 * u), text_w)
+    sub = clean_text(data.title_en)
+    s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(44 * u), text_w) if sub
+                       else ([], None))
+    place = _place_line(data)
+    p_font = font("regular", int(58 * u))
+    p_lines = wrap(place, p_font, text_w, max_lines=2) if place else []
+
+    y = 150 * u  # brand row centre
+    brand_size = int(110 * u)
+    header_rows: list[tuple[float, str, ImageFont.FreeTypeFont, RGB]] = []
+    y += brand_size / 2 + 70 * u
+    for line in t_lines:
+        y += t_font.size * 1.0
+        header_rows.append((y, line, t_font, PAPER))
+        y += t_font.size * 0.22
+    if s_lines:
+        y += 20 * u
+        for line in s_lines:
+            y += s_font.size * 1.05
+            header_rows.append((y, line, s_font, GOLD_LIGHT))
+            y += s_font.size * 0.2
+    if p_lines:
+        y += 34 * u
+        for line in p_lines:
+            y += p_font.size * 1.05
+            header_rows.append((y, line, p_font, MINT))
+            y += p_font.size * 0.25
+    header_h = int(y + 80 * u)
+
+    footer_h = int(230 * u)
+    draw.rectangle((0, 0, w, header_h), fill=FOREST)
+    draw.rectangle((0, header_h, w, header_h + int(12 * u)), fill=GOLD)
+    _brand(img, draw, w / 2, 150 * u, brand_size, GOLD_LIGHT, anchor="m")
+    for baseline, line, f, colour in header_rows:
+        draw.text((w / 2, baseline), line, font=f, fill=colour, anchor="ms")
+
+    # ---- body blocks (heights), then the slack spread between them
+    cta_f = font("bold", fit_size(CTA_ZH, "bold", int(96 * u), int(60 * u), text_w))
+    cta_en_f = font("regular", fit_size(CTA_EN, "regular", int(52 * u), int(34 * u), text_w))
+    door = _door_text(data)
+    door_f = font("regular", int(44 * u))
+    steps_h = 92 * u + 62 * u + 44 * u * 1.25 + 4 * u + 30 * u * 1.3
+    body_top = header_h + int(12 * u)
+    body_bottom = h - footer_h
+    cta_h = cta_f.size * 1.1 + 24 * u + cta_en_f.size * 1.1
+    door_h = door_f.size * 1.6 if door else 0
+    min_gap = 90 * u
+    # the card as large as the page allows, between 50% and 64% of the width
+    card = int(max(w * 0.5, min(w * 0.64, body_bottom - body_top - cta_h - door_h - steps_h - 4 * min_gap)))
+    gap = max(30 * u, (body_bottom - body_top - cta_h - card - door_h - steps_h) / 4)
+    y = body_top + gap
+
+    y += cta_f.size * 1.0
+    draw.text((w / 2, y), CTA_ZH, font=cta_f, fill=FOREST, anchor="ms")
+    y += 24 * u + cta_en_f.size * 1.1
+    draw.text((w / 2, y), CTA_EN, font=cta_en_f, fill=MUTED, anchor="ms")
+    y += gap
+
+    y = _paste_code(img, draw, data, (w // 2, int(y), card))
+    if door:
+        y += door_f.size * 1.5
+        draw.text((w / 2, y), door, font=door_f, fill=MUTED, anchor="ms")
+    y += gap
+    _steps(img, draw, side_margin - 60 * u, w - side_margin + 60 * u, y, u)
+
+    # ---- footer
+    draw.rectangle((0, h - footer_h, w, h), fill=FOREST)
+    fy = h - footer_h / 2
+    _brand(img, draw, side_margin - 60 * u, fy, int(96 * u), PAPER)
+    link = clean_text(data.link)
+    link_f = font("regular", fit_size(link, "regular", int(40 * u), int(22 * u), w * 0.5))
+    draw.text((w - side_margin + 60 * u, fy), link, font=link_f, fill=MINT, anchor="rm")
+    return img
+
+
+def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
+    """One table-tent panel (wide and short; its top edge is the fold): texts on the left, the code
+    on the right, a green strip (brand, link) along the bottom. Lengths in tent pixels (u = 1)."""
+    w, h = size
+    u = w / 3508
+    img = Image.new("RGB", size, PAPER)
+    draw = ImageDraw.Draw(img)
+    strip_h = int(150 * u)
+    margin = int(150 * u)
+    top_pad = int(90 * u)  # away from the fold
+
+    draw.rectangle((0, h - strip_h, w, h), fill=FOREST)
+    draw.rectangle((0, h - strip_h - int(8 * u), w, h - strip_h), fill=GOLD)
+    fy = h - strip_h / 2
+    _brand(img, draw, margin, fy, int(84 * u), PAPER)
+    link = clean_text(data.link)
+    link_f = font("regular", fit_size(link, "regular", int(36 * u), int(20 * u), w * 0.45))
+    draw.text((w - margin, fy), link, font=link_f, fill=MINT, anchor="rm")
+
+    # the code on the right, as large as the panel allows (the door tag below it)
+    door = _door_text(data)
+    door_f = font("regular", int(36 * u))
+    avail = h - strip_h - int(8 * u) - top_pad - int(50 * u) - (int(door_f.size * 1.4) if door else 0)
+    card = int(avail)
+    cx = w - margin - card // 2
+    bottom = _paste_code(img, draw, data, (cx, top_pad, card))
+    if door:
+        draw.text((cx, bottom + door_f.size * 1.3), door, font=door_f, fill=MUTED, anchor="ms")
+
+    # texts on the left, laid out on a scratch column, then centred vertically in the free height
+    text_w = w - 2 * margin - card - int(170 * u)
+    free_h = h - strip_h - int(8 * u) - top_pad
+    col = Image.new("RGB", (text_w, free_h), PAPER)
+    cdraw = ImageDraw.Draw(col)
+    lx = text_w / 2
+    title = clean_text(data.title, FALLBACK_TITLE)
+    t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(76 * u), text_w)
+    sub = clean_text(data.title_en)
+    s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(36 * u), text_w, max_lines=1)
+                       if sub else ([], None))
+    place = _place_line(data)
+    p_font = font("regular", int(48 * u))
+    p_lines = wrap(place, p_font, text_w, max_lines=1) if place else []
+    cta_f = font("bold", fit_size(CTA_ZH, "bold", int(74 * u), int(50 * u), text_w))
+    cta_en_f = font("regular", fit_size(CTA_EN, "regular", int(40 * u), int(28 * u), text_w))
+
+    y = t_font.size * 0.95
+    for line in t_lines:
+        cdraw.text((lx, y), line, font=t_font, fill=FOREST, anchor="ms")
+        y += t_font.size * 1.15
+    y -= t_font.size * 1.15
+    for line in s_lines:
+        y += s_font.size * 1.6
+        cdraw.text((lx, y), line, font=s_font, fill=GREEN, anchor="ms")
+    for line in p_lines:
+        y += p_font.size * 1.5
+        cdraw.text((lx, y), line, font=p_font, fill=MUTED, anchor="ms")
+    y += 50 * u
+    cdraw.line((lx - text_w * 0.3, y, lx + text_w * 0.3, y), fill=GOLD, width=max(2, int(4 * u)))
+    y += 50 * u + cta_f.size
+    cdraw.text((lx, y), CTA_ZH, font=cta_f, fill=FOREST, anchor="ms")
+    y += cta_en_f.size * 1.5
+    cdraw.text((lx, y), CTA_EN, font=cta_en_f, fill=MUTED, anchor="ms")
+    # the steps: full size when they fit, else scaled into what is left
+    y += 70 * u
+    room = free_h - 20 * u - y
+    su = min(1.0 * u, room / (92 + 62 + 2 * 44 * 1.25 + 4 + 2 * 30 * 1.3))
+    bottom = min(free_h, int(_steps(col, cdraw, 0, text_w, y, su) + 10 * u))
+    img.paste(col.crop((0, 0, text_w, bottom)), (margin, top_pad + (free_h - bottom) // 2))
+    return img
+
+
+def _tent(data: PosterData, size: tuple[int, int]) -> Image.Image:
+    w, h = size
+    half = h // 2
+    panel = _panel(data, (w, half))
+    img = Image.new("RGB", size, PAPER)
+    img.paste(panel.rotate(180), (0, 0))
+    img.paste(panel, (0, h - half))
+    draw = ImageDraw.Draw(img)
+    dash, gap = 40, 28
+    for x in range(0, w, dash + gap):  # fold line
+        draw.line((x, half, min(w, x + dash), half), fill=FOLD_GREY, width=3)
+    return img
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------------
+
+
+def render_poster(data: PosterData, fmt: str = "a4") -> Image.Image:
+    """The poster page as an RGB image at 300 dpi."""
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {tuple(FORMATS)}, not {fmt!r}")
+    if not data.link:
+        raise ValueError("link is required (the drawn QR code encodes it)")
+    size = FORMATS[fmt]
+    return _tent(data, size) if fmt == "tent" else _portrait(data, size)
+
+
+def render_poster_png(data: PosterData, fmt: str = "a4") -> bytes:
+    """PNG bytes (300 dpi). Deterministic: same input, same bytes."""
+    img = render_poster(data, fmt)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
+    return buf.getvalue()
+
+
+def render_poster_pdf(data: PosterData, fmt: str = "a4") -> bytes:
+    """A single-page PDF of the same page at 300 dpi (so A4 / A5 / A4 landscape paper size)."""
+    img = render_poster(data, fmt)
+    buf = io.BytesIO()
+    img.save(buf, "PDF", resolution=float(DPI), quality=95, subsampling=0,
+             title=clean_text(data.title, FALLBACK_TITLE), creator=BRAND,
+             creationDate=None, modDate=None)
+    return buf.getvalue()

@@ -1,0 +1,21 @@
+"""Leaderboards (contract endpoint 13)."""
+from flask import Blueprint
+
+from app.auth import current_user_id_optional
+from app.routes.helpers import query_args
+from app.schemas.leaderboards import LeaderboardQuerySchema
+from app.services import leaderboard
+
+bp = Blueprint("leaderboards", __name__, url_prefix="/api/v1/leaderboards")
+
+LEADERBOARD_QUERY_SCHEMA = LeaderboardQuerySchema()
+
+
+@bp.get("")
+def get():
+    """Top N by kilograms neutralised, per scenario or overall, guests or organisations, plus "me"."""
+    args = query_args(LEADERBOARD_QUERY_SCHEMA)
+    board = leaderboard.board_for(args.get("scenario"), "org" if args["by"] == "organization" else "user",
+                                  args["period"])
+    entries, me = leaderboard.top(board, args["limit"], current_user_id_optional())
+    return {"entries": entries, "me": me}

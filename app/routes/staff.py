@@ -1,0 +1,72 @@
+"""The staff API: sign-in, accounts, and scenario management (bearer tokens of staff accounts)."""
+from flask import Blueprint, Response, request
+
+from app.routes.helpers import json_body
+from app.schemas.staff import (
+    ManagedScenarioSchema, ScenarioCreateSchema, ScenarioUpdateSchema, SignInSchema, StaffCreateSchema, StaffSchema,
+)
+from app.services import posters, scenario_admin, staff
+
+bp = Blueprint("staff", __name__, url_prefix="/api/v1/staff")
+
+SIGN_IN_SCHEMA = SignInSchema()
+STAFF_SCHEMA = StaffSchema()
+STAFF_CREATE_SCHEMA = StaffCreateSchema()
+SCENARIO_CREATE_SCHEMA = ScenarioCreateSchema()
+SCENARIO_UPDATE_SCHEMA = ScenarioUpdateSchema()
+MANAGED_SCENARIO_SCHEMA = ManagedScenarioSchema()
+MANAGED_SCENARIOS_SCHEMA = ManagedScenarioSchema(many=True)
+
+
+@bp.post("/sign-in")
+def sign_in():
+    """Email and password to a staff bearer token (12 hours)."""
+    data = json_body(SIGN_IN_SCHEMA)
+    account, token, expires_in = staff.sign_in(data["email"], data["password"])
+    return {"token": token, "expires_in": expires_in, "staff": STAFF_SCHEMA.dump(account)}
+
+
+@bp.get("/me")
+def me():
+    """The signed-in staff member."""
+    return STAFF_SCHEMA.dump(staff.current_staff())
+
+
+@bp.post("/accounts")
+def create_account():
+    """A platform admin creates an organiser, venue staff, project owner or admin account."""
+    staff.require("admin")
+    data = json_body(STAFF_CREATE_SCHEMA)
+    return STAFF_SCHEMA.dump(staff.create_staff(**data)), 201
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    """Scenarios the staff member manages (an organiser: their organisation's; an admin: all)."""
+    return {"data": MANAGED_SCENARIOS_SCHEMA.dump(scenario_admin.list_managed(staff.current_staff()))}
+
+
+@bp.post("/scenarios")
+def create_scenario():
+    """Create a scenario of any kind (a draft unless status says otherwise)."""
+    actor = staff.current_staff()
+    data = json_body(SCENARIO_CREATE_SCHEMA)
+    return MANAGED_SCENARIO_SCHEMA.dump(scenario_admin.create(actor, data)), 201
+
+
+@bp.patch("/scenarios/<code>")
+def update_scenario(code: str):
+    """Edit a scenario, or open (status active) or close (status closed) it."""
+    actor = staff.current_staff()
+    changes = json_body(SCENARIO_UPDATE_SCHEMA)
+    return MANAGED_SCENARIO_SCHEMA.dump(scenario_admin.update(actor, code, changes))
+
+
+@bp.get("/scenarios/<code>/posters/<door>.<filetype>")
+def poster(code: str, door: str, filetype: str):
+    """A door's printable QR poster, PNG or PDF at 300 dpi (?paper=a4, a5 or tent)."""
+    actor = staff.current_staff()
+    paper = request.args.get("paper", "a4")
+    data = posters.poster(actor, code, door, paper=paper, filetype=filetype)
+    return Response(data, mimetype=posters.FILETYPES[filetype], headers={
+        "Content-Disposition": f'attachment; filename="{code}-{door}-{paper}.{filetype}"'})

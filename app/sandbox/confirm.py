@@ -1,0 +1,81 @@
+"""The guest confirming payment in WeChat's pay sheet (contract: POST /sandbox/wechatpay/confirm).
+
+The simulator records the transaction as paid, then delivers its signed, encrypted notification to the
+order's notify_url `deliveries` times, as WeChat does when it retries. Delivery is in-process through
+WSGI with the exact bytes and headers of a real notification, so one synchronous worker suffices.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+
+from app.errors import AppError, NotFound
+from app.extensions import db
+from app.models import SandboxPayTransaction
+from app.models.base import utcnow
+from app.sandbox.wechatpay import CST, _state, encrypt_resource, signed_headers, transaction_json
+from app.wechat.transport import WSGIAdapter
+
+
+class PrepayNotFound(NotFound):
+    code = "prepay_not_found"
+
+
+class PaymentClosed(AppError):
+    status_code, code = 409, "payment_closed"
+
+
+def confirm(*, prepay_id: str, deliveries: int, amount_total: int | None) -> tuple[str, list[int]]:
+    """Pay the transaction (once) and deliver its notification. Returns (transaction_id, statuses).
+
+    :raise PrepayNotFound: unknown prepay_id. :raise PaymentClosed: closed or expired before paying.
+    """
+    tx = db.session.execute(
+        select(SandboxPayTransaction).where(SandboxPayTransaction.prepay_id == prepay_id)
+    ).scalar_one_or_none()
+    if tx is None:
+        raise PrepayNotFound()
+    state = _state(tx)
+    if state == "CLOSED":
+        raise PaymentClosed("the order is closed or expired")
+    if state == "NOTPAY":
+        tx.trade_state = "SUCCESS"
+        tx.transaction_id = "4200" + datetime.now(CST).strftime("%Y%m%d") + "".join(
+            secrets.choice("0123456789") for _ in range(16))
+        tx.success_time = utcnow()
+        tx.payer_total = tx.amount_total
+    transaction_id, notify_url = tx.transaction_id, tx.notify_url
+    resource = transaction_json(tx, amount_total=amount_total)
+    resource["trade_state"], resource["trade_state_desc"] = "SUCCESS", "支付成功"
+    db.session.commit()  # the simulator's own record, before the service hears of it
+
+    keys = current_app.extensions["wechatpay_sandbox_keys"]
+    body = json.dumps({
+        "id": "EV-" + secrets.token_hex(12),
+        "create_time": datetime.now(CST).isoformat(timespec="seconds"),
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功",
+        "resource": {"original_type": "transaction",
+                     **encrypt_resource(keys.apiv3_key, json.dumps(resource, ensure_ascii=False), "transaction")},
+    }, ensure_ascii=False)
+    return transaction_id, [deliver(notify_url, body) for _ in range(deliveries)]
+
+
+def deliver(notify_url: str, body: str) -> int:
+    """POST one notification to the service in-process; returns the HTTP status it answered."""
+    headers = {"Content-Type": "application/json", "User-Agent": "Mozilla/4.0",
+               **signed_headers(current_app.extensions["wechatpay_sandbox_keys"], body)}
+    # The service may sit under a path of PUBLIC_BASE_URL; in-process, its routes start at "/".
+    parts = urlsplit(notify_url)
+    base_path = urlsplit(current_app.config["PUBLIC_BASE_URL"]).path.rstrip("/")
+    path = parts.path[len(base_path):] if base_path and parts.path.startswith(base_path) else parts.path
+    url = parts._replace(path=path).geturl()
+    prepared = requests.Request("POST", url, headers=headers, data=body.encode("utf-8")).prepare()
+    return WSGIAdapter(current_app._get_current_object()).send(prepared).status_code

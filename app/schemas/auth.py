@@ -1,0 +1,13 @@
+"""Login request and the user as the mini-program sees it (no openid, no session key)."""
+from marshmallow import Schema, fields, validate
+
+
+class LoginSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+    avatar_url = fields.String(allow_none=True)
+    show_on_leaderboard = fields.Boolean()

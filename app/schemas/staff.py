@@ -1,0 +1,62 @@
+"""Staff sign-in, accounts and scenario management."""
+from marshmallow import Schema, fields, validate
+
+from app.models.scenario import KINDS
+from app.models.staff import ROLES
+from app.schemas.scenarios import ScenarioSchema
+
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,24}$", error="1 to 24 letters, digits, '-' or '_'.")
+
+
+class SignInSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    organization = fields.Function(lambda s: s.organization.name if s.organization else None)
+
+
+class StaffCreateSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=10, max=256))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    organization = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+
+
+class _ScenarioFields(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    title_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+    venue = fields.String(allow_none=True, validate=validate.Length(max=200))
+    venue_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+    city = fields.String(allow_none=True, validate=validate.Length(max=64))
+    city_en = fields.String(allow_none=True, validate=validate.Length(max=64))
+    grid = fields.String(allow_none=True, validate=validate.OneOf(
+        ["north", "northeast", "east", "central", "northwest", "south", "southwest"]))
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    starts_at = fields.AwareDateTime(allow_none=True)
+    ends_at = fields.AwareDateTime(allow_none=True)
+    open_until = fields.AwareDateTime(allow_none=True)
+    status = fields.String(validate=validate.OneOf(["draft", "active", "closed"]))
+
+
+class ScenarioCreateSchema(_ScenarioFields):
+    code = fields.String(required=True, validate=CODE)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organizer = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ScenarioUpdateSchema(_ScenarioFields):
+    pass
+
+
+class ManagedScenarioSchema(ScenarioSchema):
+    """The guest view plus what staff manage (the raw status, drafts included)."""
+
+    status = fields.String()

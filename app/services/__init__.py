@@ -1,0 +1,1 @@
+"""Use cases. Each write use case commits exactly once; helpers only add and flush."""

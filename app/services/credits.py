@@ -1,0 +1,180 @@
+"""Credit inventory: importing serialised blocks, claiming kilograms for certificates, releasing them.
+
+Allocation order: oldest vintage, then lowest serial, among units with room left, so partially claimed
+units fill up before a new unit is retired. Every claim is a conditional UPDATE (`claimed_kg + x <=
+1000`), so no unit can be over-claimed whatever the isolation level; the project's row lock (PostgreSQL)
+or the database write lock (SQLite) serialises allocations per project.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import CreditBlock, CreditClaim, CreditUnit, Project
+from app.models.base import utcnow
+from app.models.project import KG_PER_UNIT
+from app.services.locks import lock_for_write
+
+SERIAL = re.compile(r"^(?P<prefix>[A-Za-z0-9][A-Za-z0-9._/-]*?[^0-9]|)(?P<number>[0-9]+)$")
+HEADER = ["project_code", "vintage", "serial_start", "serial_end"]
+MAX_UNITS_PER_FILE = 2_000_000
+
+
+class CreditImportError(AppError):
+    status_code, code = 422, "credit_import_invalid"
+
+
+class InsufficientStock(Exception):
+    """Fewer unclaimed kilograms than asked: the caller refunds or refuses."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    project: Project
+    vintage: int
+    prefix: str
+    digits: int
+    first: int
+    last: int
+    serial_start: str
+    serial_end: str
+
+
+def import_blocks(text: str, *, source: str | None = None) -> dict[str, int]:
+    """Import a CSV of blocks (header project_code,vintage,serial_start,serial_end), all or nothing.
+
+    :raise CreditImportError: naming the first bad line (malformed, unknown project, overlap).
+    Returns units imported per project code.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if [h.strip() for h in header or []] != HEADER:
+        raise CreditImportError(f"line 1: the header must be {','.join(HEADER)}")
+    projects: dict[str, Project] = {}
+    rows: list[_Row] = []
+    total = 0
+    for line, fields in enumerate(reader, start=2):
+        if not any(f.strip() for f in fields):
+            continue
+        row = _parse(line, fields, projects)
+        total += row.last - row.first + 1
+        if total > MAX_UNITS_PER_FILE:
+            raise CreditImportError(f"line {line}: more than {MAX_UNITS_PER_FILE} units in one file")
+        for other in rows:
+            if (other.prefix, other.digits) == (row.prefix, row.digits) and row.first <= other.last \
+                    and other.first <= row.last:
+                raise CreditImportError(f"line {line}: {row.serial_start}..{row.serial_end} overlaps line "
+                                        f"{other.line} ({other.serial_start}..{other.serial_end})")
+        held = db.session.execute(select(CreditBlock).where(
+            CreditBlock.prefix == row.prefix, CreditBlock.digits == row.digits,
+            CreditBlock.first <= row.last, CreditBlock.last >= row.first)).scalars().first()
+        if held is not None:
+            raise CreditImportError(f"line {line}: {row.serial_start}..{row.serial_end} overlaps serials already "
+                                    f"held ({held.serial_start}..{held.serial_end}); nothing was imported")
+        rows.append(row)
+    if not rows:
+        raise CreditImportError("the file has no blocks")
+
+    lock_for_write()
+    imported: dict[str, int] = {}
+    for row in rows:
+        block = CreditBlock(project_id=row.project.id, vintage=row.vintage, prefix=row.prefix, digits=row.digits,
+                            first=row.first, last=row.last, serial_start=row.serial_start,
+                            serial_end=row.serial_end, source=source)
+        db.session.add(block)
+        db.session.flush()
+        units = [{"project_id": row.project.id, "block_id": block.id, "vintage": row.vintage,
+                  "serial": f"{row.prefix}{n:0{row.digits}d}", "claimed_kg": 0}
+                 for n in range(row.first, row.last + 1)]
+        for start in range(0, len(units), 10_000):
+            db.session.execute(sa.insert(CreditUnit), units[start:start + 10_000])
+        db.session.execute(update(Project).where(Project.id == row.project.id)
+                           .values(credited_kg=Project.credited_kg + len(units) * KG_PER_UNIT))
+        imported[row.project.code] = imported.get(row.project.code, 0) + len(units)
+    db.session.commit()
+    return imported
+
+
+def _parse(line: int, fields: list[str], projects: dict[str, Project]) -> _Row:
+    if len(fields) != 4:
+        raise CreditImportError(f"line {line}: expected 4 fields, found {len(fields)}")
+    code, vintage_text, start, end = (f.strip() for f in fields)
+    if code not in projects:
+        project = db.session.execute(select(Project).where(Project.code == code)).scalar_one_or_none()
+        if project is None:
+            raise CreditImportError(f"line {line}: unknown project {code!r} (add it with `projects add`)")
+        projects[code] = project
+    if not vintage_text.isdigit() or not 1990 <= int(vintage_text) <= 2100:
+        raise CreditImportError(f"line {line}: vintage must be a year, not {vintage_text!r}")
+    a, b = SERIAL.match(start), SERIAL.match(end)
+    if not a or not b:
+        raise CreditImportError(f"line {line}: serials must end in digits ({start!r}, {end!r})")
+    if a["prefix"] != b["prefix"] or len(a["number"]) != len(b["number"]):
+        raise CreditImportError(f"line {line}: {start} and {end} must share a prefix and a number of digits")
+    first, last = int(a["number"]), int(b["number"])
+    if first > last:
+        raise CreditImportError(f"line {line}: {start} comes after {end}")
+    if len(start) > 64:
+        raise CreditImportError(f"line {line}: serials are at most 64 characters")
+    return _Row(line=line, project=projects[code], vintage=int(vintage_text), prefix=a["prefix"],
+                digits=len(a["number"]), first=first, last=last, serial_start=start, serial_end=end)
+
+
+def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[CreditClaim]:
+    """Claim `kg` kilograms for a certificate, retiring units on their first claim. Flushes, never commits.
+
+    The caller holds the project's lock. :raise InsufficientStock: not enough unclaimed kilograms.
+    """
+    remaining, claims, now = kg, [], utcnow()
+    while remaining > 0:
+        units = db.session.execute(
+            select(CreditUnit.id, CreditUnit.claimed_kg)
+            .where(CreditUnit.project_id == project_id, CreditUnit.claimed_kg < KG_PER_UNIT)
+            .order_by(CreditUnit.vintage, CreditUnit.serial)
+            .limit(remaining // KG_PER_UNIT + 2)
+        ).all()
+        if not units:
+            raise InsufficientStock(f"{remaining} kg short")
+        for unit_id, claimed in units:
+            take = min(KG_PER_UNIT - claimed, remaining)
+            done = db.session.execute(
+                update(CreditUnit)
+                .where(CreditUnit.id == unit_id, CreditUnit.claimed_kg + take <= KG_PER_UNIT)
+                .values(claimed_kg=CreditUnit.claimed_kg + take,
+                        retired_at=sa.func.coalesce(CreditUnit.retired_at, now),
+                        retirement_reason=sa.func.coalesce(CreditUnit.retirement_reason, reason))
+            ).rowcount
+            if done != 1:
+                raise InsufficientStock("a unit changed under the claim")  # the lock makes this unreachable
+            claims.append(CreditClaim(certificate_id=certificate_id, unit_id=unit_id, kg=take))
+            remaining -= take
+            if remaining == 0:
+                break
+    db.session.add_all(claims)
+    db.session.execute(update(Project).where(Project.id == project_id)
+                       .values(claimed_kg=Project.claimed_kg + kg))
+    return claims
+
+
+def release(claims: list[CreditClaim], project_id: int) -> int:
+    """Return claimed kilograms to the pool (units stay retired: a registry cancellation is final)."""
+    now, total = utcnow(), 0
+    for c in claims:
+        if c.released_at is not None:
+            continue
+        db.session.execute(update(CreditUnit).where(CreditUnit.id == c.unit_id)
+                           .values(claimed_kg=CreditUnit.claimed_kg - c.kg))
+        c.released_at = now
+        total += c.kg
+    if total:
+        db.session.execute(update(Project).where(Project.id == project_id)
+                           .values(claimed_kg=Project.claimed_kg - total))
+    return total

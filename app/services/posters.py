@@ -1,0 +1,95 @@
+"""QR posters for doors: the printed link as a plain QR code, or in live mode WeChat's mini-program code.
+
+Who may print: a platform admin, the scenario's organiser, and venue staff assigned to the scenario.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import timedelta, timezone
+from typing import Callable
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import select
+
+from app.errors import InvalidInput, ScenarioNotFound
+from app.extensions import db
+from app.models import Scenario, StaffAccount, StaffAssignment
+from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
+from app.services.deeplinks import SCENE_MAX, TAG_RE
+from app.services.staff import Forbidden
+from app.wechat import wechat_wxacodes
+from app.wechat.exceptions import WeChatError
+
+CST = timezone(timedelta(hours=8))
+FILETYPES = {"png": "image/png", "pdf": "application/pdf"}
+
+
+class PosterCodeUnavailable(WeChatError):
+    pass
+
+
+def get_printable(actor: StaffAccount, code: str) -> Scenario:
+    """:raise ScenarioNotFound: :raise Forbidden:"""
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario is None:
+        raise ScenarioNotFound()
+    if actor.role == "admin":
+        return scenario
+    if actor.role == "organizer" and scenario.organization_id == actor.organization_id:
+        return scenario
+    if actor.role == "venue_staff" and db.session.get(StaffAssignment, (actor.id, scenario.id)):
+        return scenario
+    raise Forbidden("not a scenario you may print posters for")
+
+
+def check_door(scenario: Scenario, door: str) -> None:
+    """:raise InvalidInput: a tag that cannot travel in a QR scene."""
+    if not TAG_RE.match(door) or len(f"{scenario.code}.{door}") > SCENE_MAX:
+        raise InvalidInput(fields={"door": [f"1 to 24 of A-Z a-z 0-9 - _, and '{scenario.code}.<door>' "
+                                            f"at most {SCENE_MAX} characters."]})
+
+
+def poster_data(scenario: Scenario, door: str) -> PosterData:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    code_image = None
+    if not current_app.config["SANDBOX"]:  # live: WeChat's own code opens the mini-program directly
+        code_image = Image.open(io.BytesIO(wechat_wxacodes().unlimited(f"{scenario.code}.{door}"))).convert("RGB")
+    start = scenario.starts_at.astimezone(CST) if scenario.starts_at else None
+    return PosterData(
+        title=scenario.title, title_en=scenario.title_en, venue=scenario.venue, city=scenario.city,
+        date_text=f"{start.year}年{start.month}月{start.day}日" if start else None, door=door,
+        code_image=code_image, link=f"{base}/s/{scenario.code}?d={door}",
+    )
+
+
+def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
+    if paper not in FORMATS or filetype not in FILETYPES:
+        raise InvalidInput(fields={"paper" if paper not in FORMATS else "format": ["Unknown value."]})
+    return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
+
+
+def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: str) -> bytes:
+    """One door's poster. :raise Forbidden: :raise ScenarioNotFound: :raise InvalidInput:"""
+    scenario = get_printable(actor, code)
+    check_door(scenario, door)
+    return render(poster_data(scenario, door), paper=paper, filetype=filetype)
+
+
+def batch(code: str, doors: list[str], *, paper: str, filetype: str, out: io.BufferedIOBase,
+          progress: Callable[[str], None] | None = None) -> int:
+    """A ZIP of one poster per door (command line: staff rights are the operator's)."""
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario is None:
+        raise ScenarioNotFound()
+    for door in doors:
+        check_door(scenario, door)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for door in doors:
+            data = render(poster_data(scenario, door), paper=paper, filetype=filetype)
+            archive.writestr(f"{scenario.code}-{re.sub(r'[^A-Za-z0-9_-]', '', door)}-{paper}.{filetype}", data)
+            if progress:
+                progress(door)
+    return len(doors)

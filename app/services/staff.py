@@ -1,0 +1,101 @@
+"""Staff accounts and their sign-in (console and staff API). Passwords are hashed with scrypt."""
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.errors import AppError, TokenExpired, TokenInvalid, Unauthorized
+from app.extensions import db
+from app.models import Organization, StaffAccount
+from app.models.staff import ROLES
+
+log = logging.getLogger("diandian.staff")
+STAFF_TOKEN_TTL = 12 * 3600
+_SALT = "diandian.staff.v1"
+# Compared against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+class InvalidCredentials(AppError):
+    status_code, code = 401, "invalid_credentials"
+
+
+class Forbidden(AppError):
+    status_code, code = 403, "forbidden"
+
+
+class StaffExists(AppError):
+    status_code, code = 409, "staff_exists"
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_staff(*, email: str, name: str, password: str, role: str, organization: str | None = None) -> StaffAccount:
+    """:raise StaffExists: the email is taken."""
+    if role not in ROLES:
+        raise ValueError(role)
+    email = _normalise_email(email)
+    if db.session.execute(select(StaffAccount.id).where(StaffAccount.email == email)).first():
+        raise StaffExists(f"{email} already has an account")
+    org = None
+    if organization:
+        org = db.session.execute(select(Organization).where(Organization.name == organization)).scalar_one_or_none()
+        if org is None:
+            org = Organization(name=organization)
+            db.session.add(org)
+    account = StaffAccount(email=email, name=name, password_hash=generate_password_hash(password), role=role,
+                           organization=org, active=True, token_version=1)
+    db.session.add(account)
+    db.session.commit()
+    log.info("staff account %s created with role %s", account.id, role)
+    return account
+
+
+def sign_in(email: str, password: str) -> tuple[StaffAccount, str, int]:
+    """:raise InvalidCredentials: unknown email, wrong password or disabled account (one answer for all)."""
+    account = db.session.execute(
+        select(StaffAccount).where(StaffAccount.email == _normalise_email(email))).scalar_one_or_none()
+    valid = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    if not account or not valid or not account.active:
+        raise InvalidCredentials()
+    token = _serializer().dumps({"s": account.id, "v": account.token_version})
+    return account, token, STAFF_TOKEN_TTL
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def current_staff() -> StaffAccount:
+    """The staff member behind `Authorization: Bearer <staff token>`. :raise Unauthorized/TokenInvalid:"""
+    if "staff" in g:
+        return g.staff
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    try:
+        data = _serializer().loads(token.strip(), max_age=STAFF_TOKEN_TTL)
+    except SignatureExpired:
+        raise TokenExpired() from None
+    except BadSignature:
+        raise TokenInvalid() from None
+    account = db.session.get(StaffAccount, data.get("s")) if isinstance(data, dict) else None
+    if account is None or not account.active or not hmac.compare_digest(str(account.token_version), str(data.get("v"))):
+        raise TokenInvalid()
+    g.staff = account
+    return account
+
+
+def require(*roles: str) -> StaffAccount:
+    """:raise Forbidden: the signed-in staff member's role is not one of `roles`."""
+    account = current_staff()
+    if account.role not in roles:
+        raise Forbidden(f"needs the role {' or '.join(roles)}")
+    return account

@@ -1,0 +1,148 @@
+// Small DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+import { lang, t } from "./i18n.js";
+
+/**
+ * h("button", {class: "btn", onclick: fn, dataset: {testid: "x"}}, "text", child, [more])
+ * Attributes: class, dataset, on<event>, boolean attributes (true/false), everything else as attribute.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "value") el.value = value;
+    else if (key === "checked") el.checked = Boolean(value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replace an element's children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** An id unique in the page, for label/aria wiring. */
+let serial = 0;
+export function uid(prefix) {
+  serial += 1;
+  return `${prefix}-${serial}`;
+}
+
+const numberFormats = {};
+function numberFormat(digits) {
+  const key = `${lang()}:${digits}`;
+  numberFormats[key] ??= new Intl.NumberFormat(lang() === "en" ? "en-GB" : "zh-CN", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
+  return numberFormats[key];
+}
+
+/** 451.7 -> "451.7 kg"; kilograms come rounded to 0.1 from the API. */
+export function kg(value) {
+  const digits = Number.isInteger(value) ? 0 : 1;
+  return `${numberFormat(digits).format(value)} kg`;
+}
+
+/** Integer fen -> "¥27.12" (exact: no float arithmetic on money). */
+export function yuan(fen) {
+  const negative = fen < 0;
+  const abs = Math.abs(Math.trunc(fen));
+  const whole = numberFormat(0).format(Math.floor(abs / 100));
+  const cents = String(abs % 100).padStart(2, "0");
+  return `${negative ? "-" : ""}¥${whole}.${cents}`;
+}
+
+export function plain(value, digits = 0) {
+  return numberFormat(digits).format(value);
+}
+
+/** ISO time -> "2021-09-07 09:00" in China time (the product's time zone), the same in both languages. */
+export function when(iso, withTime = true) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(d).map((p) => [p.type, p.value]));
+  const day = `${parts.year}-${parts.month}-${parts.day}`;
+  return withTime ? `${day} ${parts.hour}:${parts.minute}` : day;
+}
+
+/** The unit the calculator sends (night, meal, km…) in the page's language. */
+export function unitLabel(unit) {
+  if (!unit) return "";
+  const label = t(`units.${unit}`);
+  return label === `units.${unit}` ? unit : label;
+}
+
+/** A random idempotency key; crypto.randomUUID needs a secure context, a phone on a LAN address has none. */
+export function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A decorative QR-like pattern for a poster card, deterministic per scenario code (not scannable). */
+export function fauxCode(text, size = 21) {
+  let seed = 2166136261;
+  for (const ch of text) seed = Math.imul(seed ^ ch.codePointAt(0), 16777619) >>> 0;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const finder = (x, y) => {
+    for (const [fx, fy] of [[0, 0], [size - 7, 0], [0, size - 7]]) {
+      const dx = x - fx;
+      const dy = y - fy;
+      if (dx >= -1 && dx <= 7 && dy >= -1 && dy <= 7) {
+        if (dx < 0 || dy < 0 || dx > 6 || dy > 6) return 0;
+        const ring = Math.max(Math.abs(dx - 3), Math.abs(dy - 3));
+        return ring === 2 ? 0 : 1;
+      }
+    }
+    return null;
+  };
+  let d = "";
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const f = finder(x, y);
+      if (f === 1 || (f === null && rand() < 0.47)) d += `M${x} ${y}h1v1h-1z`;
+    }
+  }
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `-1 -1 ${size + 2} ${size + 2}`);
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.classList.add("faux-code");
+  const bg = document.createElementNS(ns, "rect");
+  bg.setAttribute("x", "-1");
+  bg.setAttribute("y", "-1");
+  bg.setAttribute("width", String(size + 2));
+  bg.setAttribute("height", String(size + 2));
+  bg.setAttribute("class", "faux-code-bg");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", d);
+  path.setAttribute("class", "faux-code-ink");
+  svg.append(bg, path);
+  return svg;
+}

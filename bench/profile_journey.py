@@ -1,0 +1,117 @@
+"""Where the time of one door-rush journey goes, without gunicorn: the same journey code as
+`bench.run --target door-rush`, sent through the Flask test client in this process, per step and under
+cProfile.
+
+    .venv/bin/python -m bench.profile_journey [--journeys 30] [--top 30] [--sort cumulative]
+
+Prepares a fresh migrated + seeded database like `bench.run` (temp SQLite, or $BENCH_DATABASE_URL;
+`--db-url scratch` for a scratch PostgreSQL database dropped at the end), runs a few unprofiled
+journeys, then `--journeys` more: prints the mean wall time of each step (one client, no
+concurrency: no queueing, no lock waits) and the cProfile table of the profiled ones.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import logging
+import os
+import pstats
+import sys
+import time
+
+from bench.load import Response
+from bench.scenarios import JourneyCheckFailed, RUSH_STEPS, rush_journey
+from bench.server import ROOT, prepared_environment, scratch_postgres
+
+
+class TestClientContext:
+    """The UserContext interface over Flask's test client; times each step, raises on any failure."""
+
+    def __init__(self, client):
+        self.client = client
+        self.times: dict[str, list[float]] = {}
+
+    def request(self, step, method, path, body=None, headers=None, expect=200, finish=False):
+        t0 = time.perf_counter()
+        r = self.client.open(path, method=method, data=body, headers=headers or {})
+        self.times.setdefault(step, []).append(time.perf_counter() - t0)
+        ok = r.status_code == expect if isinstance(expect, int) else r.status_code in expect
+        if not ok:
+            raise JourneyCheckFailed(f"{step}: {method} {path} answered {r.status_code}: "
+                                     f"{r.get_data(as_text=True)[:1000]}")
+        return Response(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.get_data())
+
+    def reject(self, step, message, kind="bad body"):
+        raise JourneyCheckFailed(f"{step}: {message}")
+
+    def divert(self, step, outcome):
+        raise JourneyCheckFailed(f"{step}: {outcome}")
+
+    def journey_done(self, seconds=None):
+        self.times.setdefault("journey", []).append(seconds or 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.profile_journey", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--journeys", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--top", type=int, default=30)
+    p.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime, ...)")
+    p.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL") or None,
+                   help="a URL, 'sqlite' (default) or 'scratch' (PostgreSQL, dropped at the end)")
+    p.add_argument("--dump", default=None, help="also write the raw profile to this file")
+    args = p.parse_args(argv)
+    if not 1 <= args.journeys <= 2000:
+        p.error("--journeys must be in 1..2000")
+
+    with contextlib.ExitStack() as stack:
+        url = None if args.db_url in (None, "sqlite") else args.db_url
+        if url == "scratch":
+            url = stack.enter_context(scratch_postgres())
+        benv = stack.enter_context(prepared_environment(url))
+        os.environ.update(benv.env)
+        sys.path.insert(0, str(ROOT))
+        os.chdir(ROOT)
+        import wsgi  # noqa: E402  (after the environment is set)
+
+        devnull = open(os.devnull, "w")
+        for handler in logging.getLogger("diandian").handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(devnull)
+        ctx = TestClientContext(wsgi.app.test_client())
+        n = 0
+
+        def one():
+            nonlocal n
+            n += 1
+            rush_journey(ctx, code=f"sandbox-profile-{os.getpid()}-{n}", door=n % 8 + 1)
+
+        try:
+            for _ in range(args.warmup):
+                one()
+            ctx.times.clear()
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(args.journeys):
+                one()
+            prof.disable()
+        except JourneyCheckFailed as exc:
+            print(f"journey failed: {exc}", file=sys.stderr)
+            return 1
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+        print(out.getvalue())
+        if args.dump:
+            prof.dump_stats(args.dump)
+        print(f"per step, mean ms under cProfile ({args.journeys} journeys, {benv.db_kind}, test client):")
+        for step in (*RUSH_STEPS, "journey"):
+            vals = ctx.times.get(step) or [float("nan")]
+            print(f"  {step:<13} {sum(vals) / len(vals) * 1000:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""QR posters: who may print them, and the code decodes to the printed link."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+
+from app.extensions import db
+from app.models import Scenario, StaffAccount, StaffAssignment
+from app.services import staff
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(app, seeded):
+    with app.app_context():
+        staff.create_staff(email="org@dd.test", name="Org", password=PASSWORD, role="organizer",
+                           organization="中国互联网发展基金会")
+        venue = staff.create_staff(email="venue@dd.test", name="Venue", password=PASSWORD, role="venue_staff")
+        staff.create_staff(email="free@dd.test", name="Free", password=PASSWORD, role="venue_staff")
+        staff.create_staff(email="owner@dd.test", name="Owner", password=PASSWORD, role="project_owner")
+        scenario = db.session.execute(db.select(Scenario).filter_by(code="CDF2021")).scalar_one()
+        db.session.add(StaffAssignment(staff_id=venue.id, scenario_id=scenario.id))
+        db.session.commit()
+
+
+def signed_in(client, email):
+    token = client.post("/api/v1/staff/sign-in", json={"email": email, "password": PASSWORD}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("email, status", [
+    ("org@dd.test", 200), ("venue@dd.test", 200), ("free@dd.test", 403), ("owner@dd.test", 403), (None, 401)])
+def test_who_may_print(client, people, email, status):
+    headers = signed_in(client, email) if email else {}
+    rv = client.get("/api/v1/staff/scenarios/CDF2021/posters/door3.png?paper=a5", headers=headers)
+    assert rv.status_code == status
+
+
+def test_png_poster_decodes_to_the_printed_link(client, people):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    rv = client.get("/api/v1/staff/scenarios/CDF2021/posters/door3.png", headers=signed_in(client, "org@dd.test"))
+    assert rv.mimetype == "image/png" and "CDF2021-door3-a4.png" in rv.headers["Content-Disposition"]
+    image = Image.open(io.BytesIO(rv.data))
+    assert image.size == (2480, 3508)
+    assert "https://dd.example.test/s/CDF2021?d=door3" in [r.text for r in zxingcpp.read_barcodes(image)]
+    # The printed link resolves to the scenario and the door.
+    resolved = client.get("/api/v1/deeplinks/resolve", query_string={"q": "https://dd.example.test/s/CDF2021?d=door3"})
+    assert resolved.json["entry"] == {**resolved.json["entry"], "source": "link", "tag": "door3"}
+
+
+def test_pdf_poster_and_bad_requests(client, people):
+    headers = signed_in(client, "org@dd.test")
+    pdf = client.get("/api/v1/staff/scenarios/CDF2021/posters/door3.pdf?paper=tent", headers=headers)
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert client.get("/api/v1/staff/scenarios/CDF2021/posters/door3.gif", headers=headers).status_code == 422
+    assert client.get("/api/v1/staff/scenarios/CDF2021/posters/door3.png?paper=a0", headers=headers).status_code == 422
+    long_door = "d" * 25
+    assert client.get(f"/api/v1/staff/scenarios/CDF2021/posters/{long_door}.png", headers=headers).status_code == 422
+    assert client.get("/api/v1/staff/scenarios/NOPE/posters/door3.png", headers=headers).status_code == 404
+
+
+def test_batch_of_100_doors(app, runner, seeded, tmp_path):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    out = tmp_path / "posters.zip"
+    doors = ",".join(f"d{i:03d}" for i in range(100))
+    result = runner.invoke(args=["posters", "CDF2021", "--doors", doors, "--format", "png", "--paper", "a5",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "100 posters written" in result.output and "CDF2021 posters" in result.output
+    with zipfile.ZipFile(out) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert len(names) == 100 and names[0] == "CDF2021-d000-a5.png"
+        image = Image.open(io.BytesIO(archive.read(names[42])))
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == ["https://dd.example.test/s/CDF2021?d=d042"]
+    bad = runner.invoke(args=["posters", "CDF2021", "--doors", "ok,bad door", "--out", str(tmp_path / "x.zip")])
+    assert bad.exit_code != 0 and not (tmp_path / "x.zip").exists()

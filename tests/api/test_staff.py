@@ -1,0 +1,123 @@
+"""Staff accounts, sign-in and scenario management: every role against every staff endpoint."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Scenario, StaffAccount
+from app.services import staff
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(app, seeded):
+    with app.app_context():
+        staff.create_staff(email="admin@dd.test", name="Admin", password=PASSWORD, role="admin")
+        staff.create_staff(email="org@dd.test", name="Org", password=PASSWORD, role="organizer",
+                           organization="中国互联网发展基金会")
+        staff.create_staff(email="other@dd.test", name="Other", password=PASSWORD, role="organizer",
+                           organization="都江堰景区管理局（演示）")
+        staff.create_staff(email="venue@dd.test", name="Venue", password=PASSWORD, role="venue_staff")
+        staff.create_staff(email="owner@dd.test", name="Owner", password=PASSWORD, role="project_owner",
+                           organization="成都龙泉山生态林业有限公司（演示）")
+
+
+def headers(client, email):
+    rv = client.post("/api/v1/staff/sign-in", json={"email": email, "password": PASSWORD})
+    assert rv.status_code == 200, rv.json
+    return {"Authorization": f"Bearer {rv.json['token']}"}
+
+
+def test_sign_in(client, accounts):
+    rv = client.post("/api/v1/staff/sign-in", json={"email": "ORG@dd.test", "password": PASSWORD})
+    assert rv.status_code == 200 and rv.json["staff"]["role"] == "organizer"
+    assert rv.json["staff"]["organization"] == "中国互联网发展基金会"
+    me = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {rv.json['token']}"})
+    assert me.json["email"] == "org@dd.test"
+    for body in ({"email": "org@dd.test", "password": "wrong"}, {"email": "nobody@dd.test", "password": PASSWORD}):
+        bad = client.post("/api/v1/staff/sign-in", json=body)
+        assert bad.status_code == 401 and bad.json["error"]["code"] == "invalid_credentials"
+    assert client.get("/api/v1/staff/me").status_code == 401
+
+
+def test_passwords_are_hashed_and_guest_tokens_do_not_open_staff_endpoints(app, client, auth, accounts):
+    with app.app_context():
+        account = db.session.execute(db.select(StaffAccount).filter_by(email="admin@dd.test")).scalar_one()
+        assert account.password_hash.startswith("scrypt:") and PASSWORD not in account.password_hash
+    guest = auth.login("alice")
+    assert client.get("/api/v1/staff/me", headers=guest).json["error"]["code"] == "token_invalid"
+
+
+def test_disabled_account_cannot_sign_in(app, client, accounts):
+    token = headers(client, "venue@dd.test")
+    with app.app_context():
+        db.session.execute(db.update(StaffAccount).filter_by(email="venue@dd.test").values(active=False))
+        db.session.commit()
+    assert client.get("/api/v1/staff/me", headers=token).status_code == 401
+    assert client.post("/api/v1/staff/sign-in",
+                       json={"email": "venue@dd.test", "password": PASSWORD}).status_code == 401
+
+
+NEW = {"code": "EXPO2026", "kind": "conference", "title": "新展会", "city": "成都",
+       "starts_at": "2026-12-01T09:00:00+08:00"}
+
+# (role's email, endpoint, expected status); None = not signed in.
+MATRIX = [
+    (None, "list", 401), ("admin@dd.test", "list", 200), ("org@dd.test", "list", 200),
+    ("venue@dd.test", "list", 403), ("owner@dd.test", "list", 403),
+    (None, "create", 401), ("admin@dd.test", "create", 201), ("org@dd.test", "create", 201),
+    ("venue@dd.test", "create", 403), ("owner@dd.test", "create", 403),
+    (None, "edit_own", 401), ("admin@dd.test", "edit_own", 200), ("org@dd.test", "edit_own", 200),
+    ("other@dd.test", "edit_own", 403), ("venue@dd.test", "edit_own", 403), ("owner@dd.test", "edit_own", 403),
+    (None, "accounts", 401), ("admin@dd.test", "accounts", 201), ("org@dd.test", "accounts", 403),
+    ("venue@dd.test", "accounts", 403), ("owner@dd.test", "accounts", 403),
+]
+
+
+@pytest.mark.parametrize("email, endpoint, status", MATRIX)
+def test_permission_matrix(client, accounts, email, endpoint, status):
+    h = headers(client, email) if email else {}
+    if endpoint == "list":
+        rv = client.get("/api/v1/staff/scenarios", headers=h)
+    elif endpoint == "create":
+        rv = client.post("/api/v1/staff/scenarios", json=NEW, headers=h)
+    elif endpoint == "edit_own":  # CDF2021 belongs to the first organiser's organisation
+        rv = client.patch("/api/v1/staff/scenarios/CDF2021", json={"venue": "二号厅"}, headers=h)
+    else:
+        rv = client.post("/api/v1/staff/accounts", headers=h, json={
+            "email": "new@dd.test", "name": "New", "password": PASSWORD, "role": "venue_staff"})
+    assert rv.status_code == status, rv.json
+    if status >= 400:
+        assert rv.json["error"]["code"] in ("unauthorized", "forbidden")
+
+
+def test_organiser_sees_and_manages_only_their_scenarios(app, client, accounts):
+    org = headers(client, "org@dd.test")
+    codes = [s["code"] for s in client.get("/api/v1/staff/scenarios", headers=org).json["data"]]
+    assert codes == ["CDF2020", "CDF2021"]
+    created = client.post("/api/v1/staff/scenarios", json=NEW, headers=org).json
+    assert created["status"] == "draft" and created["organizer"] == "中国互联网发展基金会"
+    assert client.get("/api/v1/deeplinks/resolve?scene=EXPO2026").status_code == 404  # drafts are invisible
+    opened = client.patch("/api/v1/staff/scenarios/EXPO2026", json={"status": "active"}, headers=org)
+    assert opened.json["status"] == "active"
+    assert client.get("/api/v1/deeplinks/resolve?scene=EXPO2026.door1").status_code == 200
+    client.patch("/api/v1/staff/scenarios/EXPO2026", json={"status": "closed"}, headers=org)
+    assert client.get("/api/v1/deeplinks/resolve?scene=EXPO2026").status_code == 410
+    assert client.post("/api/v1/footprints", json={"scenario": "EXPO2026", "meals": {"standard": 1}}).status_code == 410
+    dup = client.post("/api/v1/staff/scenarios", json=NEW, headers=org)
+    assert dup.status_code == 409 and dup.json["error"]["code"] == "scenario_exists"
+    bad = client.post("/api/v1/staff/scenarios", json={**NEW, "code": "bad code!", "kind": "spaceship"}, headers=org)
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"code", "kind"}
+    assert client.patch("/api/v1/staff/scenarios/NOPE", json={}, headers=org).status_code == 404
+    with app.app_context():
+        assert db.session.execute(db.select(Scenario).filter_by(code="EXPO2026")).scalar_one().city == "成都"
+
+
+def test_create_admin_command(app, runner, seeded):
+    out = runner.invoke(args=["staff", "create-admin", "--email", "root@dd.test", "--password", PASSWORD])
+    assert out.exit_code == 0 and "admin root@dd.test created" in out.output
+    again = runner.invoke(args=["staff", "create-admin", "--email", "root@dd.test", "--password", PASSWORD])
+    assert again.exit_code != 0 and "already has an account" in again.output
+    short = runner.invoke(args=["staff", "create-admin", "--email", "x@dd.test", "--password", "short"])
+    assert short.exit_code != 0

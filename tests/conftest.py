@@ -1,0 +1,102 @@
+"""Fixtures: one app per test session (SQLite in memory, or TEST_DATABASE_URL), rows wiped after each test.
+
+TEST_DATABASE_URL=postgresql://... runs the same suite on PostgreSQL; TEST_REDIS_URL=redis://... adds Redis.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+
+
+def pytest_sessionstart(session):
+    """CI asks for the PostgreSQL/Redis run explicitly; silently falling back to SQLite would hide it."""
+    if os.environ.get("REQUIRE_POSTGRES") and not on_postgres():
+        pytest.exit("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL", returncode=2)
+    if os.environ.get("REQUIRE_REDIS") and not os.environ.get("TEST_REDIS_URL"):
+        pytest.exit("REQUIRE_REDIS is set but TEST_REDIS_URL is empty", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    # A file, not ":memory:": the sandbox simulators run nested requests with their own sessions and
+    # connections, as in production, and SQLite's locking must behave as it does there.
+    overrides = {"CERTIFICATE_STORAGE_DIR": str(tmp_path_factory.mktemp("certificates"))}
+    if not on_postgres():
+        overrides["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    app = create_app(TestConfig(overrides))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        redis = app.extensions.get("redis")
+        if redis is not None:
+            redis.flushdb()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from app.auth import _versions
+
+    from app.services.scenarios import forget_scenario_refs
+
+    _versions.clear()  # row ids are reused once the tables are wiped
+    forget_scenario_refs()
+    if app.extensions.get("redis") is not None:
+        app.extensions["redis"].flushdb()
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app):
+    from app.services.seed import seed_demo
+
+    with app.app_context():
+        seed_demo()
+
+
+class AuthActions:
+    """Logs guests in through the real sandbox path (wechatpy -> in-process WeChat simulator)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, name: str = "alice") -> dict:
+        rv = self._client.post("/api/v1/auth/login", json={"code": f"sandbox-{name}"})
+        assert rv.status_code == 200, rv.json
+        return {"Authorization": f"Bearer {rv.json['token']}"}
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def on_postgres() -> bool:
+    return (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")

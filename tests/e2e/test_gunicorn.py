@@ -1,0 +1,84 @@
+"""The whole journey over HTTP against `gunicorn wsgi:app` with ONE synchronous worker.
+
+The sandbox (WeChat login, WeChat Pay and its notifications) runs inside the service in-process, so a
+single worker must serve everything without waiting on an HTTP call to itself.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gunicorn")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/e2e.db", "WECHAT_MODE": "sandbox",
+           "SECRET_KEY": "e2e", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "SANDBOX_KEYS_DIR": str(folder / "keys"), "LOG_LEVEL": "WARNING"}
+    for key in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REDIS_URL"):
+        env.pop(key, None)
+    for args in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
+                       capture_output=True, timeout=120)
+    log = open(folder / "gunicorn.log", "w")
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--worker-class", "sync",
+                             "--bind", f"127.0.0.1:{port}", "--timeout", "30"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:  # not listening yet, or the worker still booting
+                time.sleep(0.2)
+        else:
+            raise RuntimeError((folder / "gunicorn.log").read_text())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_whole_journey_under_one_sync_worker(service):
+    s = requests.Session()
+    token = s.post(f"{service}/api/v1/auth/login", json={"code": "sandbox-alice"}, timeout=10).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    entry = s.get(f"{service}/api/v1/deeplinks/resolve", params={"scene": "CDF2021.door3"}, timeout=10).json()
+    assert entry["scenario"]["code"] == "CDF2021"
+    fp = s.post(f"{service}/api/v1/footprints", headers=auth, timeout=10, json={
+        "scenario": "CDF2021", "scan_id": entry["entry"]["scan_id"],
+        "travel": [{"mode": "flight.economy", "from": "PEK", "to": "TFU", "round_trip": True}],
+        "stay": {"nights": 2, "country": "CN", "guests_per_room": 1}}).json()
+    projects = s.get(f"{service}/api/v1/projects", params={"scenario": "CDF2021"}, timeout=10).json()["data"]
+    created = s.post(f"{service}/api/v1/orders", headers={**auth, "Idempotency-Key": "e2e-1"}, timeout=10,
+                     json={"footprint_id": fp["id"], "project": projects[0]["code"]})
+    assert created.status_code == 201, created.text
+    order = created.json()
+    prepay = order["payment"]["package"].split("=", 1)[1]
+    paid = s.post(f"{service}/sandbox/wechatpay/confirm", json={"prepay_id": prepay, "deliveries": 3}, timeout=30)
+    assert paid.status_code == 200 and [d["status"] for d in paid.json()["deliveries"]] == [204, 204, 204]
+    fetched = s.get(f"{service}/api/v1/orders/{order['order']['id']}", headers=auth, timeout=10).json()
+    assert fetched["status"] == "fulfilled"
+    cert = s.get(f"{service}/api/v1/certificates/{fetched['certificate']['serial']}", timeout=10).json()
+    assert sum(a["kg"] for a in cert["allocations"]) == fetched["kg"]
+    assert cert["verify_url"] == f"{service}/verify/{cert['serial']}"

@@ -1,0 +1,426 @@
+"""The certificate renderer (app.rendering.certificate), checked on the pixels. No Flask needed.
+
+QR codes are decoded with zxing-cpp (a test dependency); the fonts are the subset Noto Sans CJK SC
+bundled in app/rendering/fonts/.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from app.rendering import certificate as cert
+from app.rendering.certificate import (
+    CARD_SIZE,
+    PORTRAIT_SIZE,
+    CertificateData,
+    clean_text,
+    fonts_ok,
+    layout,
+    render_certificate,
+    summarise_serials,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FONT_DIR = ROOT / "app" / "rendering" / "fonts"
+URL = "https://diandian.example.cn/v/DD-AA9K-WT1T-7E2P-B"
+
+BASE = CertificateData(
+    serial="DD-AA9K-WT1T-7E2P-B",
+    status="valid",
+    holder="张小满",
+    kg=475,
+    subject="event",
+    scenario_title="首届中国数字碳中和高峰论坛",
+    scenario_title_en="The 1st China Digital Carbon Neutrality Summit",
+    venue="主论坛会场",
+    venue_en="Main Forum Hall",
+    city="成都",
+    city_en="Chengdu",
+    event_date=date(2025, 12, 6),
+    project_name="龙泉山城市森林碳汇（演示）",
+    project_name_en="Longquan Mountain Urban Forest Carbon Sink (demo)",
+    standard="CDCER",
+    credit_serials=("CDCER-FOR-2021-00000001", "CDCER-FOR-2021-00000002",
+                    "CDCER-FOR-2021-00000003", "CDCER-FOR-2022-00000007"),
+    issued_on=date(2025, 12, 6),
+    issuer="点点碳中和 Diandian",
+    verify_url=URL,
+)
+REVOKED = replace(BASE, status="revoked", revoked_on=date(2026, 1, 3))
+VARIANTS = [("zh", "portrait"), ("en", "portrait"), ("zh", "card"), ("en", "card")]
+
+
+def image(png: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    return img
+
+
+def render(data: CertificateData = BASE, lang: str = "zh", variant: str = "portrait") -> Image.Image:
+    return image(render_certificate(data, lang=lang, variant=variant))
+
+
+def ink_pixels(img: Image.Image, threshold: int = 110) -> int:
+    """Dark pixels (text ink) in an image."""
+    return sum(img.convert("L").point(lambda v: 255 if v < threshold else 0).histogram()[255:])
+
+
+def red_pixels(img: Image.Image) -> int:
+    """Pixels of the stamp's red: r > 180, g < 80, b < 80."""
+    r, g, b = img.convert("RGB").split()
+    mask = ImageChops.multiply(ImageChops.multiply(
+        r.point(lambda v: 255 if v > 180 else 0),
+        g.point(lambda v: 255 if v < 80 else 0)),
+        b.point(lambda v: 255 if v < 80 else 0))
+    return mask.histogram()[255]
+
+
+def decode_qr(img: Image.Image) -> list[str]:
+    import zxingcpp  # a test dependency (requirements-dev.txt): fail loudly if missing
+    return [r.text for r in zxingcpp.read_barcodes(img)]
+
+
+# ----------------------------------------------------------------------------------------------
+# Fonts and coverage
+# ----------------------------------------------------------------------------------------------
+
+
+def test_fonts_load_and_are_small():
+    assert fonts_ok()
+    total = sum(p.stat().st_size for p in FONT_DIR.iterdir() if p.is_file())
+    assert total < 6 * 1024 * 1024, total
+    assert (FONT_DIR / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE Version 1.1")
+
+
+def test_coverage_file_matches_the_fonts():
+    doc = json.loads((FONT_DIR / "coverage.json").read_text(encoding="utf-8"))
+    for name, digest in doc["fonts"].items():
+        assert hashlib.sha256((FONT_DIR / name).read_bytes()).hexdigest() == digest, name
+    assert set(doc["fonts"]) == {p.name for p in cert.FONT_FILES.values()}
+    covered = cert._coverage()
+    assert len(covered) == doc["count"]
+    # GB2312 level 1 and 2 hanzi (rows 0xB0-0xF7) are all covered, and so is a Traditional name
+    for hi in range(0xB0, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                ch = bytes([hi, lo]).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+            assert ord(ch) in covered, ch
+    assert all(cert.is_covered(ch) for ch in "陳大文張偉玥堃喆")
+    assert not any(cert.is_covered(ch) for ch in "😀𠀀\u200d\ufe0f\u2082")
+
+
+def test_covered_glyphs_have_ink_and_missing_ones_draw_nothing():
+    """coverage.json tells the truth (a sample of covered characters draws ink in both weights),
+    and the fonts' .notdef is empty: a missing character can never draw a box."""
+    covered = sorted(cp for cp in cert._coverage() if chr(cp).isprintable() and not chr(cp).isspace())
+    sample = covered[::37] + [ord(c) for c in "中碳陳玥ÆЖΩあア（「」·–…★"]
+    for weight in ("regular", "bold"):
+        f = cert.font(weight, 40)
+        for cp in sample:
+            assert f.getmask(chr(cp)).getbbox() is not None, (weight, hex(cp))
+        for ch in "😀𠀀\u2082\uac00":
+            assert f.getmask(ch).getbbox() is None, (weight, ch)
+
+
+def test_every_static_text_is_covered():
+    for lang, texts in cert.TEXT.items():
+        for key, text in texts.items():
+            missing = [c for c in text if not c.isspace() and not cert.is_covered(c)]
+            assert not missing, (lang, key, missing)
+    for text in (cert.FALLBACK_HOLDER["zh"], cert.FALLBACK_HOLDER["en"], cert.SEP, "…", "...", "★",
+                 "kg CO2e 0123456789,", " – ", "（+）", *cert.MONTHS_EN):
+        assert all(c.isspace() or cert.is_covered(c) for c in text), text
+
+
+# ----------------------------------------------------------------------------------------------
+# The QR code
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,variant", VARIANTS)
+def test_qr_decodes_to_the_verify_url(lang, variant):
+    img = render(BASE, lang, variant)
+    assert decode_qr(img) == [URL]
+    # the QR box alone decodes too (its quiet zone is inside the box)
+    assert decode_qr(img.crop(layout(BASE, lang, variant)["qr"])) == [URL]
+
+
+@pytest.mark.parametrize("lang,variant", VARIANTS)
+def test_qr_of_a_revoked_certificate_and_of_a_long_url_decode(lang, variant):
+    assert decode_qr(render(REVOKED, lang, variant)) == [URL]
+    long_url = URL + "?ref=" + "x" * 180
+    assert decode_qr(render(replace(BASE, verify_url=long_url), lang, variant)) == [long_url]
+
+
+# ----------------------------------------------------------------------------------------------
+# The holder's name
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang,variant", VARIANTS)
+def test_different_names_draw_different_pixels_in_the_name_box(lang, variant):
+    box = layout(BASE, lang, variant)["holder"]
+    a = render(replace(BASE, holder="张小满"), lang, variant).crop(box)
+    b = render(replace(BASE, holder="李明远"), lang, variant).crop(box)
+    assert ink_pixels(a) > 1500 and ink_pixels(b) > 1500  # not blank: real glyphs
+    diff = ImageChops.difference(a.convert("L"), b.convert("L")).point(lambda v: 255 if v > 60 else 0)
+    assert diff.histogram()[255] > 1000
+    # the name box holds the name: outside it, the two renders are the same
+    full_a = render(replace(BASE, holder="张小满"), lang, variant)
+    full_b = render(replace(BASE, holder="李明远"), lang, variant)
+    full_a.paste((0, 0, 0), box)
+    full_b.paste((0, 0, 0), box)
+    assert ImageChops.difference(full_a, full_b).getbbox() is None
+
+
+def test_traditional_and_latin_names_draw_glyphs():
+    box = layout(BASE)["holder"]
+    for name in ("陳大文", "Zoë Ångström", "Владимир", "さくら"):
+        crop = render(replace(BASE, holder=name)).crop(box)
+        assert ink_pixels(crop) > 800, name
+    assert render_certificate(replace(BASE, holder="陳大文")) != render_certificate(replace(BASE, holder="大文"))
+
+
+def test_unsupported_characters_are_dropped_not_drawn_as_boxes():
+    with_junk = replace(BASE, holder="🌱张小满😀𠀀\u200d\ufe0f")
+    assert render_certificate(with_junk) == render_certificate(BASE)
+    assert render_certificate(with_junk, lang="en", variant="card") == \
+        render_certificate(BASE, lang="en", variant="card")
+    # control and bidi characters too, and whitespace runs collapse
+    assert clean_text("\x00张\x07小\u202e满\n") == "张小满"
+    assert clean_text("  Alice \t\n Zhang  ") == "Alice Zhang"
+    assert clean_text("e\u0301") == "é"  # NFC first: the composed letter is covered
+
+
+@pytest.mark.parametrize("holder", ["", "   ", "😀🎉", "\u0000\u200b", "🎉!!🎉", "𠀀𠀁"])
+def test_empty_or_unsupported_holder_uses_the_fallback(holder):
+    data = replace(BASE, holder=holder)
+    assert cert.clean_holder(holder, "zh") == "点点用户"
+    assert cert.clean_holder(holder, "en") == "Diandian guest"
+    assert render_certificate(data) == render_certificate(replace(BASE, holder="点点用户"))
+    assert render_certificate(data, lang="en") == render_certificate(replace(BASE, holder="Diandian guest"), lang="en")
+
+
+def test_every_drawn_holder_character_is_covered():
+    for holder in ("🌱小绿😀𠀀", "Zoë🇨🇳", "ｈｅｌｌｏ　世界", "a\u0301b", "김민준 (Kim)", "x" * 80):
+        for lang in ("zh", "en"):
+            name = cert.clean_holder(holder, lang)
+            assert name and all(c == " " or cert.is_covered(c) for c in name), (holder, name)
+    assert cert.clean_holder("x" * 80, "en") == "x" * 47 + "..."
+
+
+def test_long_names_fit_on_two_lines():
+    lines, f = cert.fit_name("Maximilian Alexander Christopher Wolfeschlegelstein", 840, 92, 60, 56, 40)
+    assert len(lines) == 2 and all(f.getlength(line) <= 840 for line in lines)
+    lines, _ = cert.fit_name("张小满", 840, 92, 60, 56, 40)
+    assert lines == ["张小满"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Language, status, sizes, determinism
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["portrait", "card"])
+def test_english_differs_from_chinese(variant):
+    zh, en = render(BASE, "zh", variant), render(BASE, "en", variant)
+    box = layout(BASE, "zh", variant)["title"]
+    diff = ImageChops.difference(zh.crop(box).convert("L"), en.crop(box).convert("L"))
+    assert diff.point(lambda v: 255 if v > 60 else 0).histogram()[255] > 2000
+
+
+@pytest.mark.parametrize("lang,variant", VARIANTS)
+def test_revoked_is_greyed_and_stamped_red(lang, variant):
+    valid, revoked = render(BASE, lang, variant), render(REVOKED, lang, variant)
+    assert red_pixels(valid) == 0
+    assert red_pixels(revoked) > 8000
+    assert "stamp" in layout(REVOKED, lang, variant)
+    # greyed: the dark green ground of the valid certificate is gone
+    corner = (5, 5)
+    r, g, b = revoked.getpixel(corner)
+    assert abs(r - g) < 4 and abs(g - b) < 4
+    r, g, b = valid.getpixel(corner)
+    assert g - r > 20
+
+
+def test_revoked_date_is_shown():
+    without_date = render_certificate(replace(REVOKED, revoked_on=None))
+    with_date = render_certificate(REVOKED)
+    other_date = render_certificate(replace(REVOKED, revoked_on=date(2026, 2, 1)))
+    assert len({without_date, with_date, other_date}) == 3
+
+
+@pytest.mark.parametrize("lang,variant", VARIANTS)
+def test_image_sizes(lang, variant):
+    img = render(BASE, lang, variant)
+    assert img.format == "PNG" and img.mode == "RGB"
+    expected = PORTRAIT_SIZE if variant == "portrait" else CARD_SIZE
+    assert img.size == expected
+    if variant == "card":
+        assert img.width * 4 == img.height * 5  # 5:4
+    for name, (x0, y0, x1, y1) in layout(BASE, lang, variant).items():
+        assert 0 <= x0 < x1 <= img.width and 0 <= y0 < y1 <= img.height, name
+
+
+def png_chunks(png: bytes) -> list[bytes]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, kinds = 8, []
+    while pos < len(png):
+        length = int.from_bytes(png[pos:pos + 4], "big")
+        kind = png[pos + 4:pos + 8]
+        data = png[pos + 8:pos + 8 + length]
+        assert zlib.crc32(kind + data) == int.from_bytes(png[pos + 8 + length:pos + 12 + length], "big")
+        kinds.append(kind)
+        pos += 12 + length
+    return kinds
+
+
+DETERMINISM_SCRIPT = """
+import hashlib, sys, time
+sys.path.insert(0, {root!r})
+from tests.unit.test_rendering import BASE, REVOKED
+from app.rendering.certificate import render_certificate
+t = time.perf_counter()
+png = render_certificate(BASE)
+cold = time.perf_counter() - t
+print(hashlib.sha256(png).hexdigest(), cold)
+for data, lang, variant in ((BASE, "en", "portrait"), (BASE, "zh", "card"), (REVOKED, "en", "card")):
+    print(hashlib.sha256(render_certificate(data, lang=lang, variant=variant)).hexdigest())
+"""
+
+
+def test_same_input_same_bytes_across_calls_and_processes():
+    renders = [(BASE, "zh", "portrait"), (BASE, "en", "portrait"), (BASE, "zh", "card"),
+               (REVOKED, "en", "card")]
+    here = []
+    for data, lang, variant in renders:
+        a = render_certificate(data, lang=lang, variant=variant)
+        b = render_certificate(replace(data), lang=lang, variant=variant)
+        assert a == b
+        chunks = png_chunks(a)
+        assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND"
+        assert set(chunks) == {b"IHDR", b"IDAT", b"IEND"}  # no tIME, tEXt, pHYs...
+        here.append(hashlib.sha256(a).hexdigest())
+    out = subprocess.run([sys.executable, "-c", DETERMINISM_SCRIPT.format(root=str(ROOT))],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert [out[0]] + out[2:] == here
+    print(f"\ncold render in a fresh process (after import): {float(out[1]) * 1000:.0f} ms")
+
+
+def test_render_time():
+    times = {}
+    for lang, variant in VARIANTS:
+        for data in (BASE, REVOKED):
+            runs = []
+            for _ in range(3):
+                t = time.perf_counter()
+                render_certificate(data, lang=lang, variant=variant)
+                runs.append(time.perf_counter() - t)
+            times[(data.status, lang, variant)] = min(runs)
+    print("\nwarm render times (ms): " + ", ".join(f"{'/'.join(k)} {v * 1000:.0f}" for k, v in times.items()))
+    assert max(times.values()) < 1.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Texts
+# ----------------------------------------------------------------------------------------------
+
+
+def test_summarise_serials():
+    s = summarise_serials
+    assert s(["CDCER-FOR-2021-00000001", "CDCER-FOR-2021-00000002", "CDCER-FOR-2021-00000003",
+              "CDCER-FOR-2022-00000007"]) == "CDCER-FOR-2021-00000001 – 00000003, CDCER-FOR-2022-00000007"
+    assert s([]) == ""
+    assert s(["A-1"]) == "A-1"
+    # unsorted input and duplicates
+    assert s(["X-0003", "X-0001", "X-0002", "X-0002"]) == "X-0001 – 0003"
+    # a gap splits a run; digit widths and prefixes must match to join
+    assert s(["X-0001", "X-0002", "X-0004"]) == "X-0001 – 0002, X-0004"
+    assert s(["X-10", "X-9"]) == "X-9, X-10"  # ordered by number, not as text
+    assert s(["X-09", "X-10"]) == "X-09 – 10"
+    assert s(["A-0001", "B-0002"]) == "A-0001, B-0002"
+    # serials without a trailing number stay as they are
+    assert s(["VCS-ABC", "VCS-ABD"]) == "VCS-ABC, VCS-ABD"
+    # a 999 -> 1000 carry in a fixed width
+    assert s(["Y-0999", "Y-1000"]) == "Y-0999 – 1000"
+    # long lists: "… (+N more)", N the serials not shown
+    many = [f"CDCER-FOR-2021-{i:08d}" for i in range(1, 40, 2)]  # 20 singletons
+    out = s(many)
+    assert out.startswith("CDCER-FOR-2021-00000001, CDCER-FOR-2021-00000003, ")
+    assert out.endswith(" … (+16 more)")
+    assert s(many, max_groups=2).endswith("CDCER-FOR-2021-00000003 … (+18 more)")
+    runs = [f"Z-{i:03d}" for i in (1, 2, 3, 10, 11, 20, 30, 31, 32, 33)]
+    assert s(runs, max_groups=2) == "Z-001 – 003, Z-010 – 011 … (+5 more)"
+
+
+def test_wrap_breaks_cjk_anywhere_and_keeps_punctuation_attached():
+    f = cert.font("regular", 32)
+    text = "通过点点碳中和平台，抵消了参加「首届中国数字碳中和高峰论坛」的出行与住宿碳排放。"
+    lines = cert.wrap(text, f, 300)
+    assert "".join(lines) == text
+    assert all(f.getlength(line) <= 300 for line in lines)
+    assert not any(line[0] in "，。、」）" for line in lines)
+    assert not any(line[-1] in "「（" for line in lines)
+    latin = cert.wrap("has offset the carbon emissions of their travel and accommodation", f, 300)
+    assert " ".join(latin) == "has offset the carbon emissions of their travel and accommodation"
+    assert all(f.getlength(line) <= 300 for line in latin)
+    cut = cert.wrap(text, f, 300, max_lines=2)
+    assert len(cut) == 2 and cut[-1].endswith("…") and f.getlength(cut[-1]) <= 300
+    long_word = cert.wrap("CDCER-FOR-2021-00000001-CDCER-FOR-2021-00000002", f, 200)
+    assert all(f.getlength(line) <= 200 for line in long_word) and len(long_word) > 1
+
+
+def test_dates_and_numbers():
+    assert cert.format_date(date(2025, 12, 6), "zh") == "2025年12月6日"
+    assert cert.format_date(date(2025, 12, 6), "en") == "6 December 2025"
+    assert cert.format_kg(1234567) == "1,234,567"
+
+
+def test_life_subject_and_missing_fields_render():
+    life = replace(BASE, subject="life", scenario_title="日常生活", scenario_title_en=None, venue=None,
+                   venue_en=None, city=None, city_en=None, event_date=None, credit_serials=())
+    for lang, variant in VARIANTS:
+        img = render(life, lang, variant)
+        assert decode_qr(img) == [URL]
+    assert cert._sentence(life, "zh") == "通过点点碳中和平台，抵消了日常生活的碳排放。"
+    assert cert._sentence(BASE, "zh") == "通过点点碳中和平台，抵消了参加「首届中国数字碳中和高峰论坛」的出行与住宿碳排放。"
+    # English falls back to the Chinese names when the English ones are missing
+    no_en = replace(BASE, scenario_title_en=None, venue_en=None, city_en=None, project_name_en=None)
+    assert cert._scenario_title(no_en, "en") == "首届中国数字碳中和高峰论坛"
+    assert cert._place(no_en, "en") == "主论坛会场·成都"
+    assert render_certificate(no_en, lang="en") != render_certificate(BASE, lang="en")
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError):
+        render_certificate(BASE, lang="fr")
+    with pytest.raises(ValueError):
+        render_certificate(BASE, variant="square")
+    with pytest.raises(ValueError):
+        render_certificate(replace(BASE, status="pending"))
+    with pytest.raises(ValueError):
+        render_certificate(replace(BASE, verify_url=""))
+
+
+def test_visits_say_what_was_neutralised():
+    from dataclasses import replace
+
+    from app.rendering.certificate import _sentence
+
+    data = replace(BASE, subject="visit", scenario_title="都江堰景区低碳游")
+    assert _sentence(data, "zh") == "通过点点碳中和平台，抵消了在「都江堰景区低碳游」的出行与消费碳排放。"
+    assert "consumption at" in _sentence(replace(data, scenario_title_en="Dujiangyan"), "en")
+    assert render_certificate(data) != render_certificate(replace(data, subject="event"))
