@@ -63,6 +63,13 @@ class Config:
             # WeChat Pay only notifies https URLs, and printed links must be https for the mini-program.
             raise ConfigError("PUBLIC_BASE_URL must be an https:// URL in live mode")
         self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS") or 7 * 24 * 3600)
+        # The staff console's session cookie: never readable by scripts, never sent cross-site on POST,
+        # https-only wherever the service is served over https.
+        self.SESSION_COOKIE_NAME = "dd_console"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PUBLIC_BASE_URL.startswith("https://")
+        self.PERMANENT_SESSION_LIFETIME = 12 * 3600
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
 
         self.WECHAT_APPID = env.get("WECHAT_APPID") or (SANDBOX_APPID if self.SANDBOX else None)

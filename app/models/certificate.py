@@ -10,12 +10,15 @@ from app.extensions import db
 from app.models.base import UTCDateTime, created_at_column
 
 STATUSES = ("valid", "revoked")
+# personal: a guest's own travel and stay (or daily life); event: an organiser's event certificate.
+KINDS = ("personal", "event")
 
 
 class Certificate(db.Model):
     __tablename__ = "certificates"
     __table_args__ = (
         sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         sa.Index("ix_certificates_user_issued", "user_id", "issued_at"),
         sa.Index("ix_certificates_scenario_issued", "scenario_id", "issued_at"),
     )
@@ -24,8 +27,9 @@ class Certificate(db.Model):
     # Random, with a check character: cannot be enumerated, and typos are caught (see services).
     serial: Mapped[str] = mapped_column(sa.String(32), unique=True)
     order_id: Mapped[str] = mapped_column(sa.ForeignKey("orders.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    footprint_id: Mapped[str] = mapped_column(sa.ForeignKey("footprints.id"))
+    kind: Mapped[str] = mapped_column(sa.String(8), default="personal", server_default="personal")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    footprint_id: Mapped[str | None] = mapped_column(sa.ForeignKey("footprints.id"))
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"))
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"))
     holder: Mapped[str] = mapped_column(sa.String(64))

@@ -10,6 +10,8 @@ from app.extensions import db
 from app.models.base import UTCDateTime, created_at_column, utcnow
 
 STATUSES = ("pending", "paid", "fulfilled", "closed", "refunded", "review")
+# guest: a guest pays in the mini-program (JSAPI); event: an organiser tops up an event (Native QR).
+KINDS = ("guest", "event")
 
 
 class OrderNotPayable(Exception):
@@ -20,7 +22,10 @@ class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         sa.CheckConstraint("kg > 0 AND amount_fen > 0", name="positive"),
+        sa.CheckConstraint("(kind = 'guest' AND user_id IS NOT NULL AND footprint_id IS NOT NULL)"
+                           " OR (kind = 'event' AND staff_id IS NOT NULL)", name="payer"),
         sa.UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
         sa.Index("ix_orders_project_status", "project_id", "status", "expires_at"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
@@ -28,8 +33,11 @@ class Order(db.Model):
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     out_trade_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    footprint_id: Mapped[str] = mapped_column(sa.ForeignKey("footprints.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), default="guest", server_default="guest")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    footprint_id: Mapped[str | None] = mapped_column(sa.ForeignKey("footprints.id"), index=True)
+    # The organiser paying an event top-up (kind "event").
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_accounts.id"), index=True)
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"))
     kg: Mapped[int] = mapped_column(sa.Integer)
@@ -40,6 +48,8 @@ class Order(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     prepay_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # Native pay (event top-ups): the weixin:// link the organiser scans with WeChat.
+    code_url: Mapped[str | None] = mapped_column(sa.String(128))
     transaction_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     paid_fen: Mapped[int | None] = mapped_column(sa.Integer)
     review_reason: Mapped[str | None] = mapped_column(sa.String(200))

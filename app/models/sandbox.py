@@ -20,7 +20,10 @@ class SandboxPayTransaction(db.Model):
     mchid: Mapped[str] = mapped_column(sa.String(32))
     description: Mapped[str] = mapped_column(sa.String(128))
     amount_total: Mapped[int] = mapped_column(sa.Integer)
-    payer_openid: Mapped[str] = mapped_column(sa.String(64))
+    # JSAPI: the payer is named when ordering; NATIVE: whoever scans code_url pays (set on confirm).
+    trade_type: Mapped[str] = mapped_column(sa.String(8), default="JSAPI", server_default="JSAPI")
+    payer_openid: Mapped[str | None] = mapped_column(sa.String(64))
+    code_url: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     notify_url: Mapped[str] = mapped_column(sa.String(256))
     time_expire: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # NOTPAY, SUCCESS, CLOSED, REFUND, as WeChat Pay's trade_state

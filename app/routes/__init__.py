@@ -2,8 +2,8 @@
 from flask import Flask
 
 from app.routes import (
-    auth, certificates, deeplinks, factor_sets, footprints, health, leaderboards, links, me, orders, pages,
-    payments, places, preview, projects, registry, scenarios, staff,
+    auth, certificates, console, dashboard, deeplinks, events, factor_sets, footprints, health, leaderboards, links,
+    me, orders, pages, payments, payouts, places, preview, projects, registry, scenarios, staff,
 )
 
 BLUEPRINTS = (
@@ -25,6 +25,10 @@ BLUEPRINTS = (
     registry.bp,
     preview.bp,
     staff.bp,
+    dashboard.bp,
+    events.bp,
+    payouts.bp,
+    console.bp,
 )
 
 

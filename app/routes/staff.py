@@ -26,6 +26,29 @@ def sign_in():
     return {"token": token, "expires_in": expires_in, "staff": STAFF_SCHEMA.dump(account)}
 
 
+@bp.post("/session")
+def open_session():
+    """The console's sign-in: sets the session cookie and returns the CSRF token to echo."""
+    data = json_body(SIGN_IN_SCHEMA)
+    account, _, expires_in = staff.sign_in(data["email"], data["password"])
+    csrf = staff.start_session(account)
+    return {"csrf_token": csrf, "expires_in": expires_in, "staff": STAFF_SCHEMA.dump(account)}
+
+
+@bp.get("/session")
+def read_session():
+    """Who the console is signed in as, with the CSRF token (401 when signed out)."""
+    account = staff.current_staff()
+    return {"csrf_token": staff.session_csrf_token(), "staff": STAFF_SCHEMA.dump(account)}
+
+
+@bp.delete("/session")
+def close_session():
+    """Sign the console out."""
+    staff.end_session()
+    return "", 204
+
+
 @bp.get("/me")
 def me():
     """The signed-in staff member."""

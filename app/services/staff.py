@@ -1,10 +1,17 @@
-"""Staff accounts and their sign-in (console and staff API). Passwords are hashed with scrypt."""
+"""Staff accounts and their sign-in. Passwords are hashed with scrypt.
+
+Two ways in, one identity: the staff API takes `Authorization: Bearer <staff token>`; the web console
+signs in once into a session cookie (HttpOnly, SameSite=Lax, Secure behind https) and must echo the
+session's CSRF token in `X-CSRF-Token` on every state-changing request. A bearer request never reads the
+cookie, so a forged cross-site form cannot borrow it.
+"""
 from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,6 +34,10 @@ class InvalidCredentials(AppError):
 
 class Forbidden(AppError):
     status_code, code = 403, "forbidden"
+
+
+class CsrfFailed(AppError):
+    status_code, code = 403, "csrf_failed"
 
 
 class StaffExists(AppError):
@@ -73,11 +84,50 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
+def start_session(account: StaffAccount) -> str:
+    """Sign the console in (the session cookie); returns the CSRF token the console must echo."""
+    session.clear()
+    session.permanent = True
+    session["staff"] = {"s": account.id, "v": account.token_version}
+    session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def session_csrf_token() -> str | None:
+    return session.get("csrf")
+
+
+def _from_session() -> StaffAccount:
+    data = session.get("staff")
+    if not isinstance(data, dict):
+        raise Unauthorized()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent, expected = request.headers.get("X-CSRF-Token", ""), session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise CsrfFailed("send the session's CSRF token in X-CSRF-Token")
+    account = db.session.get(StaffAccount, data.get("s"))
+    if account is None or not account.active or not hmac.compare_digest(str(account.token_version), str(data.get("v"))):
+        session.clear()
+        raise TokenInvalid()
+    return account
+
+
 def current_staff() -> StaffAccount:
-    """The staff member behind `Authorization: Bearer <staff token>`. :raise Unauthorized/TokenInvalid:"""
+    """The staff member behind a bearer token or the console's session cookie.
+
+    :raise Unauthorized/TokenInvalid/TokenExpired: :raise CsrfFailed: a cookie request that changes state
+    without the session's CSRF token.
+    """
     if "staff" in g:
         return g.staff
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if not request.headers.get("Authorization"):
+        g.staff = _from_session()
+        return g.staff
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
     try:

@@ -121,3 +121,28 @@ def test_create_admin_command(app, runner, seeded):
     assert again.exit_code != 0 and "already has an account" in again.output
     short = runner.invoke(args=["staff", "create-admin", "--email", "x@dd.test", "--password", "short"])
     assert short.exit_code != 0
+
+
+def test_console_session_cookie_needs_the_csrf_token_to_change_anything(client, accounts):
+    rv = client.post("/api/v1/staff/session", json={"email": "org@dd.test", "password": PASSWORD})
+    assert rv.status_code == 200
+    cookie = rv.headers["Set-Cookie"]
+    assert "dd_console=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    csrf = rv.json["csrf_token"]
+    assert client.get("/api/v1/staff/me").json["email"] == "org@dd.test"
+    assert client.get("/api/v1/staff/session").json["csrf_token"] == csrf
+    body = {"code": "CSRF1", "kind": "conference", "title": "会"}
+    refused = client.post("/api/v1/staff/scenarios", json=body)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "csrf_failed"
+    wrong = client.post("/api/v1/staff/scenarios", json=body, headers={"X-CSRF-Token": "x" * 43})
+    assert wrong.status_code == 403
+    ok = client.post("/api/v1/staff/scenarios", json=body, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 201
+    assert client.delete("/api/v1/staff/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.get("/api/v1/staff/me").status_code == 401
+
+
+def test_a_bad_password_opens_no_session(client, accounts):
+    rv = client.post("/api/v1/staff/session", json={"email": "org@dd.test", "password": "nope"})
+    assert rv.status_code == 401 and "Set-Cookie" not in rv.headers
+    assert client.get("/api/v1/staff/session").status_code == 401
