@@ -98,5 +98,32 @@ def auth(client):
     return AuthActions(client)
 
 
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(app, seeded):
+    """One staff account per role (emails admin@, org@, other@, venue@, owner@ dd.test); organisers of
+    the demo's CDF2021 (org@) and DJY (other@), and the owner of the demo's CDCER-FOR project (owner@)."""
+    from app.services import staff
+
+    with app.app_context():
+        staff.create_staff(email="admin@dd.test", name="Admin", password=STAFF_PASSWORD, role="admin")
+        staff.create_staff(email="org@dd.test", name="Org", password=STAFF_PASSWORD, role="organizer",
+                           organization="中国互联网发展基金会")
+        staff.create_staff(email="other@dd.test", name="Other", password=STAFF_PASSWORD, role="organizer",
+                           organization="都江堰景区管理局（演示）")
+        staff.create_staff(email="venue@dd.test", name="Venue", password=STAFF_PASSWORD, role="venue_staff")
+        staff.create_staff(email="owner@dd.test", name="Owner", password=STAFF_PASSWORD, role="project_owner",
+                           organization="成都龙泉山生态林业有限公司（演示）")
+
+
+def staff_headers(client, email: str) -> dict:
+    """Sign a staff member in through the API; returns the bearer header."""
+    rv = client.post("/api/v1/staff/sign-in", json={"email": email, "password": STAFF_PASSWORD})
+    assert rv.status_code == 200, rv.json
+    return {"Authorization": f"Bearer {rv.json['token']}"}
+
+
 def on_postgres() -> bool:
     return (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")

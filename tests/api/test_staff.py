@@ -6,27 +6,7 @@ import pytest
 from app.extensions import db
 from app.models import Scenario, StaffAccount
 from app.services import staff
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def accounts(app, seeded):
-    with app.app_context():
-        staff.create_staff(email="admin@dd.test", name="Admin", password=PASSWORD, role="admin")
-        staff.create_staff(email="org@dd.test", name="Org", password=PASSWORD, role="organizer",
-                           organization="中国互联网发展基金会")
-        staff.create_staff(email="other@dd.test", name="Other", password=PASSWORD, role="organizer",
-                           organization="都江堰景区管理局（演示）")
-        staff.create_staff(email="venue@dd.test", name="Venue", password=PASSWORD, role="venue_staff")
-        staff.create_staff(email="owner@dd.test", name="Owner", password=PASSWORD, role="project_owner",
-                           organization="成都龙泉山生态林业有限公司（演示）")
-
-
-def headers(client, email):
-    rv = client.post("/api/v1/staff/sign-in", json={"email": email, "password": PASSWORD})
-    assert rv.status_code == 200, rv.json
-    return {"Authorization": f"Bearer {rv.json['token']}"}
+from tests.conftest import STAFF_PASSWORD as PASSWORD, staff_headers as headers
 
 
 def test_sign_in(client, accounts):
