@@ -108,19 +108,19 @@ class CalculationError(ValueError):
 def calculate(activities: Activities, factors: FactorSet) -> Result:
     items: list[LineItem] = []
     for index, leg in enumerate(activities.travel):
-        items.append(_travel_item(leg, factors, f"travel.{index}"))
+        items.append(travel_item(leg, factors, f"travel.{index}"))
     if activities.stay and activities.stay.nights:
-        items.append(_stay_item(activities.stay, factors))
+        items.append(stay_item(activities.stay, factors))
     if activities.meals:
         for kind in ("standard", "vegetarian", "vegan"):
             count = getattr(activities.meals, kind)
             if count:
-                items.append(_simple_item("meal", factors.get(f"meal.{kind}"), Decimal(count)))
+                items.append(simple_item("meal", factors.get(f"meal.{kind}"), Decimal(count)))
     if activities.energy:
-        items.extend(_energy_items(activities.energy, factors))
+        items.extend(energy_items(activities.energy, factors))
     if activities.diet and activities.diet.days:
         factor = _factor(factors, f"diet.{activities.diet.kind}", "diet.kind")
-        items.append(_simple_item("diet", factor, Decimal(activities.diet.days)))
+        items.append(simple_item("diet", factor, Decimal(activities.diet.days)))
     return Result(factor_set=factors.version, items=tuple(items))
 
 
@@ -131,7 +131,7 @@ def _factor(factors: FactorSet, key: str, field_path: str) -> Factor:
         raise CalculationError(field_path, f"Not in factor set {factors.version}.") from None
 
 
-def _travel_item(leg: TravelLeg, factors: FactorSet, path: str) -> LineItem:
+def travel_item(leg: TravelLeg, factors: FactorSet, path: str) -> LineItem:
     factor = _factor(factors, leg.mode, f"{path}.mode")
     if factor.category != "travel":
         raise CalculationError(f"{path}.mode", "Not a travel mode.")
@@ -165,7 +165,7 @@ def _travel_item(leg: TravelLeg, factors: FactorSet, path: str) -> LineItem:
     )
 
 
-def _stay_item(stay: Stay, factors: FactorSet) -> LineItem:
+def stay_item(stay: Stay, factors: FactorSet) -> LineItem:
     factor = _factor(factors, f"stay.hotel.{stay.country}", "stay.country")
     amount = Decimal(stay.nights)
     return LineItem(
@@ -177,11 +177,11 @@ def _stay_item(stay: Stay, factors: FactorSet) -> LineItem:
     )
 
 
-def _energy_items(energy: Energy, factors: FactorSet) -> list[LineItem]:
+def energy_items(energy: Energy, factors: FactorSet) -> list[LineItem]:
     items = []
     if energy.electricity_kwh:
         key = f"electricity.grid.{energy.grid or 'CN'}"
-        items.append(_simple_item("energy", _factor(factors, key, "energy.grid"), energy.electricity_kwh))
+        items.append(simple_item("energy", _factor(factors, key, "energy.grid"), energy.electricity_kwh))
     for attr, key in (
         ("natural_gas_m3", "natural_gas"),
         ("water_m3", "water"),
@@ -191,9 +191,9 @@ def _energy_items(energy: Energy, factors: FactorSet) -> list[LineItem]:
     ):
         amount = getattr(energy, attr)
         if amount:
-            items.append(_simple_item("energy", factors.get(key), amount))
+            items.append(simple_item("energy", factors.get(key), amount))
     return items
 
 
-def _simple_item(category: str, factor: Factor, amount: Decimal) -> LineItem:
+def simple_item(category: str, factor: Factor, amount: Decimal) -> LineItem:
     return LineItem(category=category, factor=factor, amount=amount, kg=amount * factor.value)

@@ -240,3 +240,64 @@ def _localise(value, lang: str):
     if isinstance(value, list):
         return [_localise(v, lang) for v in value]
     return value
+
+
+# -- the organiser's event footprint (app/domain/event_footprint.py) -------------------------------------
+MATERIAL_LABELS: dict[str, L] = {
+    "paper": _l("纸张（印刷品）", "Paper (printed matter)"),
+    "board": _l("纸板（展板、包装）", "Board (displays, packaging)"),
+    "plastic": _l("塑料制品", "Plastics"),
+    "plastic_film": _l("塑料膜（横幅、喷绘）", "Plastic film (banners, prints)"),
+    "aluminium": _l("铝材", "Aluminium"),
+    "steel": _l("钢材（展架）", "Steel (stands)"),
+}
+EVENT_SECTION_LABELS: dict[str, L] = {
+    "venue": _l("场馆用电", "Venue electricity"),
+    "catering": _l("餐饮", "Catering"),
+    "materials": _l("物料", "Materials"),
+    "staff_travel": _l("工作人员差旅", "Staff travel"),
+    "attendees": _l("参会者交通与住宿（估算）", "Attendees' travel and stay (estimate)"),
+}
+MAX_EVENT_KWH = Decimal(10_000_000)
+MAX_EVENT_GUESTS = 200_000
+MAX_MEALS_PER_GUEST = 30
+MAX_MATERIAL_KG = Decimal(1_000_000)
+MAX_GROUPS = 50
+MAX_GROUP_PEOPLE = 100_000
+MAX_ROOM_NIGHTS = 1_000_000
+
+
+def event_definition(fs: FactorSet, lang: str = "zh") -> dict:
+    """The event footprint form for the console, in the same shape as the guests' calculator."""
+    people = _num("people", _l("人数", "People"), minimum=1, maximum=MAX_GROUP_PEOPLE, integer=True, default=1)
+    travel = _travel_section(fs)
+    group_fields = travel["fields"] + [people]
+    grids = [{"value": g, "label": GRID_LABELS.get(g, _l(g, g))} for g in fs.grids]
+    meals = [{"value": m, "label": lbl} for m, lbl in (("standard", _l("普通餐", "Standard")),
+                                                        ("vegetarian", _l("素食", "Vegetarian")),
+                                                        ("vegan", _l("纯素", "Vegan")))]
+    materials = [{"value": m, "label": MATERIAL_LABELS[m]} for m in MATERIAL_LABELS if f"material.{m}" in fs.factors]
+    countries = [{"value": c, "label": COUNTRY_LABELS.get(c, _l(c, c))} for c in fs.hotel_countries]
+    sections = [
+        {"key": "venue", "part": "operations", "fields": [
+            _num("electricity_kwh", _l("用电量", "Electricity"), minimum=0, maximum=MAX_EVENT_KWH, unit="kWh"),
+            _select("grid", _l("电网区域（默认为场馆所在区域）", "Grid region (default: the venue's)"), grids)]},
+        {"key": "catering", "part": "operations", "fields": [
+            _num("guests", _l("用餐人数", "Guests served"), minimum=0, maximum=MAX_EVENT_GUESTS, integer=True),
+            _num("meals_per_guest", _l("每人餐数", "Meals per guest"), minimum=0, maximum=MAX_MEALS_PER_GUEST,
+                 integer=True),
+            _select("meal", _l("餐食类型", "Meal"), meals, default="standard")]},
+        {"key": "materials", "part": "operations", "repeatable": True, "max_items": 20, "fields": [
+            _select("material", _l("材料", "Material"), materials, required=True),
+            _num("kg", _l("重量", "Weight"), minimum=0, maximum=MAX_MATERIAL_KG, unit="kg", required=True)]},
+        {"key": "staff_travel", "part": "operations", "repeatable": True, "max_items": MAX_GROUPS,
+         "fields": group_fields, "rules": travel["rules"]},
+        {"key": "attendees", "part": "attendees", "fields": [
+            {"name": "travel", "type": "group", "repeatable": True, "max_items": MAX_GROUPS, "fields": group_fields},
+            _num("room_nights", _l("酒店间夜数", "Hotel room-nights"), minimum=0, maximum=MAX_ROOM_NIGHTS,
+                 integer=True, unit="night"),
+            _select("country", _l("酒店所在地", "Hotel location"), countries, default="CN")]},
+    ]
+    for section in sections:
+        section["label"] = EVENT_SECTION_LABELS[section["key"]]
+    return {"factor_set": fs.version, "sections": _localise(sections, lang)}

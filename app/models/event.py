@@ -48,5 +48,6 @@ class EventNeutralisation(db.Model):
     topup_kg: Mapped[int] = mapped_column(sa.Integer)
     created_at = created_at_column()
 
+    scenario = relationship("Scenario", lazy="joined")
     footprint = relationship("EventFootprint", lazy="joined")
     order = relationship("Order", lazy="joined")

@@ -68,7 +68,8 @@ class CertificateData:
     holder: str                 # nickname or beneficiary: any unicode (cleaned before drawing)
     kg: int                     # kilograms neutralised
     subject: str                # "event" (travel and stay for a conference) | "visit" (travel and
-                                # consumption at a scenic spot, shop, restaurant, hotel) | "life"
+                                # consumption at a scenic spot, shop, restaurant, hotel) | "life" |
+                                # "organiser" (an organiser's event certificate: see event_parts)
     scenario_title: str
     scenario_title_en: str | None
     venue: str | None
@@ -84,6 +85,8 @@ class CertificateData:
     issuer: str                 # "点点碳中和 Diandian"
     verify_url: str             # the QR code decodes to exactly this
     revoked_on: date | None = None
+    # For "organiser": (event total kg, guests' credited kg, guests' certificates, organiser's top-up kg).
+    event_parts: tuple[int, int, int, int] | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,6 +123,11 @@ TEXT = {
         "event_sentence_untitled": "通过点点碳中和平台，抵消了参加活动的出行与住宿碳排放。",
         "life_sentence": "通过点点碳中和平台，抵消了日常生活的碳排放。",
         "visit_sentence": "通过点点碳中和平台，抵消了在「{title}」的出行与消费碳排放。",
+        "organiser_sentence": "作为「{title}」的主办方，通过点点碳中和平台抵消了活动本身的碳排放。",
+        "label_parts": "构成",
+        "parts": "活动碳足迹 {total} kg：参会者自行中和 {guests} kg（{n} 张个人证书），主办方补足 {topup} kg",
+        "label_boundary": "范围",
+        "boundary": "场馆用电、餐饮、物料、工作人员差旅，以及参会者交通与住宿（主办方估算）",
         "card_life": "抵消了日常生活的碳排放",
         "kg_caption": "已抵消碳排放",
         "label_event": "活动",
@@ -158,6 +166,14 @@ TEXT = {
                          "platform.",
         "visit_sentence": "has offset the carbon emissions of their travel and consumption at "
                           "\"{title}\" through the Diandian platform.",
+        "organiser_sentence": "as the organiser of \"{title}\", has offset the event's own carbon emissions "
+                              "through the Diandian platform.",
+        "label_parts": "Parts",
+        "parts": "Event footprint {total} kg: {guests} kg neutralised by guests ({n} personal certificates), "
+                 "{topup} kg topped up by the organiser",
+        "label_boundary": "Boundary",
+        "boundary": "Venue electricity, catering, materials, staff travel, and attendees' travel and stay "
+                    "(organiser's estimate)",
         "kg_caption": "Carbon emissions offset",
         "label_event": "Event",
         "label_scenario": "Scenario",
@@ -709,6 +725,8 @@ def _sentence(data: CertificateData, lang: str) -> str:
     title = _scenario_title(data, lang)
     if data.subject == "visit" and title:
         return t["visit_sentence"].format(title=title)
+    if data.subject == "organiser":
+        return t["organiser_sentence"].format(title=title)
     if data.subject == "event" and title:
         return t["event_sentence"].format(title=title)
     if data.subject in ("event", "visit"):
@@ -798,8 +816,13 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
     rows = []
     title = _scenario_title(data, lang)
     if title:
-        rows.append(("scenario", t["label_event" if data.subject == "event" else "label_scenario"],
+        rows.append(("scenario", t["label_event" if data.subject in ("event", "organiser") else "label_scenario"],
                      title, 2, 1))
+    if data.event_parts:
+        total, guests, count, topup = data.event_parts
+        rows.append(("parts", t["label_parts"], t["parts"].format(
+            total=f"{total:,}", guests=f"{guests:,}", n=count, topup=f"{topup:,}"), 3, 0))
+        rows.append(("boundary", t["label_boundary"], t["boundary"], 2, 2))
     place = _place(data, lang)
     if place:
         rows.append(("place", t["label_venue"], place, 1, 3))
@@ -1050,8 +1073,8 @@ def _check(data: CertificateData, lang: str, variant: str) -> None:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     if data.status not in ("valid", "revoked"):
         raise ValueError(f"status must be 'valid' or 'revoked', not {data.status!r}")
-    if data.subject not in ("event", "visit", "life"):
-        raise ValueError(f"subject must be 'event', 'visit' or 'life', not {data.subject!r}")
+    if data.subject not in ("event", "visit", "life", "organiser"):
+        raise ValueError(f"subject must be 'event', 'visit', 'life' or 'organiser', not {data.subject!r}")
     if not data.verify_url:
         raise ValueError("verify_url is required (the QR code encodes it)")
 

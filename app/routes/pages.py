@@ -10,6 +10,7 @@ from app.i18n import language
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.footprints import item_view
+from app.schemas.events import event_item_view
 from app.services import registry
 from app.services.certificates import CertificateNotFound
 from app.services.projects import ProjectNotFound, get_project
@@ -56,6 +57,12 @@ def verify(serial: str):
         return render_template("not_found.html", serial=serial), 404
     c = v.certificate
     title = (c.scenario.title_en or c.scenario.title) if lang == "en" else c.scenario.title
+    if c.kind == "event":
+        subject = (f"The event {title} itself, beyond what its guests neutralised" if lang == "en"
+                   else f"「{title}」活动本身的排放（参会者已自行中和的部分除外）")
+        items = [event_item_view(item, lang) for item in v.event["items"]]
+        return render_template("verify.html", v=v, c=c, subject=subject, items=items,
+                               footprint_total=v.event["total_kg"], event=v.event)
     if c.scenario.kind == "life":
         subject = "Their daily life" if lang == "en" else "日常生活的碳排放"
     elif c.scenario.kind == "conference":
@@ -64,7 +71,7 @@ def verify(serial: str):
         subject = f"Their travel and consumption at {title}" if lang == "en" else f"在「{title}」的出行与消费碳排放"
     items = [item_view(item, lang) for item in v.footprint.items]
     return render_template("verify.html", v=v, c=c, subject=subject, items=items,
-                           footprint_total=round_kg(v.footprint.total_kg))
+                           footprint_total=round_kg(v.footprint.total_kg), event=None)
 
 
 @bp.get("/registry")

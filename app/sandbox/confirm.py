@@ -31,13 +31,20 @@ class PaymentClosed(AppError):
     status_code, code = 409, "payment_closed"
 
 
-def confirm(*, prepay_id: str, deliveries: int, amount_total: int | None) -> tuple[str, list[int]]:
+# Who "scans" a Native order's QR code in the sandbox: one fixed sandbox payer.
+NATIVE_PAYER_OPENID = "o-sandbox-native-payer"
+
+
+def confirm(*, prepay_id: str | None = None, code_url: str | None = None, deliveries: int,
+            amount_total: int | None) -> tuple[str, list[int]]:
     """Pay the transaction (once) and deliver its notification. Returns (transaction_id, statuses).
 
-    :raise PrepayNotFound: unknown prepay_id. :raise PaymentClosed: closed or expired before paying.
+    A JSAPI order is named by its prepay_id (the pay sheet); a Native order by its code_url (the QR
+    code a payer scans). :raise PrepayNotFound: unknown. :raise PaymentClosed: closed or expired.
     """
+    column = SandboxPayTransaction.prepay_id if prepay_id else SandboxPayTransaction.code_url
     tx = db.session.execute(
-        select(SandboxPayTransaction).where(SandboxPayTransaction.prepay_id == prepay_id)
+        select(SandboxPayTransaction).where(column == (prepay_id or code_url))
     ).scalar_one_or_none()
     if tx is None:
         raise PrepayNotFound()
@@ -50,6 +57,7 @@ def confirm(*, prepay_id: str, deliveries: int, amount_total: int | None) -> tup
             secrets.choice("0123456789") for _ in range(16))
         tx.success_time = utcnow()
         tx.payer_total = tx.amount_total
+        tx.payer_openid = tx.payer_openid or NATIVE_PAYER_OPENID
     transaction_id, notify_url = tx.transaction_id, tx.notify_url
     resource = transaction_json(tx, amount_total=amount_total)
     resource["trade_state"], resource["trade_state_desc"] = "SUCCESS", "支付成功"

@@ -137,10 +137,10 @@ def transaction_json(tx: SandboxPayTransaction, *, amount_total: int | None = No
     """A v3 Transaction as query answers and notifications carry it."""
     out = {
         "appid": tx.appid, "mchid": tx.mchid, "out_trade_no": tx.out_trade_no,
-        "trade_type": "JSAPI", "trade_state": _state(tx),
+        "trade_type": tx.trade_type or "JSAPI", "trade_state": _state(tx),
         "trade_state_desc": {"SUCCESS": "支付成功", "NOTPAY": "未支付", "CLOSED": "已关闭",
                              "REFUND": "转入退款"}.get(_state(tx), ""),
-        "payer": {"openid": tx.payer_openid},
+        "payer": {"openid": tx.payer_openid} if tx.payer_openid else {},
         "amount": {"total": amount_total if amount_total is not None else tx.amount_total,
                    "currency": "CNY", "payer_currency": "CNY"},
         "attach": "",
@@ -167,14 +167,15 @@ def _find(out_trade_no: str) -> SandboxPayTransaction | None:
 
 
 # -- the v3 API ----------------------------------------------------------------------------------------
-@bp.post("/v3/pay/transactions/jsapi")
-def jsapi():
-    """JSAPI/mini-program order: answers {"prepay_id"}."""
+def _order_request(*, needs_payer: bool) -> tuple[dict, datetime | None] | Response:
+    """The common checks of a JSAPI or Native order request: the parsed body and its time_expire."""
     keys = _keys()
     try:
         data = json.loads(request.get_data(as_text=True))
-        amount, openid = int(data["amount"]["total"]), data["payer"]["openid"]
+        amount = int(data["amount"]["total"])
         description, out_trade_no, notify_url = data["description"], data["out_trade_no"], data["notify_url"]
+        if needs_payer:
+            data["payer"]["openid"]
     except (ValueError, KeyError, TypeError):
         return _error(400, "PARAM_ERROR", "参数错误")
     if data.get("appid") != current_app.config["WECHAT_APPID"] or data.get("mchid") != keys.mchid:
@@ -189,21 +190,57 @@ def jsapi():
             time_expire = datetime.fromisoformat(data["time_expire"])
         except ValueError:
             return _error(400, "PARAM_ERROR", "time_expire 格式错误")
-    existing = _find(out_trade_no)
-    if existing is not None:
-        if existing.trade_state != "NOTPAY":
-            return _error(400, "ORDERPAID", "该订单已支付")
-        if existing.amount_total != amount or existing.payer_openid != openid:
-            return _error(400, "INVALID_REQUEST", "201 商户订单号重复")
-        return _answer(200, {"prepay_id": existing.prepay_id})
+    return data, time_expire
+
+
+def _new_transaction(data: dict, time_expire: datetime | None, **fields) -> SandboxPayTransaction:
     tx = SandboxPayTransaction(
         prepay_id="wx" + datetime.now(CST).strftime("%d%H%M%S") + secrets.token_hex(12),
-        out_trade_no=out_trade_no, appid=data["appid"], mchid=data["mchid"], description=description,
-        amount_total=amount, payer_openid=openid, notify_url=notify_url, time_expire=time_expire,
-    )
+        out_trade_no=data["out_trade_no"], appid=data["appid"], mchid=data["mchid"],
+        description=data["description"], amount_total=int(data["amount"]["total"]), notify_url=data["notify_url"],
+        time_expire=time_expire, **fields)
     db.session.add(tx)
     db.session.commit()
+    return tx
+
+
+def _repeat(existing: SandboxPayTransaction, amount: int, openid: str | None) -> Response | None:
+    """WeChat's answer to a repeated out_trade_no: an error unless it is the same unpaid order."""
+    if existing.trade_state != "NOTPAY":
+        return _error(400, "ORDERPAID", "该订单已支付")
+    if existing.amount_total != amount or existing.payer_openid != openid:
+        return _error(400, "INVALID_REQUEST", "201 商户订单号重复")
+    return None
+
+
+@bp.post("/v3/pay/transactions/jsapi")
+def jsapi():
+    """JSAPI/mini-program order: answers {"prepay_id"}."""
+    parsed = _order_request(needs_payer=True)
+    if isinstance(parsed, Response):
+        return parsed
+    data, time_expire = parsed
+    openid = data["payer"]["openid"]
+    existing = _find(data["out_trade_no"])
+    if existing is not None:
+        return _repeat(existing, int(data["amount"]["total"]), openid) or _answer(200, {"prepay_id": existing.prepay_id})
+    tx = _new_transaction(data, time_expire, trade_type="JSAPI", payer_openid=openid)
     return _answer(200, {"prepay_id": tx.prepay_id})
+
+
+@bp.post("/v3/pay/transactions/native")
+def native():
+    """Native order: answers {"code_url"}, the link a payer's WeChat opens when they scan its QR code."""
+    parsed = _order_request(needs_payer=False)
+    if isinstance(parsed, Response):
+        return parsed
+    data, time_expire = parsed
+    existing = _find(data["out_trade_no"])
+    if existing is not None:
+        return _repeat(existing, int(data["amount"]["total"]), None) or _answer(200, {"code_url": existing.code_url})
+    tx = _new_transaction(data, time_expire, trade_type="NATIVE", payer_openid=None,
+                          code_url="weixin://wxpay/bizpayurl?pr=" + secrets.token_urlsafe(9))
+    return _answer(200, {"code_url": tx.code_url})
 
 
 @bp.get("/v3/pay/transactions/out-trade-no/<out_trade_no>")

@@ -177,6 +177,8 @@ def _label(item: dict, lang: str) -> str:
                 "zh": {"standard": "普通餐", "vegetarian": "素食餐", "vegan": "纯素餐"}}[lang][kind]
     if item["category"] == "diet":
         return kinds.DIET_LABELS.get(key.split(".", 1)[1], {}).get(lang, key)
+    if item["category"] == "material":
+        return kinds.MATERIAL_LABELS.get(key.split(".", 1)[1], {}).get(lang, key)
     text = _ENERGY_LABELS.get(key.split(".")[0], {}).get(lang, key)
     if key.startswith("electricity.grid."):
         grid = key.rsplit(".", 1)[1]

@@ -22,6 +22,7 @@ from app.models import Certificate
 from app.rendering import certificate as renderer
 from app.rendering.certificate import CertificateData, render_certificate
 from app.services.certificates import CertificateNotFound, get_certificate, normalise_serial, urls
+from app.services import events
 
 CST = timezone(timedelta(hours=8))
 VARIANTS = ("portrait", "card")
@@ -69,9 +70,12 @@ class Image:
 
 def certificate_data(c: Certificate) -> CertificateData:
     s, p = c.scenario, c.project
+    event = events.summary(c)
     return CertificateData(
         serial=c.serial, status=c.status, holder=c.holder, kg=c.kg,
-        subject={"life": "life", "conference": "event"}.get(s.kind, "visit"),
+        subject="organiser" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
+        event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
+                     event["topup_kg"]) if event else None,
         scenario_title=s.title, scenario_title_en=s.title_en, venue=s.venue, venue_en=s.venue_en,
         city=s.city, city_en=s.city_en,
         event_date=s.starts_at.astimezone(CST).date() if s.starts_at and s.kind != "life" else None,

@@ -67,22 +67,27 @@ def get_certificate(serial: str) -> Certificate:
     return certificate
 
 
-def issue(order: Order, user: User) -> Certificate:
+def issue(order: Order, user: User | None) -> Certificate:
     """Claim the order's kilograms and record the certificate. Flushes, never commits.
 
+    A guest's order gives a personal certificate (holder: the beneficiary or the guest's nickname); an
+    organiser's top-up gives the event certificate (holder: the organisation), which is not a participant.
     :raise credits.InsufficientStock: the caller refunds.
     """
     serial = new_serial()
+    event = order.kind == "event"
     certificate = Certificate(
         serial=serial, order_id=order.id, user_id=order.user_id, footprint_id=order.footprint_id,
         scenario_id=order.scenario_id, project_id=order.project_id, kg=order.kg, status="valid",
-        holder=(order.beneficiary or user.nickname)[:64], issued_at=utcnow(),
+        kind="event" if event else "personal",
+        holder=(order.beneficiary or (user.nickname if user else "") or "—")[:64], issued_at=utcnow(),
     )
     db.session.add(certificate)
     db.session.flush()
     credits.claim(order.project_id, order.kg, certificate.id,
                   reason=f"Diandian pooled retirement, first claimed by certificate {serial}")
-    _count(order.scenario_id, order.user_id, order.kg, joining=True)
+    if not event:
+        _count(order.scenario_id, order.user_id, order.kg, joining=True)
     leaderboard.record(certificate, order.organization_name)
     return certificate
 
@@ -94,7 +99,8 @@ def revoke(certificate: Certificate, reason: str) -> None:
     certificate.status, certificate.revoked_at, certificate.revocation_reason = "revoked", utcnow(), reason[:200]
     credits.release(certificate.claims, certificate.project_id)
     db.session.flush()
-    _count(certificate.scenario_id, certificate.user_id, -certificate.kg, joining=False)
+    if certificate.kind != "event":
+        _count(certificate.scenario_id, certificate.user_id, -certificate.kg, joining=False)
     leaderboard.unrecord(certificate, certificate.order.organization_name)
 
 
@@ -102,7 +108,7 @@ def _count(scenario_id: int, user_id: int, kg: int, *, joining: bool) -> None:
     """Keep the scenario's participants and kilograms in step (atomic UPDATEs, no read-modify-write)."""
     others = db.session.execute(select(func.count(Certificate.id)).where(
         Certificate.scenario_id == scenario_id, Certificate.user_id == user_id,
-        Certificate.status == "valid")).scalar_one()
+        Certificate.status == "valid", Certificate.kind == "personal")).scalar_one()
     # After a new certificate the guest has `others` valid ones (this one included); after a revocation,
     # `others` excludes it.
     delta = (1 if others == 1 else 0) if joining else (-1 if others == 0 else 0)

@@ -30,7 +30,7 @@ def create_footprint(data: dict, *, user_id: int | None) -> Footprint:
         section: [f"Not offered for a {scenario.kind} scenario (offered: {', '.join(offered)})."]
         for section in SECTIONS if section in data and section not in offered
     }
-    legs = [_leg(leg, f"travel.{i}", errors) for i, leg in enumerate(data.get("travel") or [])]
+    legs = [travel_leg(leg, f"travel.{i}", errors) for i, leg in enumerate(data.get("travel") or [])]
     scan_id = data.get("scan_id")
     if scan_id is not None:
         scan = db.session.get(Scan, scan_id)
@@ -59,8 +59,8 @@ def create_footprint(data: dict, *, user_id: int | None) -> Footprint:
         scenario_code=scenario.code,
         scan_id=scan_id,
         factor_set=result.factor_set,
-        inputs=_inputs_record(data),
-        items=[_item_record(item) for item in result.items],
+        inputs=inputs_record(data),
+        items=[item_record(item) for item in result.items],
         total_kg=result.total_kg,
     )
     db.session.add(footprint)
@@ -76,7 +76,7 @@ def get_footprint(footprint_id: str) -> Footprint:
     return footprint
 
 
-def _leg(leg: dict, path: str, errors: dict) -> TravelLeg:
+def travel_leg(leg: dict, path: str, errors: dict) -> TravelLeg:
     origin = destination = None
     if leg.get("origin"):
         origin = find_place(leg["origin"])
@@ -100,7 +100,7 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _item_record(item: LineItem) -> dict:
+def item_record(item: LineItem) -> dict:
     """Full-precision record of a line item (Decimals as strings) for the JSON column."""
     record = {
         "category": item.category,
@@ -135,7 +135,7 @@ def _place(place) -> dict | None:
     return {"id": place.id, "name": place.name, "name_en": place.name_en}
 
 
-def _inputs_record(data: dict) -> dict:
+def inputs_record(data: dict) -> dict:
     """The request as the guest sent it (API field names, Decimals as strings), for replay and audit."""
     record = _jsonable(data)
     for leg in record.get("travel") or []:

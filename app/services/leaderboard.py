@@ -78,6 +78,8 @@ def _boards(scenario_id: int, issued_at: datetime, kind: str) -> list[Board]:
 
 
 def _targets(certificate: Certificate, organization: str | None) -> list[tuple[Board, str, int | None]]:
+    if certificate.kind == "event":
+        return []  # an organiser's event certificate is not a participant: it ranks on no board
     targets = [(b, user_member(certificate.user_id), certificate.user_id)
                for b in _boards(certificate.scenario_id, certificate.issued_at, "user")]
     if organization:
@@ -128,7 +130,7 @@ def unrecord(certificate: Certificate, organization: str | None) -> None:
 
 def _recount(board: Board, user_id: int | None, organization: str | None):
     stmt = select(func.coalesce(func.sum(Certificate.kg), 0), func.max(Certificate.issued_at)).where(
-        Certificate.status == "valid")
+        Certificate.status == "valid", Certificate.kind == "personal")
     if board.scope != "all":
         stmt = stmt.where(Certificate.scenario_id == int(board.scope[1:]))
     if board.kind == "user":
@@ -225,7 +227,7 @@ def _rebuild_statements(dialect: str) -> list[str]:
                     "INSERT INTO leaderboard_entries (board, member, user_id, kg, reached_at, score) "
                     f"SELECT {board}, {member}, {user_id}, SUM(c.kg), {reached}, {score_sql} "
                     "FROM certificates c JOIN orders o ON o.id = c.order_id "
-                    f"WHERE c.status = 'valid'{where} GROUP BY {group}")
+                    f"WHERE c.status = 'valid' AND c.kind = 'personal'{where} GROUP BY {group}")
     return statements
 
 

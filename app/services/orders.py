@@ -72,24 +72,11 @@ def create_order(user: User, *, footprint_id: str, project_code: str, kg: int | 
     if kg > MAX_ORDER_KG:
         raise InvalidInput(fields={"kg": [f"At most {MAX_ORDER_KG} kg in one order."]})
 
-    lock_for_write()
-    locked = db.session.execute(
-        select(Project).where(Project.id == project.id).with_for_update(of=Project)
-        .execution_options(populate_existing=True)).scalar_one()
-    if kg > project_service.available_kg(locked):
-        db.session.rollback()
-        raise InsufficientCredits(f"{project.code} cannot hold {kg} kg now")
-    now = utcnow()
-    order = Order(
-        id="od_" + secrets.token_urlsafe(15), out_trade_no=new_out_trade_no(), user_id=user.id,
-        footprint_id=footprint.id, scenario_id=footprint.scenario_id, project_id=project.id, kg=kg,
-        price_fen_per_tonne=project.price_fen_per_tonne, amount_fen=price_fen(kg, project.price_fen_per_tonne),
-        beneficiary=beneficiary, organization_name=organization_name, idempotency_key=idempotency_key,
-        status="pending", expires_at=now + timedelta(seconds=current_app.config["ORDER_TTL_SECONDS"]),
-    )
-    db.session.add(order)
+    order = new_order(project, kg, kind="guest", user_id=user.id, footprint_id=footprint.id,
+                      scenario_id=footprint.scenario_id, beneficiary=beneficiary,
+                      organization_name=organization_name, idempotency_key=idempotency_key)
     try:
-        db.session.commit()  # the hold: visible to every other order before WeChat is called
+        hold(order, project)
     except IntegrityError:
         db.session.rollback()
         existing = idempotency_key and _by_idempotency_key(user.id, idempotency_key)
@@ -107,6 +94,35 @@ def create_order(user: User, *, footprint_id: str, project_code: str, kg: int | 
         raise WeChatUnavailable(f"prepay failed: {exc.errcode}") from None
     db.session.commit()
     return order, True
+
+
+def new_order(project: Project, kg: int, **fields) -> Order:
+    """A pending order for `kg` of `project` at today's price (not yet added to the session)."""
+    return Order(
+        id="od_" + secrets.token_urlsafe(15), out_trade_no=new_out_trade_no(), project_id=project.id, kg=kg,
+        price_fen_per_tonne=project.price_fen_per_tonne, amount_fen=price_fen(kg, project.price_fen_per_tonne),
+        status="pending", expires_at=utcnow() + timedelta(seconds=current_app.config["ORDER_TTL_SECONDS"]),
+        **fields)
+
+
+def hold(order: Order, project: Project, also: tuple = ()) -> None:
+    """Commit `order`: its kilograms are held, visible to every other order before WeChat is called.
+
+    Checked under the project's row lock (PostgreSQL; SQLite's write lock), so two orders can never
+    hold the same kilograms; rows in `also` (which refer to the order) commit with it.
+    :raise InsufficientCredits: :raise IntegrityError: (the caller decides)
+    """
+    lock_for_write()
+    locked = db.session.execute(
+        select(Project).where(Project.id == project.id).with_for_update(of=Project)
+        .execution_options(populate_existing=True)).scalar_one()
+    if order.kg > project_service.available_kg(locked):
+        db.session.rollback()
+        raise InsufficientCredits(f"{project.code} cannot hold {order.kg} kg now")
+    db.session.add(order)
+    db.session.flush()
+    db.session.add_all(also)
+    db.session.commit()
 
 
 def _by_idempotency_key(user_id: int, key: str) -> Order | None:

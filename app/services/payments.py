@@ -119,7 +119,7 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
         return done("review")
 
     order.mark_paid(tx.transaction_id, tx.amount_total)
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
     # Claims on one project are planned one at a time: lock its row (PostgreSQL; SQLite holds the
     # database write lock already). Lock order everywhere: the order, then its project.
     db.session.execute(select(Project.id).where(Project.id == order.project_id).with_for_update())

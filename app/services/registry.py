@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Certificate, CreditClaim, CreditUnit, Footprint, LedgerEntry, Order, Project
 from app.models.project import KG_PER_UNIT
+from app.services import events
 from app.services.certificates import get_certificate
 
 
@@ -20,7 +21,8 @@ from app.services.certificates import get_certificate
 class Verification:
     certificate: Certificate
     order: Order
-    footprint: Footprint
+    footprint: Footprint | None  # None for an event certificate: see `event`
+    event: dict | None  # both parts of an event certificate's claim (services.events.summary)
     claims: list[CreditClaim]
     money: dict[str, int]  # account -> fen (sale minus refunds)
     refunded: bool
@@ -30,13 +32,13 @@ def verification(serial: str) -> Verification:
     """:raise CertificateNotFound:"""
     certificate = get_certificate(serial)
     order = db.session.get(Order, certificate.order_id)
-    footprint = db.session.get(Footprint, certificate.footprint_id)
+    footprint = db.session.get(Footprint, certificate.footprint_id) if certificate.footprint_id else None
     money: dict[str, int] = {"payment_fees": 0, "platform": 0, "owner": 0}
     refunded = False
     for entry in db.session.execute(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).scalars():
         money[entry.account] += entry.amount_fen
         refunded = refunded or entry.kind == "refund"
-    return Verification(certificate=certificate, order=order, footprint=footprint,
+    return Verification(certificate=certificate, order=order, footprint=footprint, event=events.summary(certificate),
                         claims=list(certificate.claims), money=money, refunded=refunded)
 
 

@@ -182,6 +182,25 @@ class WeChatPayClient:
             raise WeChatUnreachable(status, "no prepay_id")
         return prepay_id
 
+    def prepay_native(self, *, out_trade_no: str, description: str, amount_fen: int, time_expire: datetime) -> str:
+        """Native order: returns the code_url (weixin://wxpay/bizpayurl?pr=...) a payer scans with WeChat.
+
+        For payers outside the mini-program, e.g. an organiser paying an event top-up from the console.
+        :raise PayError: refused. :raise WeChatUnreachable:
+        """
+        status, text = self._call(
+            self._pay.pay,
+            description=description[:127],
+            out_trade_no=out_trade_no,
+            amount={"total": amount_fen, "currency": "CNY"},
+            time_expire=time_expire.isoformat(timespec="seconds"),
+            pay_type=WeChatPayType.NATIVE,
+        )
+        code_url = self._check(status, text).get("code_url")
+        if not code_url:
+            raise WeChatUnreachable(status, "no code_url")
+        return code_url
+
     def request_payment_params(self, prepay_id: str) -> dict:
         """The signed parameters of wx.requestPayment (paySign over appId, timeStamp, nonceStr, package)."""
         timestamp = str(int(time.time()))

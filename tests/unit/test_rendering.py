@@ -424,3 +424,17 @@ def test_visits_say_what_was_neutralised():
     assert _sentence(data, "zh") == "通过点点碳中和平台，抵消了在「都江堰景区低碳游」的出行与消费碳排放。"
     assert "consumption at" in _sentence(replace(data, scenario_title_en="Dujiangyan"), "en")
     assert render_certificate(data) != render_certificate(replace(data, subject="event"))
+
+
+def test_an_organisers_event_certificate_states_both_parts():
+    base = replace(BASE, subject="event")
+    organiser = replace(base, subject="organiser", holder="中国互联网发展基金会", kg=26000,
+                        event_parts=(27994, 1994, 2, 26000))
+    zh = {key: value for key, _label, value, *_ in cert._details_rows(organiser, "zh")}
+    assert "27,994" in zh["parts"] and "1,994" in zh["parts"] and "26,000" in zh["parts"]
+    assert "场馆用电" in zh["boundary"]
+    assert "主办方" in cert._sentence(organiser, "zh") and "organiser" in cert._sentence(organiser, "en")
+    a, b = render(base), render(organiser)
+    assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None
+    assert decode_qr(b) == [organiser.verify_url]
+    assert decode_qr(render(organiser, lang="en")) == [organiser.verify_url]
