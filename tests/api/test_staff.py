@@ -45,7 +45,7 @@ NEW = {"code": "EXPO2026", "kind": "conference", "title": "新展会", "city": "
 # (role's email, endpoint, expected status); None = not signed in.
 MATRIX = [
     (None, "list", 401), ("admin@dd.test", "list", 200), ("org@dd.test", "list", 200),
-    ("venue@dd.test", "list", 403), ("owner@dd.test", "list", 403),
+    ("venue@dd.test", "list", 200), ("owner@dd.test", "list", 403),  # venue staff: their assigned ones
     (None, "create", 401), ("admin@dd.test", "create", 201), ("org@dd.test", "create", 201),
     ("venue@dd.test", "create", 403), ("owner@dd.test", "create", 403),
     (None, "edit_own", 401), ("admin@dd.test", "edit_own", 200), ("org@dd.test", "edit_own", 200),
