@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
@@ -17,6 +17,11 @@ def seed_demo_command():
     """Load the demo organisations, scenarios, projects and credits (running it twice changes nothing)."""
     created = seed.seed_demo()
     click.echo("demo data: " + ", ".join(f"{n} {what}" for what, n in created.items()) + " created")
+    if current_app.config["SANDBOX"]:
+        made = seed.seed_demo_staff()
+        if made:
+            click.echo(f"demo console accounts (sandbox only), password {seed.DEMO_STAFF_PASSWORD!r}: "
+                       + ", ".join(made))
 
 
 projects_cli = AppGroup("projects", help="Offset projects.")

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CreditBlock, Organization, Project, Scenario
-from app.services import credits
+from app.models import CreditBlock, Organization, Project, Scenario, StaffAccount, StaffAssignment
+from app.services import credits, staff
 
 CST = timezone(timedelta(hours=8))
 
@@ -149,3 +149,30 @@ def _seed_projects(created: dict[str, int]) -> None:
     if len(lines) > 1:
         imported = credits.import_blocks("\n".join(lines) + "\n", source="seed-demo")
         created["credit units"] += sum(imported.values())
+
+
+# Sandbox only: console accounts for trying every role after `make run` (see README). Never in live mode.
+DEMO_STAFF_PASSWORD = "diandian-demo"
+DEMO_STAFF = [
+    {"email": "admin@demo.diandian.test", "name": "平台管理员", "role": "admin", "organization": None},
+    {"email": "organizer@demo.diandian.test", "name": "论坛主办方", "role": "organizer",
+     "organization": "中国互联网发展基金会"},
+    {"email": "venue@demo.diandian.test", "name": "会场工作人员", "role": "venue_staff", "organization": None},
+    {"email": "owner@demo.diandian.test", "name": "龙泉山林业", "role": "project_owner",
+     "organization": "成都龙泉山生态林业有限公司（演示）"},
+]
+
+
+def seed_demo_staff() -> list[str]:
+    """Create the missing demo console accounts (venue staff assigned to CDF2021); returns their emails."""
+    made = []
+    for spec in DEMO_STAFF:
+        if db.session.execute(select(StaffAccount.id).where(StaffAccount.email == spec["email"])).first():
+            continue
+        account = staff.create_staff(password=DEMO_STAFF_PASSWORD, **spec)
+        if spec["role"] == "venue_staff":
+            scenario_id = db.session.execute(select(Scenario.id).where(Scenario.code == "CDF2021")).scalar_one()
+            db.session.add(StaffAssignment(staff_id=account.id, scenario_id=scenario_id))
+            db.session.commit()
+        made.append(spec["email"])
+    return made

@@ -7,12 +7,14 @@ def test_seed_demo_twice_changes_nothing(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "7 scenarios, 3 projects, 3700 credit units created" in first.output
+    assert "demo console accounts (sandbox only)" in first.output and "organizer@demo.diandian.test" in first.output
     with app.app_context():
         before = [(s.code, s.kind, s.status, s.title) for s in db.session.execute(
             db.select(Scenario).order_by(Scenario.code)).scalars()]
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert "0 organizations, 0 scenarios, 0 projects, 0 credit units created" in second.output
+    assert "console accounts" not in second.output
     with app.app_context():
         after = [(s.code, s.kind, s.status, s.title) for s in db.session.execute(
             db.select(Scenario).order_by(Scenario.code)).scalars()]
@@ -20,6 +22,17 @@ def test_seed_demo_twice_changes_nothing(app, runner):
     assert before == after
     kinds = {k for _, k, _, _ in after}
     assert kinds == {"conference", "scenic", "supermarket", "restaurant", "hotel", "life"}
+
+
+def test_demo_console_accounts_sign_in_with_their_roles(app, runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for email, role in (("organizer@demo.diandian.test", "organizer"), ("venue@demo.diandian.test", "venue_staff"),
+                        ("owner@demo.diandian.test", "project_owner"), ("admin@demo.diandian.test", "admin")):
+        rv = client.post("/api/v1/staff/sign-in", json={"email": email, "password": "diandian-demo"})
+        assert rv.status_code == 200 and rv.json["staff"]["role"] == role
+    venue = client.post("/api/v1/staff/sign-in", json={"email": "venue@demo.diandian.test", "password": "diandian-demo"})
+    listed = client.get("/api/v1/staff/scenarios", headers={"Authorization": f"Bearer {venue.json['token']}"})
+    assert [s["code"] for s in listed.json["data"]] == ["CDF2021"]
 
 
 def test_projects_add(app, runner):
