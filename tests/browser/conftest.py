@@ -155,3 +155,34 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
     page.evaluate("() => { const bar = document.querySelector('.topbar'); if (bar) bar.style.position = ''; }")
     return path
+
+
+# -- the staff console (tests/browser/test_console.py) ------------------------------------------------------
+CONSOLE_PASSWORD = "console-password-1"
+CONSOLE_STAFF = {  # role -> (email, name, organisation); the organisations are the demo's (seed_demo)
+    "admin": ("console-admin@dd.test", "平台管理员小李", None),
+    "organizer": ("console-org@dd.test", "主办方小王", "中国互联网发展基金会"),
+    "venue_staff": ("console-venue@dd.test", "场馆小张", None),
+    "project_owner": ("console-owner@dd.test", "业主小赵", "成都龙泉山生态林业有限公司（演示）"),
+}
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The Flask app behind live_server (for setup in an app context), found through its server thread."""
+    for thread in threading.enumerate():
+        server = getattr(getattr(thread, "_target", None), "__self__", None)
+        if thread.name == "preview-live-server" and server is not None and hasattr(server, "app"):
+            return server.app
+    pytest.fail("the live server's app was not found", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def console_staff(live_app):
+    """One staff account per role on the live server (CONSOLE_STAFF); returns role -> email."""
+    from app.services.staff import create_staff
+
+    with live_app.app_context():
+        for role, (email, name, organization) in CONSOLE_STAFF.items():
+            create_staff(email=email, name=name, password=CONSOLE_PASSWORD, role=role, organization=organization)
+    return {role: email for role, (email, _, _) in CONSOLE_STAFF.items()}

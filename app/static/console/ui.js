@@ -1,0 +1,268 @@
+// DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+import { ApiError, fetchBlob } from "./api.js";
+
+/**
+ * h("button", {class: "btn", onclick: fn, dataset: {testid: "x"}}, "text", child, [more])
+ * Attributes: class, dataset, on<event>, value, checked, boolean attributes, everything else as attribute.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "value") el.value = value;
+    else if (key === "checked") el.checked = Boolean(value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** Chinese first, English beneath or beside it: bi("场景", "Scenarios"). */
+export function bi(zh, en) {
+  return [h("span", { class: "zh" }, zh), en ? h("span", { class: "en", lang: "en" }, en) : null];
+}
+
+let serial = 0;
+export function uid(prefix) {
+  serial += 1;
+  return `${prefix}-${serial}`;
+}
+
+const formats = {};
+function numberFormat(digits) {
+  formats[digits] ??= new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 0, maximumFractionDigits: digits });
+  return formats[digits];
+}
+
+export function num(value, digits = 0) {
+  if (value === null || value === undefined || value === "") return "–";
+  return numberFormat(digits).format(Number(value));
+}
+
+export function kg(value) {
+  return `${num(value, 1)} kg`;
+}
+
+/** Integer fen -> "¥27.12", without float arithmetic. */
+export function yuan(fen) {
+  if (fen === null || fen === undefined) return "–";
+  const negative = fen < 0;
+  const abs = Math.abs(Math.trunc(fen));
+  return `${negative ? "-" : ""}¥${numberFormat(0).format(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/** "1234.5" (yuan typed by an admin) -> 123450 fen, exactly; null when it is not an amount. */
+export function fenFromYuan(text) {
+  const m = /^\s*(-)?(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(String(text));
+  if (!m) return null;
+  const fen = Number(m[2]) * 100 + Number((m[3] || "").padEnd(2, "0"));
+  return m[1] ? -fen : fen;
+}
+
+const parts = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+  minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
+
+function chinaParts(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return null;
+  return Object.fromEntries(parts.formatToParts(d).map((p) => [p.type, p.value]));
+}
+
+/** ISO time -> "2021-09-07 09:00" in China time (the product's time zone). */
+export function when(iso, { seconds = false, date = true } = {}) {
+  if (!iso) return "";
+  const p = chinaParts(iso);
+  if (!p) return iso;
+  const time = `${p.hour}:${p.minute}${seconds ? `:${p.second}` : ""}`;
+  return date ? `${p.year}-${p.month}-${p.day} ${time}` : time;
+}
+
+/** ISO -> the value of an <input type="datetime-local"> in China time. */
+export function toLocalInput(iso) {
+  if (!iso) return "";
+  const p = chinaParts(iso);
+  return p ? `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` : "";
+}
+
+/** An <input type="datetime-local"> value (China time) -> ISO with +08:00, or null when empty. */
+export function fromLocalInput(value) {
+  if (!value) return null;
+  return `${value.length === 16 ? `${value}:00` : value}+08:00`;
+}
+
+/** A labelled form field: field({label, en, name, testid, input, hint, required}). */
+export function field({ label, en, name, input, hint, required = false, wide = false }) {
+  const id = input.id || uid(`f-${name}`);
+  input.id = id;
+  input.name ||= name;
+  if (required) input.required = true;
+  const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true, dataset: { testid: `error-${name}` } });
+  input.setAttribute("aria-describedby", `${id}-error`);
+  return h("div", { class: ["field", wide ? "field-wide" : null], dataset: { field: name } },
+    h("label", { class: "field-label", for: id }, label, required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null,
+      en ? h("span", { class: "en", lang: "en" }, en) : null),
+    input,
+    hint ? h("p", { class: "hint" }, hint) : null,
+    error);
+}
+
+export function input(name, attrs = {}) {
+  return h("input", { type: "text", name, dataset: { testid: `input-${name}` }, ...attrs });
+}
+
+export function select(name, options, attrs = {}) {
+  return h("select", { name, dataset: { testid: `input-${name}` }, ...attrs },
+    options.map(([value, label]) => h("option", { value }, label)));
+}
+
+/** Clear the field messages of a form, then show each of the API's `fields` next to its input. */
+export function showFieldErrors(form, fields) {
+  for (const box of form.querySelectorAll(".field.invalid")) box.classList.remove("invalid");
+  for (const p of form.querySelectorAll(".field-error")) {
+    p.hidden = true;
+    p.textContent = "";
+  }
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  const unplaced = {};
+  for (const [path, messages] of Object.entries(fields || {})) {
+    const box = form.querySelector(`.field[data-field="${CSS.escape(path)}"]`);
+    const text = Array.isArray(messages) ? messages.join(" ") : typeof messages === "object" ? JSON.stringify(messages) : String(messages);
+    if (!box) {
+      unplaced[path] = text;
+      continue;
+    }
+    box.classList.add("invalid");
+    const control = box.querySelector("input, select, textarea");
+    control?.setAttribute("aria-invalid", "true");
+    const p = box.querySelector(".field-error");
+    p.textContent = text;
+    p.hidden = false;
+  }
+  return unplaced;
+}
+
+/** A message box for an error (the API's message, its code and request id). */
+export function errorBox(error) {
+  const fields = error.unplaced && Object.keys(error.unplaced).length
+    ? h("ul", {}, Object.entries(error.unplaced).map(([k, v]) => h("li", {}, k === "_schema" ? v : `${k}: ${v}`))) : null;
+  const denied = error.status === 403 && error.code !== "csrf_failed"
+    ? h("p", { class: "small" }, "您的角色无权进行此操作。", h("span", { lang: "en" }, " Your role may not do this.")) : null;
+  return h("div", { class: "error-box", role: "alert", dataset: { code: error.code || "" } },
+    h("strong", {}, error.message || String(error)),
+    fields, denied,
+    error instanceof ApiError && error.code
+      ? h("p", { class: "error-code" }, `${error.code}${error.requestId ? ` · ${error.requestId}` : ""}`) : null);
+}
+
+/** A slot for messages: slot("create-error"); showError(slot, error) fills it, showError(slot, null) clears. */
+export function slot(testid) {
+  return h("div", { class: "slot", dataset: { testid } });
+}
+
+export function showError(el, error) {
+  if (error && !(error instanceof ApiError)) console.error(error); // a bug of the page, not the API's answer
+  fill(el, error ? errorBox(error) : null);
+  el.dataset.code = error?.code || "";
+}
+
+export function showOk(el, ...message) {
+  fill(el, h("div", { class: "ok-box", role: "status" }, message));
+  el.dataset.code = "";
+}
+
+/** Submit handling for a form: clears messages, runs `work`, shows the API's error next to its fields. */
+export async function submitting(form, messages, work) {
+  const button = form.querySelector('button[type="submit"]');
+  showFieldErrors(form, {});
+  showError(messages, null);
+  if (button) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  }
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ApiError && error.fields) error.unplaced = showFieldErrors(form, error.fields);
+    showError(messages, error);
+    return undefined;
+  } finally {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+}
+
+/** Download a file from the API: fetched with the session, saved under `filename`. */
+export async function download(path, query, filename) {
+  const blob = await fetchBlob(path, query);
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/** A busy state for a button while `work` runs; returns what work returned. */
+export async function busy(button, work) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+export const KINDS = [
+  ["conference", "会议", "Conference"], ["scenic", "景区", "Scenic area"], ["supermarket", "超市", "Supermarket"],
+  ["restaurant", "餐厅", "Restaurant"], ["hotel", "酒店", "Hotel"], ["life", "生活", "Daily life"],
+];
+export const GRIDS = [
+  ["", "（不填）", "none"], ["north", "华北电网", "North"], ["northeast", "东北电网", "Northeast"],
+  ["east", "华东电网", "East"], ["central", "华中电网", "Central"], ["northwest", "西北电网", "Northwest"],
+  ["south", "南方电网", "South"], ["southwest", "西南电网", "Southwest"],
+];
+export const ROLES = {
+  admin: ["平台管理员", "Platform admin"],
+  organizer: ["主办方", "Organiser"],
+  venue_staff: ["场馆工作人员", "Venue staff"],
+  project_owner: ["项目业主", "Project owner"],
+};
+export const STATUSES = {
+  draft: ["草稿", "Draft"], active: ["进行中", "Open"], closed: ["已关闭", "Closed"],
+  pending: ["待支付", "Awaiting payment"], paid: ["已支付", "Paid"], fulfilled: ["已完成", "Fulfilled"],
+  refunded: ["已退款", "Refunded"], review: ["人工复核", "Under review"],
+};
+
+export function kindLabel(kind) {
+  const k = KINDS.find(([v]) => v === kind);
+  return k ? `${k[1]} ${k[2]}` : kind;
+}
+
+export function statusChip(status, testid = "status") {
+  const [zh, en] = STATUSES[status] || [status, ""];
+  return h("span", { class: ["chip", `chip-${status}`], dataset: { testid, status } }, zh, en ? h("span", { class: "en", lang: "en" }, en) : null);
+}
