@@ -82,3 +82,28 @@ def test_whole_journey_under_one_sync_worker(service):
     cert = s.get(f"{service}/api/v1/certificates/{fetched['certificate']['serial']}", timeout=10).json()
     assert sum(a["kg"] for a in cert["allocations"]) == fetched["kg"]
     assert cert["verify_url"] == f"{service}/verify/{cert['serial']}"
+
+
+def test_organiser_top_up_in_the_console_session_under_one_sync_worker(service):
+    """The console's way in (session cookie + CSRF token) and a Native top-up, over real HTTP."""
+    s = requests.Session()
+    signed = s.post(f"{service}/api/v1/staff/session", timeout=10,
+                    json={"email": "organizer@demo.diandian.test", "password": "diandian-demo"})
+    assert signed.status_code == 200, signed.text
+    assert "HttpOnly" in signed.headers["Set-Cookie"]
+    csrf = {"X-CSRF-Token": signed.json()["csrf_token"]}
+    url = f"{service}/api/v1/staff/scenarios/CDF2021/event"
+    assert s.post(f"{url}/footprint", json={"electricity_kwh": 500}, timeout=10).status_code == 403  # no CSRF
+    footprint = s.post(f"{url}/footprint", json={"electricity_kwh": 5000, "materials": [
+        {"material": "paper", "kg": 20}]}, headers=csrf, timeout=10).json()
+    topup = s.post(f"{url}/topups", json={"footprint_id": footprint["id"], "project": "CDCER-FOR"},
+                   headers=csrf, timeout=30)
+    assert topup.status_code == 201, topup.text
+    order = topup.json()["order"]
+    assert s.get(f"{service}{order['qr_url']}", timeout=10).headers["Content-Type"] == "image/png"
+    paid = requests.post(f"{service}/sandbox/wechatpay/confirm", json={"code_url": order["code_url"]}, timeout=30)
+    assert paid.status_code == 200 and paid.json()["deliveries"] == [{"status": 204}]
+    done = s.get(f"{url}/topups/{order['id']}", timeout=10).json()
+    assert done["order"]["status"] == "fulfilled"
+    cert = requests.get(f"{service}/api/v1/certificates/{done['certificate']['serial']}", timeout=10).json()
+    assert cert["kind"] == "event" and cert["kg"] == done["topup_kg"]
