@@ -26,7 +26,7 @@ def index():
     response = make_response(render_template("console.html", sandbox=bool(current_app.config.get("SANDBOX"))))
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        f"img-src 'self' blob: {_image_origin()}".rstrip() + "; "
+        f"img-src 'self' {_image_origin()}".rstrip() + "; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["Cache-Control"] = "no-cache"

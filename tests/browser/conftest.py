@@ -163,7 +163,8 @@ CONSOLE_STAFF = {  # role -> (email, name, organisation); the organisations are 
     "admin": ("console-admin@dd.test", "平台管理员小李", None),
     "organizer": ("console-org@dd.test", "主办方小王", "中国互联网发展基金会"),
     "venue_staff": ("console-venue@dd.test", "场馆小张", None),
-    "project_owner": ("console-owner@dd.test", "业主小赵", "成都龙泉山生态林业有限公司（演示）"),
+    # The owner of the demo's CDCER-EV, which only these tests sell (the preview's tests count CDCER-FOR's tonnes).
+    "project_owner": ("console-owner@dd.test", "业主小赵", "成都绿色公交科技有限公司（演示）"),
 }
 
 

@@ -23,6 +23,8 @@ SERIAL = re.compile(r"^DD-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$")
 # Chromium logs every non-2xx fetch as a console error; these are the ones a test provokes on purpose.
 HTTP_401 = "status of 401"  # the console asks GET /api/v1/staff/session before anyone signed in
 HTTP_403 = "status of 403"
+PROJECT = "CDCER-EV"  # the preview's tests count CDCER-FOR's available tonnes: these tests buy elsewhere
+OWNER = "成都绿色公交科技有限公司（演示）"
 _codes = itertools.count(1)
 
 
@@ -81,7 +83,7 @@ def guest_journey(base: str, name: str, code: str, door: str) -> dict:
         "scenario": code, "scan_id": scan_id, "stay": {"nights": 2},
         "travel": [{"mode": "flight.economy", "from": "PEK", "to": "TFU", "round_trip": True}]})
     assert rv.status_code == 201, rv.text
-    rv = s.post(f"{base}/api/v1/orders", json={"footprint_id": rv.json()["id"], "project": "CDCER-FOR"},
+    rv = s.post(f"{base}/api/v1/orders", json={"footprint_id": rv.json()["id"], "project": PROJECT},
                 headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=10)
     assert rv.status_code == 201, rv.text
     order = rv.json()
@@ -93,13 +95,25 @@ def guest_journey(base: str, name: str, code: str, door: str) -> dict:
     return rv.json()
 
 
+@pytest.fixture
+def opened(live_server, console_staff):
+    """Codes of scenarios a test opens; closed again afterwards, so the preview's list of open ones is the demo's."""
+    codes: list[str] = []
+    yield codes
+    organiser = StaffApi(live_server, console_staff["organizer"])
+    for code in codes:
+        rv = requests.patch(f"{live_server}/api/v1/staff/scenarios/{code}", json={"status": "closed"},
+                            headers=organiser.headers, timeout=10)
+        assert rv.status_code == 200, rv.text
+
+
 def decode_qr(image) -> list[str]:
     import zxingcpp
 
     return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
-def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server, console_staff, tmp_path):
+def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server, console_staff, opened, tmp_path):
     from PIL import Image
 
     page, watch = make_page(1280, 900)
@@ -120,6 +134,7 @@ def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server,
     expect(page.get_by_test_id("scenario-DJY")).to_have_count(0)  # another organisation's
 
     code = new_code("EXPO")
+    opened.append(code)
     page.get_by_test_id("new-scenario").click()
     page.get_by_test_id("input-code").fill(code)
     page.get_by_test_id("input-kind").select_option("conference")
@@ -195,10 +210,11 @@ def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server,
     watch.assert_clean(allowed_console=(HTTP_401, "status of 422"))
 
 
-def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, console_staff):
+def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, console_staff, opened):
     organiser = StaffApi(live_server, console_staff["organizer"])
     code = new_code("DASH")
     organiser.scenario(code)
+    opened.append(code)
 
     page, watch = make_page(1280, 900)
     page.clock.install()
@@ -237,10 +253,11 @@ def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, cons
     watch.assert_clean(allowed_console=(HTTP_401,))
 
 
-def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, console_staff):
+def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, console_staff, opened):
     organiser = StaffApi(live_server, console_staff["organizer"])
     code = new_code("EVT")
     organiser.scenario(code)
+    opened.append(code)
 
     page, watch = make_page(1280, 1000)
     sign_in(page, live_server, console_staff["organizer"], f"#/scenarios/{code}/event")
@@ -277,7 +294,7 @@ def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, conso
     expect(page.get_by_test_id("event-item")).to_have_count(len(footprint["items"]))
     screenshot(page, "console-3-event-footprint")
 
-    page.get_by_test_id("topup-project").select_option("CDCER-FOR")
+    page.get_by_test_id("topup-project").select_option(PROJECT)
     with page.expect_response(lambda r: r.url.endswith("/event/topups") and r.request.method == "POST") as rv:
         page.get_by_test_id("topup-quote").click()
     assert rv.value.status == 201, rv.value.text()
@@ -309,11 +326,12 @@ def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, conso
     watch.assert_clean(allowed_console=(HTTP_401,))
 
 
-def test_each_role_sees_only_its_own(make_page, live_server, console_staff):
+def test_each_role_sees_only_its_own(make_page, live_server, console_staff, opened):
     organiser = StaffApi(live_server, console_staff["organizer"])
     mine, other = new_code("VEN"), new_code("OTH")
     organiser.scenario(mine, doors=("lobby",))
     organiser.scenario(other, doors=("side",))
+    opened.extend([mine, other])
     organiser.post(f"/scenarios/{mine}/assignments", {"email": console_staff["venue_staff"]})
     guest_journey(live_server, f"owner-{mine.lower()}", mine, "lobby")  # a sale for the project owner
 
@@ -351,14 +369,14 @@ def test_each_role_sees_only_its_own(make_page, live_server, console_staff):
     page, watch = make_page(1280, 900)
     sign_in(page, live_server, console_staff["project_owner"])
     expect(page.get_by_test_id("tab-scenarios")).to_have_count(0)
-    row = page.get_by_test_id("project-CDCER-FOR")
+    row = page.get_by_test_id(f"project-{PROJECT}")
     expect(row).to_be_visible()
     expect(page.get_by_test_id("project-list").locator("tbody tr")).to_have_count(1)
     assert int(row.get_by_test_id("kg-sold").inner_text().replace(",", "")) > 0
     row.get_by_role("link").click()
     expect(page.get_by_test_id("sale").first).to_be_visible()
     page.get_by_test_id("tab-money").click()
-    expect(page.get_by_test_id("balance-org")).to_have_text("成都龙泉山生态林业有限公司（演示）")
+    expect(page.get_by_test_id("balance-org")).to_have_text(OWNER)
     outstanding = int(page.get_by_test_id("balance-outstanding").get_attribute("data-value"))
     assert outstanding > 1000
     expect(page.get_by_test_id("payout-form")).to_have_count(0)
@@ -368,7 +386,7 @@ def test_each_role_sees_only_its_own(make_page, live_server, console_staff):
     # Admin: records a payout to that owner; the owner's outstanding balance drops by it.
     page, watch = make_page(1280, 900)
     sign_in(page, live_server, console_staff["admin"], "#/money")
-    page.get_by_test_id("input-organization").fill("成都龙泉山生态林业有限公司（演示）")
+    page.get_by_test_id("input-organization").fill(OWNER)
     page.get_by_test_id("load-org").click()
     expect(page.get_by_test_id("balance-outstanding")).to_have_attribute("data-value", str(outstanding))
     page.get_by_test_id("input-amount").fill("10.00")

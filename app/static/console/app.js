@@ -705,7 +705,6 @@ async function renderMoney(main, ctx) {
   const org = input("organization", { placeholder: "项目业主单位名称 Owner organisation", list: "org-options" });
   const orgOptions = h("datalist", { id: "org-options" });
   const month = input("month", { type: "month", value: monthNow() });
-  let current = null;
 
   const load = async () => {
     showError(messages, null);
@@ -716,7 +715,7 @@ async function renderMoney(main, ctx) {
     try {
       const r = await api("GET", "/payouts", { query: { organization: admin ? org.value.trim() : undefined } });
       if (!ctx.alive()) return;
-      current = r;
+      if (admin && r.organization?.name) org.value = r.organization.name;
       drawSummary(r);
     } catch (error) {
       fill(summary);
@@ -779,7 +778,9 @@ async function renderMoney(main, ctx) {
           throw Object.assign(new ApiError(422, "validation_error", "请填写金额，最多两位小数。 Enter an amount in yuan, at most two decimals."),
             { fields: { amount_fen: ["例如 1000.00 · e.g. 1000.00"] } });
         }
-        const organization = current?.organization?.id ?? org.value.trim();
+        // The organisation typed now (not the one shown last), so a payout never lands on the wrong owner.
+        const organization = org.value.trim();
+        if (!organization) throw Object.assign(new ApiError(422, "validation_error", "请先填写项目业主单位。 Enter the owner organisation first."), { fields: {} });
         const r = await api("POST", "/payouts", { body: { organization, amount_fen: fen, bank_reference: reference.value.trim(), paid_on: paidOn.value, note: note.value.trim() || null } });
         showOk(formMessages, `已登记 ${yuan(r.amount_fen)}（${r.bank_reference}）。待打款 Outstanding: ${yuan(r.balance?.outstanding_fen)}`);
         amount.value = "";

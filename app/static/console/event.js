@@ -358,6 +358,7 @@ export async function renderEvent(root, ctx) {
         const n = await api("POST", `/scenarios/${encodeURIComponent(ctx.code)}/event/topups`,
           { body: { footprint_id: footprint.id, project: pick.value } });
         showTopup(n);
+        topupBox.scrollIntoView({ block: "start" });
       } catch (error) {
         showError(quoteMessages, error);
       } finally {
@@ -407,10 +408,12 @@ export async function renderEvent(root, ctx) {
     }
   }
 
+  // A top-up already under way (or done) comes first; a new one appears below the footprint it prices.
+  const parts = state.neutralisation ? [messages, topupBox, form, resultBox] : [messages, form, resultBox, topupBox];
   fill(root,
     h("p", { class: "lead" }, "按场馆用电、餐饮、物料、工作人员差旅和参会者交通住宿估算整场活动的排放；嘉宾通过本活动二维码自行中和的部分计入抵扣，剩余部分由主办方补足，获得一张活动碳中和证书。",
       h("span", { class: "en", lang: "en" }, "Price the whole event; what guests neutralised through its codes is credited, the organiser tops up the rest and gets one event certificate.")),
-    messages, topupBox, form, resultBox);
+    parts);
   drawResult();
   if (state.neutralisation) showTopup(state.neutralisation);
 }
