@@ -3,7 +3,7 @@
 // service renders), then gets the event certificate.
 import { ApiError, api, listOf } from "./api.js";
 import {
-  bi, field as labelled, fill, h, kg, num, showError, showFieldErrors, slot, statusChip, uid, when, yuan,
+  bi, fill, h, kg, num, showError, showFieldErrors, slot, statusChip, uid, when, yuan,
 } from "./ui.js";
 
 const POLL_MS = 2000;

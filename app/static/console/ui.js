@@ -224,18 +224,6 @@ export async function download(path, query, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
-/** A busy state for a button while `work` runs; returns what work returned. */
-export async function busy(button, work) {
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
-  try {
-    return await work();
-  } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
-  }
-}
-
 export const KINDS = [
   ["conference", "会议", "Conference"], ["scenic", "景区", "Scenic area"], ["supermarket", "超市", "Supermarket"],
   ["restaurant", "餐厅", "Restaurant"], ["hotel", "酒店", "Hotel"], ["life", "生活", "Daily life"],
