@@ -244,6 +244,10 @@ def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, cons
     assert int(chart.get_attribute("data-points")) >= 1
     expect(page.get_by_test_id("leaderboard")).to_contain_text(f"{int(order['kg'])}")
     screenshot(page, "console-2-dashboard")
+    page.set_viewport_size({"width": 390, "height": 844})  # readable on a phone: no sideways scrolling
+    expect(page.get_by_test_id("funnel-paid")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(page, "console-2-dashboard-phone")
 
     with page.expect_download() as dl:
         page.get_by_test_id("csv-orders").click()

@@ -2,7 +2,6 @@
 import { num, when } from "./ui.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 640;
 const H = 240;
 const PAD = { top: 16, right: 52, bottom: 34, left: 52 };
 
@@ -14,11 +13,12 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 /** A "nice" upper bound and step for an axis from 0 to max (1, 2, 2.5 or 5 times a power of ten). */
-export function niceScale(max, ticks = 4) {
+export function niceScale(max, ticks = 4, integer = false) {
   if (!(max > 0)) return { top: ticks, step: 1 };
   const raw = max / ticks;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  if (integer) step = Math.max(1, Math.ceil(step)); // counts of people have no fractions
   return { top: step * Math.ceil(max / step), step };
 }
 
@@ -33,6 +33,8 @@ function timeLabel(iso, bucket) {
  * series: [{t, <key>: number}], lines: [{key, label, axis: "left"|"right", cls, digits}]
  */
 export function lineChart(series, lines, { bucket = "hour", title = "" } = {}) {
+  // A narrower drawing on a phone, so its labels stay readable once scaled to the screen.
+  const W = window.innerWidth < 600 ? 380 : 640;
   const root = svg("svg", {
     viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": title, "data-testid": "chart",
     "data-points": series.length, preserveAspectRatio: "xMidYMid meet",
@@ -55,7 +57,7 @@ export function lineChart(series, lines, { bucket = "hour", title = "" } = {}) {
     const own = lines.filter((l) => (l.axis || "left") === axis);
     if (!own.length) continue;
     const max = Math.max(0, ...own.flatMap((l) => series.map((p) => Number(p[l.key]) || 0)));
-    scales[axis] = niceScale(max);
+    scales[axis] = niceScale(max, 4, own.every((l) => l.digits === 0));
   }
   const y = (axis, v) => PAD.top + plotH - (v / scales[axis].top) * plotH;
 
