@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
+from app.cli_payouts import payouts_cli
 from app.services import credits, leaderboard, payments, posters, projects, seed, staff
 
 
@@ -140,5 +141,5 @@ def posters_command(scenario: str, doors: str, filetype: str, paper: str, out: P
 
 def register_commands(app: Flask) -> None:
     for command in (seed_demo_command, projects_cli, credits_cli, reconcile_command, orders_cli, leaderboard_cli,
-                    staff_cli, posters_command):
+                    staff_cli, posters_command, payouts_cli):
         app.cli.add_command(command)
