@@ -48,6 +48,9 @@ def _forget_process_caches() -> None:
     forget_scenario_refs()
 
 
+_LIVE: dict = {}  # the live server's Flask app, for setup in its app context (fixture live_app)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The service on 127.0.0.1:<port> (sandbox WeChat, a fresh seeded SQLite file); yields its base URL."""
@@ -80,6 +83,7 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="preview-live-server", daemon=True)
     thread.start()
+    _LIVE["app"] = app
     try:
         yield base
     finally:
@@ -170,12 +174,8 @@ CONSOLE_STAFF = {  # role -> (email, name, organisation); the organisations are 
 
 @pytest.fixture(scope="session")
 def live_app(live_server):
-    """The Flask app behind live_server (for setup in an app context), found through its server thread."""
-    for thread in threading.enumerate():
-        server = getattr(getattr(thread, "_target", None), "__self__", None)
-        if thread.name == "preview-live-server" and server is not None and hasattr(server, "app"):
-            return server.app
-    pytest.fail("the live server's app was not found", pytrace=False)
+    """The Flask app behind live_server (for setup in an app context)."""
+    return _LIVE["app"]
 
 
 @pytest.fixture(scope="session")
