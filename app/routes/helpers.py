@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from flask import request
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from app.errors import AppError
@@ -33,3 +35,24 @@ def json_body(schema: Schema) -> dict:
 def query_args(schema: Schema) -> dict:
     """Load query parameters; unknown ones are ignored (cache busters, tracking)."""
     return schema.load(request.args, unknown=EXCLUDE)
+
+
+def _image_origin() -> str:
+    """Certificate images come from PUBLIC_BASE_URL, which may be another origin than the page's."""
+    parts = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def script_page(template: str, **context):
+    """A page shell whose scripts do the rest (guest preview, staff console), with a strict CSP:
+    nothing from outside the service, no inline scripts or styles."""
+    response = make_response(render_template(template, sandbox=bool(current_app.config.get("SANDBOX")), **context))
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        f"img-src 'self' {_image_origin()}".rstrip() + "; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,49 +1,12 @@
 // DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
 import { ApiError, fetchBlob } from "./api.js";
+import { fill, h, uid } from "../shared/dom.js";
 
-/**
- * h("button", {class: "btn", onclick: fn, dataset: {testid: "x"}}, "text", child, [more])
- * Attributes: class, dataset, on<event>, value, checked, boolean attributes, everything else as attribute.
- */
-export function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-    else if (key === "value") el.value = value;
-    else if (key === "checked") el.checked = Boolean(value);
-    else if (value === true) el.setAttribute(key, "");
-    else el.setAttribute(key, String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children) {
-    if (child === undefined || child === null || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-export function fill(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-  return el;
-}
+export { fill, h, uid };
 
 /** Chinese first, English beneath or beside it: bi("场景", "Scenarios"). */
 export function bi(zh, en) {
   return [h("span", { class: "zh" }, zh), en ? h("span", { class: "en", lang: "en" }, en) : null];
-}
-
-let serial = 0;
-export function uid(prefix) {
-  serial += 1;
-  return `${prefix}-${serial}`;
 }
 
 const formats = {};
