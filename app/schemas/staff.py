@@ -1,8 +1,9 @@
 """Staff sign-in, accounts and scenario management."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.scenario import KINDS
 from app.models.staff import ROLES
+from app.schemas.dashboard import DoorCreateSchema, DoorSchema
 from app.schemas.scenarios import ScenarioSchema
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,24}$", error="1 to 24 letters, digits, '-' or '_'.")
@@ -50,6 +51,16 @@ class ScenarioCreateSchema(_ScenarioFields):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     organizer = fields.String(validate=validate.Length(min=1, max=200))
+    # The console creates a scenario and its first doors in one step.
+    doors = fields.List(fields.Nested(DoorCreateSchema), validate=validate.Length(max=50))
+
+    @validates_schema
+    def _unique_doors(self, data, **_kwargs):
+        seen: set[str] = set()
+        for i, door in enumerate(data.get("doors") or []):
+            if door["tag"] in seen:
+                raise ValidationError({"doors": {i: {"tag": ["Two doors with this tag."]}}})
+            seen.add(door["tag"])
 
 
 class ScenarioUpdateSchema(_ScenarioFields):
@@ -57,6 +68,8 @@ class ScenarioUpdateSchema(_ScenarioFields):
 
 
 class ManagedScenarioSchema(ScenarioSchema):
-    """The guest view plus what staff manage (the raw status, drafts included)."""
+    """The guest view (its `calculator` sections included, drafts too) plus what staff manage: the raw
+    status and the doors (set by scenario_admin as `managed_doors`)."""
 
     status = fields.String()
+    doors = fields.List(fields.Nested(DoorSchema), attribute="managed_doors")

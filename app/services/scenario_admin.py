@@ -1,6 +1,8 @@
 """Scenario management for organisers and admins: create, edit, open and close (one commit each).
 
-An organiser manages the scenarios of their own organisation; a platform admin manages all of them.
+An organiser manages the scenarios of their own organisation; a platform admin manages all of them;
+venue staff see the scenarios they are assigned to (to print their doors' posters) and change nothing.
+Scenarios come back with `managed_doors` set (their doors, read in one query) for the staff views.
 """
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from sqlalchemy import select
 
 from app.errors import AppError, ScenarioNotFound
 from app.extensions import db
-from app.models import Organization, Scenario, StaffAccount
+from app.models import Organization, Scenario, ScenarioDoor, StaffAccount, StaffAssignment
+from app.services import doors
 from app.services.scenarios import forget_scenario_refs
 from app.services.staff import Forbidden
 
@@ -27,19 +30,48 @@ def _check(actor: StaffAccount, scenario: Scenario) -> None:
         raise Forbidden("not a scenario of your organisation")
 
 
+def get_managed(actor: StaffAccount, code: str) -> Scenario:
+    """A scenario the actor may manage. :raise ScenarioNotFound: :raise Forbidden:"""
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario is None:
+        raise ScenarioNotFound()
+    _check(actor, scenario)
+    return scenario
+
+
+def _with_doors(scenarios: list[Scenario]) -> list[Scenario]:
+    by_scenario = doors.doors_of(scenarios)
+    for scenario in scenarios:
+        scenario.managed_doors = by_scenario[scenario.id]
+    return scenarios
+
+
 def list_managed(actor: StaffAccount) -> list[Scenario]:
+    """An organiser's organisation's scenarios, an admin's all, venue staff's those assigned to them.
+
+    :raise Forbidden: a project owner.
+    """
     stmt = select(Scenario).order_by(Scenario.code)
     if actor.role == "organizer":
         stmt = stmt.where(Scenario.organization_id == actor.organization_id)
+    elif actor.role == "venue_staff":
+        stmt = stmt.join(StaffAssignment, StaffAssignment.scenario_id == Scenario.id).where(
+            StaffAssignment.staff_id == actor.id)
     elif actor.role != "admin":
-        raise Forbidden("organisers and admins only")
-    return list(db.session.execute(stmt).scalars())
+        raise Forbidden("organisers, venue staff and admins only")
+    return _with_doors(list(db.session.execute(stmt).scalars()))
 
 
 def create(actor: StaffAccount, data: dict) -> Scenario:
-    """:raise Forbidden: :raise ScenarioExists:"""
+    """A scenario, with its first doors if given (the schema has checked their tags are unique).
+
+    :raise Forbidden: :raise InvalidInput: a door's `<code>.<tag>` too long for a QR scene.
+    :raise ScenarioExists:
+    """
     if actor.role not in ("admin", "organizer"):
         raise Forbidden("organisers and admins only")
+    for i, door in enumerate(data.get("doors") or []):
+        doors.check_tag(data["code"], door["tag"], f"doors.{i}.tag")
     if db.session.execute(select(Scenario.id).where(Scenario.code == data["code"])).first():
         raise ScenarioExists(f"scenario {data['code']} already exists")
     organization_id = actor.organization_id
@@ -55,19 +87,19 @@ def create(actor: StaffAccount, data: dict) -> Scenario:
     scenario = Scenario(code=data["code"], kind=data["kind"], organization_id=organization_id,
                         participants=0, neutralized_kg=0, **fields)
     db.session.add(scenario)
+    db.session.flush()
+    db.session.add_all(ScenarioDoor(scenario_id=scenario.id, tag=door["tag"], label=door.get("label"))
+                       for door in data.get("doors") or [])
     db.session.commit()
-    return scenario
+    return _with_doors([scenario])[0]
 
 
 def update(actor: StaffAccount, code: str, changes: dict) -> Scenario:
     """Edit fields, or open (status active) and close (status closed). :raise Forbidden: :raise ScenarioNotFound:"""
-    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
-    if scenario is None:
-        raise ScenarioNotFound()
-    _check(actor, scenario)
+    scenario = get_managed(actor, code)
     for key in EDITABLE:
         if key in changes:
             setattr(scenario, key, changes[key])
     db.session.commit()
     forget_scenario_refs()  # this worker stops serving the old state at once; others within seconds
-    return scenario
+    return _with_doors([scenario])[0]
