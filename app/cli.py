@@ -117,18 +117,20 @@ def staff_create_admin(email: str, name: str, password: str):
 
 @click.command("posters")
 @click.argument("scenario")
-@click.option("--doors", required=True, help="Door tags, comma-separated: door1,door2,north.")
+@click.option("--doors", default=None, help="Door tags, comma-separated: door1,door2,north "
+                                           "(default: the scenario's defined doors).")
 @click.option("--format", "filetype", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
 @click.option("--paper", type=click.Choice(["a4", "a5", "tent"]), default="a4", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The ZIP to write.")
 @with_appcontext
-def posters_command(scenario: str, doors: str, filetype: str, paper: str, out: Path):
+def posters_command(scenario: str, doors: str | None, filetype: str, paper: str, out: Path):
     """Print one QR poster per door of a scenario into a ZIP."""
-    tags = [d.strip() for d in doors.split(",") if d.strip()]
-    if not tags:
+    tags = [d.strip() for d in doors.split(",") if d.strip()] if doors is not None else None
+    if tags == []:
         raise click.ClickException("give at least one door tag")
     tmp = out.with_name(out.name + ".part")
     try:
+        tags = tags or posters.defined_doors(scenario)
         with click.progressbar(length=len(tags), label=f"{scenario} posters") as bar, open(tmp, "wb") as fh:
             count = posters.batch(scenario, tags, paper=paper, filetype=filetype, out=fh,
                                   progress=lambda _door: bar.update(1))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from app.errors import InvalidDeeplink
+from app.errors import InvalidDeeplink, InvalidInput
 from app.extensions import db
 from app.models import Scan, Scenario
 from app.services.scenarios import get_open_scenario
@@ -19,6 +19,13 @@ from app.services.scenarios import get_open_scenario
 SCENE_MAX = 32
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
+
+
+def check_door_tag(code: str, tag: str, field: str = "door") -> None:
+    """:raise InvalidInput: a door tag that cannot travel in a QR scene with this scenario's code."""
+    if not TAG_RE.match(tag) or len(f"{code}.{tag}") > SCENE_MAX:
+        raise InvalidInput(fields={field: [f"1 to 24 of A-Z a-z 0-9 - _, and '{code}.<door>' "
+                                           f"at most {SCENE_MAX} characters."]})
 # The characters WeChat allows in a scene.
 SCENE_RE = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@._~-]+$")
 

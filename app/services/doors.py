@@ -15,7 +15,7 @@ from app.errors import AppError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount
 from app.services import posters, scenario_admin
-from app.services.deeplinks import SCENE_MAX, TAG_RE
+from app.services.deeplinks import check_door_tag
 
 
 class DoorExists(AppError):
@@ -36,10 +36,8 @@ class Door:
 
 
 def check_tag(code: str, tag: str, field: str = "tag") -> None:
-    """:raise InvalidInput: a tag that cannot travel in a QR scene (the rule of posters.check_door)."""
-    if not TAG_RE.match(tag) or len(f"{code}.{tag}") > SCENE_MAX:
-        raise InvalidInput(fields={field: [f"1 to 24 of A-Z a-z 0-9 - _, and '{code}.<door>' "
-                                           f"at most {SCENE_MAX} characters."]})
+    """:raise InvalidInput: a tag that cannot travel in a QR scene."""
+    check_door_tag(code, tag, field)
 
 
 def view(code: str, row: ScenarioDoor) -> Door:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from app.errors import InvalidInput, ScenarioNotFound
 from app.extensions import db
-from app.models import Scenario, StaffAccount, StaffAssignment
+from app.models import Scenario, ScenarioDoor, StaffAccount, StaffAssignment
 from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
-from app.services.deeplinks import SCENE_MAX, TAG_RE
+from app.services.deeplinks import check_door_tag
 from app.services.staff import Forbidden
 from app.wechat import wechat_wxacodes
 from app.wechat.exceptions import WeChatError
@@ -47,9 +47,7 @@ def get_printable(actor: StaffAccount, code: str) -> Scenario:
 
 def check_door(scenario: Scenario, door: str) -> None:
     """:raise InvalidInput: a tag that cannot travel in a QR scene."""
-    if not TAG_RE.match(door) or len(f"{scenario.code}.{door}") > SCENE_MAX:
-        raise InvalidInput(fields={"door": [f"1 to 24 of A-Z a-z 0-9 - _, and '{scenario.code}.<door>' "
-                                            f"at most {SCENE_MAX} characters."]})
+    check_door_tag(scenario.code, door, "door")
 
 
 def poster_data(scenario: Scenario, door: str) -> PosterData:
@@ -76,6 +74,21 @@ def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: s
     scenario = get_printable(actor, code)
     check_door(scenario, door)
     return render(poster_data(scenario, door), paper=paper, filetype=filetype)
+
+
+def defined_doors(code: str) -> list[str]:
+    """The tags of a scenario's defined doors, in the order they were added.
+
+    :raise ScenarioNotFound: :raise InvalidInput: none defined.
+    """
+    scenario_id = db.session.execute(select(Scenario.id).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario_id is None:
+        raise ScenarioNotFound()
+    tags = list(db.session.execute(select(ScenarioDoor.tag).where(ScenarioDoor.scenario_id == scenario_id)
+                                   .order_by(ScenarioDoor.id)).scalars())
+    if not tags:
+        raise InvalidInput(fields={"doors": [f"{code} has no doors defined: name them with --doors."]})
+    return tags
 
 
 def batch(code: str, doors: list[str], *, paper: str, filetype: str, out: io.BufferedIOBase,

@@ -79,3 +79,20 @@ def test_batch_of_100_doors(app, runner, seeded, tmp_path):
         assert [r.text for r in zxingcpp.read_barcodes(image)] == ["https://dd.example.test/s/CDF2021?d=d042"]
     bad = runner.invoke(args=["posters", "CDF2021", "--doors", "ok,bad door", "--out", str(tmp_path / "x.zip")])
     assert bad.exit_code != 0 and not (tmp_path / "x.zip").exists()
+
+
+def test_batch_defaults_to_the_scenarios_defined_doors(app, runner, seeded, tmp_path):
+    from app.extensions import db
+    from app.models import Scenario, ScenarioDoor
+
+    out = tmp_path / "doors.zip"
+    none = runner.invoke(args=["posters", "CDF2021", "--format", "pdf", "--out", str(out)])
+    assert none.exit_code != 0 and "no doors defined" in none.output and not out.exists()
+    with app.app_context():
+        scenario = db.session.execute(db.select(Scenario).filter_by(code="CDF2021")).scalar_one()
+        db.session.add_all([ScenarioDoor(scenario_id=scenario.id, tag=t) for t in ("north", "south")])
+        db.session.commit()
+    result = runner.invoke(args=["posters", "CDF2021", "--format", "pdf", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist() == ["CDF2021-north-a4.pdf", "CDF2021-south-a4.pdf"]
