@@ -41,6 +41,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_credentials": {"zh": "邮箱或密码错误", "en": "Wrong email or password."},
     "forbidden": {"zh": "您的账号无权进行此操作", "en": "Your account may not do this."},
     "csrf_failed": {"zh": "页面已过期，请刷新后重试", "en": "The page is out of date; reload it and try again."},
+    "staff_not_found": {"zh": "找不到该工作人员账号", "en": "No such staff account."},
+    "cannot_disable_self": {"zh": "不能停用自己的账号", "en": "You cannot disable your own account."},
     "staff_exists": {"zh": "该邮箱已有账号", "en": "This email already has an account."},
     "scenario_exists": {"zh": "该场景代码已被使用", "en": "This scenario code is taken."},
     "door_exists": {"zh": "该入口标识已存在", "en": "This door tag already exists."},

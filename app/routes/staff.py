@@ -1,9 +1,10 @@
 """The staff API: sign-in, accounts, and scenario management (bearer tokens of staff accounts)."""
 from flask import Blueprint, Response, request
 
-from app.routes.helpers import json_body
+from app.routes.helpers import json_body, query_args
 from app.schemas.staff import (
-    ManagedScenarioSchema, ScenarioCreateSchema, ScenarioUpdateSchema, SignInSchema, StaffCreateSchema, StaffSchema,
+    ManagedScenarioSchema, ScenarioCreateSchema, ScenarioUpdateSchema, SignInSchema, StaffAccountSchema,
+    StaffCreateSchema, StaffListQuerySchema, StaffSchema, StaffUpdateSchema,
 )
 from app.services import posters, scenario_admin, staff
 
@@ -12,6 +13,10 @@ bp = Blueprint("staff", __name__, url_prefix="/api/v1/staff")
 SIGN_IN_SCHEMA = SignInSchema()
 STAFF_SCHEMA = StaffSchema()
 STAFF_CREATE_SCHEMA = StaffCreateSchema()
+STAFF_ACCOUNTS_SCHEMA = StaffAccountSchema(many=True)
+STAFF_ACCOUNT_SCHEMA = StaffAccountSchema()
+STAFF_LIST_QUERY_SCHEMA = StaffListQuerySchema()
+STAFF_UPDATE_SCHEMA = StaffUpdateSchema()
 SCENARIO_CREATE_SCHEMA = ScenarioCreateSchema()
 SCENARIO_UPDATE_SCHEMA = ScenarioUpdateSchema()
 MANAGED_SCENARIO_SCHEMA = ManagedScenarioSchema()
@@ -60,7 +65,24 @@ def create_account():
     """A platform admin creates an organiser, venue staff, project owner or admin account."""
     staff.require("admin")
     data = json_body(STAFF_CREATE_SCHEMA)
-    return STAFF_SCHEMA.dump(staff.create_staff(**data)), 201
+    return STAFF_ACCOUNT_SCHEMA.dump(staff.create_staff(**data)), 201
+
+
+@bp.get("/accounts")
+def list_accounts():
+    """A platform admin lists the staff accounts (?role=, offset, limit)."""
+    staff.require("admin")
+    args = query_args(STAFF_LIST_QUERY_SCHEMA)
+    rows, total = staff.list_accounts(**args)
+    return {"data": STAFF_ACCOUNTS_SCHEMA.dump(rows), "total": total}
+
+
+@bp.patch("/accounts/<int:staff_id>")
+def update_account(staff_id: int):
+    """A platform admin renames, disables, re-enables an account or sets a new password."""
+    actor = staff.require("admin")
+    changes = json_body(STAFF_UPDATE_SCHEMA)
+    return STAFF_ACCOUNT_SCHEMA.dump(staff.update_account(actor, staff_id, changes))
 
 
 @bp.get("/scenarios")

@@ -5,6 +5,7 @@ from app.models.scenario import KINDS
 from app.models.staff import ROLES
 from app.schemas.dashboard import DoorCreateSchema, DoorSchema
 from app.schemas.scenarios import ScenarioSchema
+from app.schemas.common import DateTimeUTC
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,24}$", error="1 to 24 letters, digits, '-' or '_'.")
 
@@ -20,6 +21,25 @@ class StaffSchema(Schema):
     name = fields.String()
     role = fields.String()
     organization = fields.Function(lambda s: s.organization.name if s.organization else None)
+
+
+class StaffAccountSchema(StaffSchema):
+    """An admin's view of an account."""
+
+    active = fields.Boolean()
+    created_at = DateTimeUTC()
+
+
+class StaffListQuerySchema(Schema):
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class StaffUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=64))
+    active = fields.Boolean()
+    password = fields.String(validate=validate.Length(min=10, max=256))
 
 
 class StaffCreateSchema(Schema):

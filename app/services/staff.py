@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.errors import AppError, TokenExpired, TokenInvalid, Unauthorized
+from app.errors import AppError, NotFound, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import Organization, StaffAccount
 from app.models.staff import ROLES
@@ -148,4 +148,49 @@ def require(*roles: str) -> StaffAccount:
     account = current_staff()
     if account.role not in roles:
         raise Forbidden(f"needs the role {' or '.join(roles)}")
+    return account
+
+
+class CannotDisableSelf(AppError):
+    status_code, code = 409, "cannot_disable_self"
+
+
+class StaffNotFound(NotFound):
+    code = "staff_not_found"
+
+
+def list_accounts(*, role: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list[StaffAccount], int]:
+    """Every staff account (an admin's view), optionally of one role, oldest first."""
+    from sqlalchemy import func
+
+    stmt = select(StaffAccount)
+    if role:
+        stmt = stmt.where(StaffAccount.role == role)
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(stmt.order_by(StaffAccount.id).offset(offset).limit(limit)).scalars()
+    return list(rows), total
+
+
+def update_account(actor: StaffAccount, staff_id: int, changes: dict) -> StaffAccount:
+    """Rename, disable or re-enable an account, or set a new password (an admin's act).
+
+    Disabling or a new password bumps the token version: the account's bearer tokens and console
+    sessions stop working at once. :raise StaffNotFound: :raise CannotDisableSelf:
+    """
+    account = db.session.get(StaffAccount, staff_id)
+    if account is None:
+        raise StaffNotFound()
+    if changes.get("active") is False and account.id == actor.id:
+        raise CannotDisableSelf("an admin cannot disable their own account")
+    revoke = False
+    if "name" in changes:
+        account.name = changes["name"]
+    if "active" in changes and changes["active"] != account.active:
+        account.active, revoke = changes["active"], not changes["active"]
+    if changes.get("password"):
+        account.password_hash, revoke = generate_password_hash(changes["password"]), True
+    if revoke:
+        account.token_version += 1
+    db.session.commit()
+    log.info("staff account %s updated by %s (%s)", account.id, actor.id, ", ".join(sorted(changes)))
     return account

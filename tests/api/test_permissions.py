@@ -39,6 +39,8 @@ MATRIX = [
     ("GET", f"{S}/session", None, allow(200, *ANY_STAFF)),  # a bearer shows who it is (csrf_token null)
     ("POST", f"{S}/accounts", lambda r: {"email": f"new-{r}@dd.test", "name": "N", "password": "x" * 12,
                                          "role": "venue_staff"}, allow(201, "admin")),
+    ("GET", f"{S}/accounts?role=venue_staff", None, allow(200, "admin")),
+    ("PATCH", f"{S}/accounts/{{free_id}}", {"name": "改名"}, allow(200, "admin")),
     ("GET", f"{S}/scenarios", None, allow(200, "admin", "org", "other", "venue", "free")),
     ("POST", f"{S}/scenarios", lambda r: {"code": f"P{r}", "kind": "conference", "title": "T"},
      allow(201, "admin", "org", "other")),
@@ -99,7 +101,7 @@ def _prepare(app, path: str, ids: dict) -> str:
         if "{venue_id}" in path and not db.session.get(StaffAssignment, (ids["venue"], scenario.id)):
             db.session.add(StaffAssignment(staff_id=ids["venue"], scenario_id=scenario.id))
         db.session.commit()
-    return path.replace("{venue_id}", str(ids["venue"]))
+    return path.replace("{venue_id}", str(ids["venue"])).replace("{free_id}", str(ids["free"]))
 
 
 @pytest.mark.parametrize("method, path, body, expected", MATRIX, ids=[f"{m} {p}" for m, p, _b, _e in MATRIX])
@@ -133,4 +135,4 @@ def test_the_matrix_covers_every_staff_endpoint(app):
 def _matches(pattern: str, path: str) -> bool:
     parts = re.split(r"<(?:\w+:)?\w+>", pattern)
     regex = "[^/]+".join(re.escape(part) for part in parts)
-    return re.fullmatch(regex, path.replace("{venue_id}", "1")) is not None
+    return re.fullmatch(regex, path.replace("{venue_id}", "1").replace("{free_id}", "1")) is not None

@@ -126,3 +126,36 @@ def test_a_bad_password_opens_no_session(client, accounts):
     rv = client.post("/api/v1/staff/session", json={"email": "org@dd.test", "password": "nope"})
     assert rv.status_code == 401 and "Set-Cookie" not in rv.headers
     assert client.get("/api/v1/staff/session").status_code == 401
+
+
+def test_admin_lists_disables_and_resets_accounts(app, client, accounts):
+    admin = headers(client, "admin@dd.test")
+    listed = client.get("/api/v1/staff/accounts?role=venue_staff", headers=admin).json
+    assert listed["total"] == 1 and listed["data"][0]["email"] == "venue@dd.test" and listed["data"][0]["active"]
+    assert "password_hash" not in listed["data"][0]
+    venue_id = listed["data"][0]["id"]
+    venue = headers(client, "venue@dd.test")
+    # A console session of the same account dies with its bearer tokens.
+    session_client = app.test_client()
+    assert session_client.post("/api/v1/staff/session",
+                               json={"email": "venue@dd.test", "password": PASSWORD}).status_code == 200
+
+    off = client.patch(f"/api/v1/staff/accounts/{venue_id}", json={"active": False}, headers=admin)
+    assert off.status_code == 200 and off.json["active"] is False
+    assert client.get("/api/v1/staff/me", headers=venue).status_code == 401
+    assert session_client.get("/api/v1/staff/me").status_code == 401
+    assert client.post("/api/v1/staff/sign-in", json={"email": "venue@dd.test", "password": PASSWORD}).status_code == 401
+
+    on = client.patch(f"/api/v1/staff/accounts/{venue_id}", json={"active": True, "password": "a new password 1"},
+                      headers=admin)
+    assert on.status_code == 200 and on.json["active"] is True
+    assert client.post("/api/v1/staff/sign-in", json={"email": "venue@dd.test", "password": PASSWORD}).status_code == 401
+    assert client.post("/api/v1/staff/sign-in",
+                       json={"email": "venue@dd.test", "password": "a new password 1"}).status_code == 200
+
+    me = client.get("/api/v1/staff/me", headers=admin).json
+    selfish = client.patch(f"/api/v1/staff/accounts/{me['id']}", json={"active": False}, headers=admin)
+    assert selfish.status_code == 409 and selfish.json["error"]["code"] == "cannot_disable_self"
+    assert client.patch("/api/v1/staff/accounts/99999", json={"name": "x"}, headers=admin).status_code == 404
+    bad = client.patch(f"/api/v1/staff/accounts/{venue_id}", json={"password": "short", "role": "admin"}, headers=admin)
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"password", "role"}

@@ -432,7 +432,8 @@ def test_each_role_sees_only_its_own(make_page, live_server, console_staff, open
     assert dl.value.suggested_filename.endswith(".csv")
     # And opens an account.
     page.get_by_test_id("tab-accounts").click()
-    page.get_by_test_id("input-email").fill(f"new-{uuid.uuid4().hex[:6]}@dd.test")
+    new_email = f"new-{uuid.uuid4().hex[:6]}@dd.test"
+    page.get_by_test_id("input-email").fill(new_email)
     page.get_by_test_id("input-name").fill("新同事")
     page.get_by_test_id("input-password").fill("short")
     page.get_by_test_id("input-role").select_option("venue_staff")
@@ -441,4 +442,12 @@ def test_each_role_sees_only_its_own(make_page, live_server, console_staff, open
     page.get_by_test_id("input-password").fill("a-long-enough-password")
     page.get_by_test_id("create-account").click()
     expect(page.get_by_test_id("account-message")).to_contain_text("新同事")
+    # The new account is listed; disabling it takes effect at once.
+    row = page.locator(f'[data-testid="account-row"][data-email="{new_email}"]')
+    expect(row).to_have_attribute("data-active", "true")
+    row.get_by_test_id("disable-account").click()
+    expect(row).to_have_attribute("data-active", "false")
+    refused = requests.post(f"{live_server}/api/v1/staff/session",
+                            json={"email": new_email, "password": "a-long-enough-password"}, timeout=10)
+    assert refused.status_code == 401
     watch.assert_clean(allowed_console=(HTTP_401, "status of 409", "status of 422"))

@@ -810,7 +810,42 @@ async function renderMoney(main, ctx) {
 }
 
 // -- accounts (admin) --------------------------------------------------------------------------------------------
+function accountList() {
+  const box = h("div", { class: "card", dataset: { testid: "account-list" } });
+  const messages = slot("account-list-error");
+  const refresh = async () => {
+    try {
+      const rows = listOf(await api("GET", "/accounts", { query: { limit: 200 } }));
+      fill(box, h("h3", {}, bi("全部账号", "All accounts")), messages,
+        h("div", { class: "table-wrap" }, h("table", { class: "table" },
+          h("thead", {}, h("tr", {}, ["姓名 Name", "邮箱 Email", "角色 Role", "单位 Organisation", "状态 Status", ""].map((t) => h("th", {}, t)))),
+          h("tbody", {}, rows.map((a) => h("tr", { dataset: { testid: "account-row", email: a.email, active: String(a.active) } },
+            h("td", {}, a.name), h("td", {}, a.email), h("td", {}, (ROLES[a.role] || [a.role]).join(" ")),
+            h("td", {}, a.organization || "–"),
+            h("td", {}, a.active ? bi("启用", "Active") : bi("已停用", "Disabled")),
+            h("td", {}, a.id === state.me?.id ? null : h("button", {
+              type: "button", class: "btn btn-small", dataset: { testid: a.active ? "disable-account" : "enable-account" },
+              onclick: async (e) => {
+                e.currentTarget.disabled = true;
+                try {
+                  await api("PATCH", `/accounts/${a.id}`, { body: { active: !a.active } });
+                } catch (error) {
+                  showError(messages, error);
+                }
+                refresh();
+              },
+            }, a.active ? "停用 Disable" : "启用 Enable"))))))));
+    } catch (error) {
+      fill(box, messages);
+      showError(messages, error);
+    }
+  };
+  refresh();
+  return { box, refresh };
+}
+
 function renderAccounts(main) {
+  const list = accountList();
   const messages = slot("account-message");
   const f = {
     email: input("email", { type: "email", autocomplete: "off" }),
@@ -840,12 +875,13 @@ function renderAccounts(main) {
       showOk(messages, `已创建 Created: ${created.name} <${created.email}> · ${(ROLES[created.role] || [created.role]).join(" ")}${created.organization ? ` · ${created.organization}` : ""}`);
       f.email.value = "";
       f.name.value = "";
+      await list.refresh();
     });
   });
   fill(main, h("div", { class: "page-head" }, h("h1", {}, bi("账号", "Accounts"))),
     h("p", { class: "lead" }, "为主办方、场馆工作人员和项目业主开设账号，并把初始密码安全地交给对方。",
       h("span", { class: "en", lang: "en" }, "Open accounts for organisers, venue staff and project owners; hand over the first password safely.")),
-    form);
+    form, list.box);
 }
 
 // -- start ------------------------------------------------------------------------------------------------------
