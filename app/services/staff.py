@@ -44,6 +44,10 @@ class StaffExists(AppError):
     status_code, code = 409, "staff_exists"
 
 
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -61,7 +65,7 @@ def create_staff(*, email: str, name: str, password: str, role: str, organizatio
         if org is None:
             org = Organization(name=organization)
             db.session.add(org)
-    account = StaffAccount(email=email, name=name, password_hash=generate_password_hash(password), role=role,
+    account = StaffAccount(email=email, name=name, password_hash=_hash(password), role=role,
                            organization=org, active=True, token_version=1)
     db.session.add(account)
     db.session.commit()
@@ -188,7 +192,7 @@ def update_account(actor: StaffAccount, staff_id: int, changes: dict) -> StaffAc
     if "active" in changes and changes["active"] != account.active:
         account.active, revoke = changes["active"], not changes["active"]
     if changes.get("password"):
-        account.password_hash, revoke = generate_password_hash(changes["password"]), True
+        account.password_hash, revoke = _hash(changes["password"]), True
     if revoke:
         account.token_version += 1
     db.session.commit()

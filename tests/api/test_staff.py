@@ -159,3 +159,12 @@ def test_admin_lists_disables_and_resets_accounts(app, client, accounts):
     assert client.patch("/api/v1/staff/accounts/99999", json={"name": "x"}, headers=admin).status_code == 404
     bad = client.patch(f"/api/v1/staff/accounts/{venue_id}", json={"password": "short", "role": "admin"}, headers=admin)
     assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"password", "role"}
+
+
+def test_production_hashes_passwords_at_werkzeugs_full_scrypt_cost(tmp_path):
+    from werkzeug.security import generate_password_hash
+
+    from app.config import Config
+
+    method = Config({"WECHAT_MODE": "sandbox"}, str(tmp_path)).PASSWORD_HASH_METHOD
+    assert generate_password_hash("x", method=method).startswith("scrypt:32768:8:1$")
