@@ -166,6 +166,11 @@ def test_live_pay_client_over_http(loopback_wechatpay, pay_keys):
         pay.prepay(out_trade_no="DDLIVETEST000002", description="t", amount_fen=1, openid="o", time_expire=expire)
         pay.close("DDLIVETEST000002")
         assert pay.query("DDLIVETEST000002").trade_state == "CLOSED"
+        code_url = pay.prepay_native(out_trade_no="DDLIVETEST000003", description="活动碳中和", amount_fen=7000,
+                                     time_expire=expire)
+        assert code_url.startswith("weixin://wxpay/bizpayurl?pr=")
+        native = pay.query("DDLIVETEST000003")
+        assert (native.trade_state, native.amount_total) == ("NOTPAY", 7000)
 
     paid = requests.post(f"{base}/sandbox/wechatpay/confirm", json={"prepay_id": prepay_id, "deliveries": 0},
                          timeout=10)
