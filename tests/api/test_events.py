@@ -157,3 +157,16 @@ def test_who_may_neutralise_an_event(client, accounts, email, status):
     rv = client.post(f"{URL}/topups", json={"footprint_id": "ef_x", "project": "CDCER-FOR"}, headers=headers)
     assert rv.status_code == (404 if status == 200 else status)
     assert client.get(f"{URL}/topups/od_x", headers=headers).status_code == (404 if status == 200 else status)
+
+
+def test_a_lost_top_up_notification_is_settled_by_reconcile(client, org, runner):
+    footprint = client.post(f"{URL}/footprint", json={"electricity_kwh": 2000}, headers=org).json
+    order = client.post(f"{URL}/topups", json={"footprint_id": footprint["id"], "project": "CDCER-FOR"},
+                        headers=org).json["order"]
+    paid = client.post("/sandbox/wechatpay/confirm", json={"code_url": order["code_url"], "deliveries": 0})
+    assert paid.status_code == 200 and paid.json["deliveries"] == []
+    assert client.get(f"{URL}/topups/{order['id']}", headers=org).json["order"]["status"] == "pending"
+    result = runner.invoke(args=["reconcile"])
+    assert result.exit_code == 0 and "1 fulfilled" in result.output, result.output
+    done = client.get(f"{URL}/topups/{order['id']}", headers=org).json
+    assert done["order"]["status"] == "fulfilled" and done["certificate"]["kg"] == done["topup_kg"]
