@@ -1,11 +1,9 @@
 """The public registry as data: JSON (paged per project) and a CSV of every claim."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, stream_with_context
 
+from app.csv_export import stream_csv
 from app.routes.helpers import query_args
 from app.routes.pages import RegistryPageQuerySchema
 from app.jsonutil import isoformat
@@ -50,17 +48,6 @@ def get():
 @bp.get("/registry.csv")
 def export_csv():
     """Every claim on every retired unit, one row each (streamed)."""
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(registry.CSV_HEADER)
-        for row in registry.csv_rows():
-            writer.writerow([v.isoformat() if hasattr(v, "isoformat") else ("" if v is None else v) for v in row])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    rows = stream_csv(registry.CSV_HEADER, registry.csv_rows(), bom=False)
+    return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=diandian-registry.csv"})

@@ -7,13 +7,12 @@ credited to the door its footprint was computed after: Order.footprint_id -> Foo
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from sqlalchemy import case, func, literal_column, select
 
+from app.csv_export import CHUNK_ROWS, stream_csv
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate, Footprint, Order, Project, Scan, Scenario, ScenarioDoor, StaffAccount
@@ -29,9 +28,6 @@ KEY_FORMATS = {  # the bucket of a moment, as text, in China time: the same stri
 AUTO_HOURLY_POINTS = 7 * 24  # without ?bucket=, hourly up to a week of points, then daily
 MAX_POINTS = 2000
 LEADERBOARD_SIZE = 10
-CSV_CHUNK_ROWS = 500
-# A spreadsheet runs a cell starting with these as a formula (CSV injection): such cells get a quote.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def dashboard(actor: StaffAccount, code: str, *, bucket: str | None = None) -> dict:
@@ -177,7 +173,7 @@ def orders_csv(actor: StaffAccount, code: str) -> Iterator[str]:
             .where(Order.scenario_id == scenario.id).order_by(Order.created_at, Order.id))
     rows = ((oid, _china_time(created), _china_time(paid), status, kind, project, kg, amount, tag)
             for oid, created, paid, status, kind, project, kg, amount, tag in _stream(stmt))
-    return _csv(ORDER_COLUMNS, rows)
+    return stream_csv(ORDER_COLUMNS, rows)
 
 
 def certificates_csv(actor: StaffAccount, code: str) -> Iterator[str]:
@@ -193,36 +189,13 @@ def certificates_csv(actor: StaffAccount, code: str) -> Iterator[str]:
     rows = ((serial, _china_time(issued), status, kind, holder, kg, project,
              certificates.urls(serial)["verify_url"])
             for serial, issued, status, kind, holder, kg, project in _stream(stmt))
-    return _csv(CERTIFICATE_COLUMNS, rows)
+    return stream_csv(CERTIFICATE_COLUMNS, rows)
 
 
 def _stream(stmt) -> Iterator:
     """Rows in batches (a server-side cursor on PostgreSQL), never the whole result in memory."""
-    yield from db.session.execute(stmt.execution_options(yield_per=CSV_CHUNK_ROWS))
+    yield from db.session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
 
 
 def _china_time(moment: datetime | None) -> str | None:
     return as_utc(moment).astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if moment else None
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv(header: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[str]:
-    """UTF-8 CSV with a BOM (so Excel and WPS read the Chinese), yielded every CSV_CHUNK_ROWS rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(header)
-    for n, row in enumerate(rows, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if n % CSV_CHUNK_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()

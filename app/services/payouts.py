@@ -6,14 +6,13 @@ mistaken payout is corrected by a negative one. Dates shown are China dates (Asi
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.csv_export import csv_text
 from app.errors import AppError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Certificate, LedgerEntry, Order, Organization, Payout, Project, StaffAccount
@@ -372,29 +371,14 @@ def yuan(fen: int) -> str:
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
-def _cell(text: str | None) -> str:
-    """Excel runs a cell starting with = + - @ as a formula: quote typed-in text (references, notes)."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def statement_csv(st: Statement) -> str:
-    """The statement as one table: an opening row, a row per line, a closing row. Starts with a BOM so
-    Excel reads it as UTF-8 (the Chinese names and headers)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([f"{zh} {en}" for en, zh in CSV_COLUMNS])
+    """The statement as one table: an opening row, a row per line, a closing row."""
     org_period = f"{st.organization.name} {st.start.isoformat()} – {st.end.isoformat()}"
-    writer.writerow([st.start.isoformat(), "opening", "", "", "", "", "", st.opening_balance_fen,
-                     yuan(st.opening_balance_fen), _cell(org_period)])
-    for line in st.lines:
-        writer.writerow([line.date.isoformat(), line.kind, _cell(line.reference), _cell(line.project),
-                         "" if line.kg is None else line.kg, line.amount_fen, yuan(line.amount_fen), line.balance_fen,
-                         yuan(line.balance_fen), _cell(line.note)])
-    writer.writerow([st.end.isoformat(), "closing", "", "", "", "", "", st.closing_balance_fen,
-                     yuan(st.closing_balance_fen), ""])
-    return out.getvalue()
+    rows = [[st.start, "opening", "", "", "", "", "", st.opening_balance_fen, yuan(st.opening_balance_fen), org_period]]
+    rows += [[line.date, line.kind, line.reference, line.project, line.kg, line.amount_fen, yuan(line.amount_fen),
+              line.balance_fen, yuan(line.balance_fen), line.note] for line in st.lines]
+    rows.append([st.end, "closing", "", "", "", "", "", st.closing_balance_fen, yuan(st.closing_balance_fen), ""])
+    return csv_text([f"{zh} {en}" for en, zh in CSV_COLUMNS], rows)
 
 
 def admin_by_email(email: str) -> StaffAccount:

@@ -230,9 +230,9 @@ def _no_guest_identities(app, text: str, *, holders_allowed: bool) -> None:
 
 def test_a_big_export_is_streamed_in_chunks(app, client, accounts, monkeypatch):
     """Rows leave in chunks as they are read, not as one string built in memory."""
-    from app.services import dashboard
+    from app import csv_export
 
-    monkeypatch.setattr(dashboard, "CSV_CHUNK_ROWS", 2)
+    monkeypatch.setattr(csv_export, "CHUNK_ROWS", 2)
     guest = Guest(client, "alice")
     for kg in (10, 20, 30, 40, 50):
         buy(client, guest, kg)
