@@ -105,7 +105,13 @@ def revoke(certificate: Certificate, reason: str) -> None:
 
 
 def _count(scenario_id: int, user_id: int, kg: int, *, joining: bool) -> None:
-    """Keep the scenario's participants and kilograms in step (atomic UPDATEs, no read-modify-write)."""
+    """Keep the scenario's participants and kilograms in step (atomic UPDATEs, no read-modify-write).
+
+    The scenario row is locked first (PostgreSQL; SQLite's write lock is held already), so two of one
+    guest's orders on different projects, fulfilled at the same instant, cannot both count them as new.
+    Lock order everywhere: the order, its project, then the scenario.
+    """
+    db.session.execute(select(Scenario.id).where(Scenario.id == scenario_id).with_for_update())
     others = db.session.execute(select(func.count(Certificate.id)).where(
         Certificate.scenario_id == scenario_id, Certificate.user_id == user_id,
         Certificate.status == "valid", Certificate.kind == "personal")).scalar_one()

@@ -65,3 +65,4 @@ def test_top_up_and_guests_never_hold_more_than_the_stock(app, client, rush):
         kinds = sorted(db.session.execute(select(Certificate.kind)).scalars())
         assert len(kinds) == len(held) and kinds.count("event") <= 1
     check_invariants(app)
+

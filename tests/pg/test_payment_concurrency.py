@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, Project
+from app.models import Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, Project, Scenario
 from app.models.base import utcnow
 from app.services import credits, projects
 from tests.conftest import on_postgres
@@ -86,3 +86,16 @@ def test_one_payment_delivered_many_times_at_once(app, client, rush_project):
         assert db.session.execute(select(func.count(LedgerEntry.id))).scalar_one() == 3
     assert guest.get_order(order["id"])["status"] == "fulfilled"
     check_invariants(app)
+
+
+def test_one_guest_paying_two_projects_at_once_is_one_participant(app, client, rush_project):
+    """Two orders of one guest on two projects, fulfilled at the same instant (two project locks)."""
+    for attempt in range(5):
+        guest = Guest(client, f"twice{attempt}")
+        bodies = [guest.order(guest.footprint(SMALL)["id"], project, kg=10) for project in (rush_project, "CDCER-FOR")]
+        with app.app_context():
+            before = db.session.execute(select(Scenario.participants).where(Scenario.code == "CDF2021")).scalar_one()
+        run_together(2, lambda i: confirm(app.test_client(), bodies[i]))
+        with app.app_context():
+            after = db.session.execute(select(Scenario.participants).where(Scenario.code == "CDF2021")).scalar_one()
+        assert after == before + 1, attempt
