@@ -10,19 +10,23 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from datetime import timedelta
 
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import AppError, NotFound, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import Organization, StaffAccount
+from app.models.base import as_utc, utcnow
 from app.models.staff import ROLES
 
 log = logging.getLogger("diandian.staff")
 STAFF_TOKEN_TTL = 12 * 3600
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT = timedelta(minutes=15)
 _SALT = "diandian.staff.v1"
 # Compared against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -34,6 +38,10 @@ class InvalidCredentials(AppError):
 
 class Forbidden(AppError):
     status_code, code = 403, "forbidden"
+
+
+class SignInLocked(AppError):
+    status_code, code = 429, "sign_in_locked"
 
 
 class CsrfFailed(AppError):
@@ -74,14 +82,37 @@ def create_staff(*, email: str, name: str, password: str, role: str, organizatio
 
 
 def sign_in(email: str, password: str) -> tuple[StaffAccount, str, int]:
-    """:raise InvalidCredentials: unknown email, wrong password or disabled account (one answer for all)."""
+    """Check the password; MAX_FAILED_SIGN_INS wrong ones in a row lock the account for LOCKOUT.
+
+    :raise InvalidCredentials: unknown email, wrong password or disabled account (one answer for all).
+    :raise SignInLocked: too many failures: refused before the password is even checked.
+    """
     account = db.session.execute(
         select(StaffAccount).where(StaffAccount.email == _normalise_email(email))).scalar_one_or_none()
+    if account is not None and account.locked_until and as_utc(account.locked_until) > utcnow():
+        raise SignInLocked("too many failed sign-ins: try again later")
     valid = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
     if not account or not valid or not account.active:
+        if account is not None and not valid:
+            _count_failure(account.id)
         raise InvalidCredentials()
+    if account.failed_sign_ins or account.locked_until:
+        account.failed_sign_ins, account.locked_until = 0, None
+        db.session.commit()
     token = _serializer().dumps({"s": account.id, "v": account.token_version})
     return account, token, STAFF_TOKEN_TTL
+
+
+def _count_failure(account_id: int) -> None:
+    """An atomic increment (parallel guesses all count); the MAX_FAILED_SIGN_INS-th one locks."""
+    db.session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
+                       .values(failed_sign_ins=StaffAccount.failed_sign_ins + 1))
+    failures = db.session.execute(select(StaffAccount.failed_sign_ins).where(StaffAccount.id == account_id)).scalar_one()
+    if failures >= MAX_FAILED_SIGN_INS:
+        db.session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
+                           .values(failed_sign_ins=0, locked_until=utcnow() + LOCKOUT))
+        log.warning("staff account %s locked for %s after %s failed sign-ins", account_id, LOCKOUT, failures)
+    db.session.commit()
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -168,3 +168,32 @@ def test_production_hashes_passwords_at_werkzeugs_full_scrypt_cost(tmp_path):
 
     method = Config({"WECHAT_MODE": "sandbox"}, str(tmp_path)).PASSWORD_HASH_METHOD
     assert generate_password_hash("x", method=method).startswith("scrypt:32768:8:1$")
+
+
+def test_repeated_wrong_passwords_lock_sign_in_for_a_while(app, client, accounts):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    wrong = {"email": "org@dd.test", "password": "guess"}
+    right = {"email": "org@dd.test", "password": PASSWORD}
+    for _ in range(2):
+        assert client.post("/api/v1/staff/sign-in", json=wrong).status_code == 401
+    assert client.post("/api/v1/staff/sign-in", json=right).status_code == 200  # a success resets the count
+    for _ in range(staff.MAX_FAILED_SIGN_INS):
+        assert client.post("/api/v1/staff/sign-in", json=wrong).status_code == 401
+    locked = client.post("/api/v1/staff/sign-in", json=right)  # even the right password, for now
+    assert locked.status_code == 429 and locked.json["error"]["code"] == "sign_in_locked"
+    assert client.post("/api/v1/staff/session", json=right).status_code == 429
+    # Other accounts and unknown emails are not affected.
+    assert client.post("/api/v1/staff/sign-in", json={"email": "admin@dd.test", "password": PASSWORD}).status_code == 200
+    for _ in range(staff.MAX_FAILED_SIGN_INS + 1):
+        assert client.post("/api/v1/staff/sign-in", json={"email": "nobody@dd.test", "password": "x"}).status_code == 401
+    with app.app_context():  # fifteen minutes later
+        db.session.execute(db.update(StaffAccount).filter_by(email="org@dd.test")
+                           .values(locked_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.post("/api/v1/staff/sign-in", json=right).status_code == 200
+    with app.app_context():
+        account = db.session.execute(db.select(StaffAccount).filter_by(email="org@dd.test")).scalar_one()
+        assert account.failed_sign_ins == 0 and account.locked_until is None
