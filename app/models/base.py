@@ -1,10 +1,15 @@
 """Shared column helpers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+
+# China time, the product's time zone for dates people read (orders, posters, statements, charts).
+# China has kept UTC+8 without daylight saving since 1991: a fixed offset is exact and needs no tz database.
+CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> datetime:

@@ -1,12 +1,11 @@
 """Public server-rendered pages: the certificate verify page and the registry (Chinese and English)."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from flask import Blueprint, render_template, request
 from marshmallow import Schema, fields, validate
 
 from app.i18n import language
+from app.models.base import CST
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.footprints import item_view
@@ -16,7 +15,6 @@ from app.services.certificates import CertificateNotFound
 from app.services.projects import ProjectNotFound, get_project
 
 bp = Blueprint("pages", __name__)
-CST = timezone(timedelta(hours=8))
 
 
 class RegistryPageQuerySchema(Schema):

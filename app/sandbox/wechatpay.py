@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
@@ -32,12 +32,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SandboxPayRefund, SandboxPayTransaction
-from app.models.base import as_utc, utcnow
+from app.models.base import CST, as_utc, utcnow
 from app.sandbox.keys import SandboxPayKeys
 
 API_PREFIX = "/sandbox/wechatpay-api"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
-CST = timezone(timedelta(hours=8))
 OUT_TRADE_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 
 bp = Blueprint("sandbox_wechatpay_api", __name__, url_prefix=API_PREFIX)

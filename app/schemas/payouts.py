@@ -1,14 +1,14 @@
 """Project owners' money: sales, balances, payouts and statements (query, load and dump schemas)."""
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.models.base import CST
 from app.schemas.common import DateTimeUTC
 
 # Payouts are stored at midnight China time of the day paid (as in services/payouts.py).
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
 MAX_STATEMENT_DAYS = 366
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM.")
@@ -123,7 +123,7 @@ class PayoutSchema(Schema):
     organization_id = fields.Integer()
     amount_fen = fields.Integer()
     bank_reference = fields.String()
-    paid_on = fields.Function(lambda p: p.paid_on.astimezone(CHINA).date().isoformat())
+    paid_on = fields.Function(lambda p: p.paid_on.astimezone(CST).date().isoformat())
     note = fields.String()
     recorded_by = fields.Integer()
     created_at = DateTimeUTC()

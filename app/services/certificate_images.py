@@ -10,7 +10,6 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
@@ -19,12 +18,12 @@ from sqlalchemy import select
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate
+from app.models.base import CST
 from app.rendering import certificate as renderer
 from app.rendering.certificate import CertificateData, render_certificate
 from app.services.certificates import CertificateNotFound, get_certificate, normalise_serial, urls
 from app.services import events
 
-CST = timezone(timedelta(hours=8))
 VARIANTS = ("portrait", "card")
 ISSUER = "点点碳中和 Diandian"
 # Stored files are named after the renderer's source and its fonts (coverage.json records their

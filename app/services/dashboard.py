@@ -7,7 +7,7 @@ credited to the door its footprint was computed after: Order.footprint_id -> Foo
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterator
 
 from sqlalchemy import case, func, literal_column, select
@@ -16,10 +16,9 @@ from app.csv_export import CHUNK_ROWS, stream_csv
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate, Footprint, Order, Project, Scan, Scenario, ScenarioDoor, StaffAccount
-from app.models.base import as_utc, utcnow
+from app.models.base import CST, as_utc, utcnow
 from app.services import certificates, leaderboard, scenario_admin
 
-CST = timezone(timedelta(hours=8))  # Asia/Shanghai has kept UTC+8 without daylight saving since 1991
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 KEY_FORMATS = {  # the bucket of a moment, as text, in China time: the same string in SQL and Python
     "hour": ("%Y-%m-%d %H", "YYYY-MM-DD HH24"),

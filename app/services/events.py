@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from datetime import timedelta, timezone
 
 import qrcode
 from sqlalchemy import func, select
@@ -25,14 +24,13 @@ from app.domain.money import minimum_kg
 from app.errors import AppError, InvalidInput, NotFound, ScenarioNotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import Certificate, EventFootprint, EventNeutralisation, Order, Scenario, StaffAccount
-from app.models.base import utcnow
+from app.models.base import CST, utcnow
 from app.services import orders, projects as project_service
 from app.services.footprints import inputs_record, item_record, travel_leg
 from app.services.staff import Forbidden
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 
-CST = timezone(timedelta(hours=8))
 MAX_TOPUP_KG = 1_000_000  # 1,000 t in one top-up
 
 

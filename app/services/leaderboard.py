@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,11 +23,11 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.i18n import language
 from app.models import Certificate, LeaderboardEntry, Order, User
+from app.models.base import CST
 from app.services.scenarios import get_scenario
 
 log = logging.getLogger("diandian.leaderboard")
 
-CST = timezone(timedelta(hours=8))
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 TIME_BITS = 30
 MAX_SCORE_KG = (1 << 23) - 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,14 +18,13 @@ from app.domain.money import minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import Footprint, Order, Project, User
-from app.models.base import utcnow
+from app.models.base import CST, utcnow
 from app.services import projects as project_service
 from app.services.locks import lock_for_write
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 
 MAX_ORDER_KG = 1_000_000
-CST = timezone(timedelta(hours=8))
 
 
 class OrderNotFound(NotFound):

@@ -7,7 +7,7 @@ mistaken payout is corrected by a negative one. Dates shown are China dates (Asi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,13 +16,10 @@ from app.csv_export import csv_text
 from app.errors import AppError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Certificate, LedgerEntry, Order, Organization, Payout, Project, StaffAccount
+from app.models.base import CST
 from app.services.locks import lock_for_write
 from app.services.projects import ProjectNotFound
 from app.services.staff import Forbidden
-
-# China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact for every date
-# this service can hold, and needs no tz database on the server.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class OrganizationNotFound(NotFound):
@@ -116,15 +113,15 @@ def _int(value) -> int:
 
 
 def china_today() -> date:
-    return datetime.now(CHINA).date()
+    return datetime.now(CST).date()
 
 
 def _china_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), CHINA)
+    return datetime.combine(day, time(0), CST)
 
 
 def _china_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
+    return moment.astimezone(CST).date()
 
 
 # -- who may see whose money -------------------------------------------------------------------------

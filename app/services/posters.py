@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import timedelta, timezone
 from typing import Callable
 
 from flask import current_app
@@ -17,13 +16,13 @@ from sqlalchemy import select
 from app.errors import InvalidInput, ScenarioNotFound
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount, StaffAssignment
+from app.models.base import CST
 from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
 from app.services.deeplinks import check_door_tag
 from app.services.staff import Forbidden
 from app.wechat import wechat_wxacodes
 from app.wechat.exceptions import WeChatError
 
-CST = timezone(timedelta(hours=8))
 FILETYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 

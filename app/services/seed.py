@@ -2,15 +2,15 @@
 so running it twice changes nothing and never overwrites an organiser's edits."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CreditBlock, Organization, Project, Scenario, StaffAccount, StaffAssignment
+from app.models.base import CST
 from app.services import credits, staff
 
-CST = timezone(timedelta(hours=8))
 
 ORGANIZATIONS = [
     {"name": "中国互联网发展基金会", "name_en": "China Internet Development Foundation"},
