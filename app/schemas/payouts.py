@@ -5,8 +5,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.models.base import CST
 from app.schemas.common import DateTimeUTC
+from app.services.payouts import payout_paid_on
 
 # Payouts are stored at midnight China time of the day paid (as in services/payouts.py).
 MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
@@ -123,7 +123,7 @@ class PayoutSchema(Schema):
     organization_id = fields.Integer()
     amount_fen = fields.Integer()
     bank_reference = fields.String()
-    paid_on = fields.Function(lambda p: p.paid_on.astimezone(CST).date().isoformat())
+    paid_on = fields.Function(lambda p: payout_paid_on(p).isoformat())
     note = fields.String()
     recorded_by = fields.Integer()
     created_at = DateTimeUTC()

@@ -217,6 +217,18 @@ function doorRows(rows, box) {
   return draw;
 }
 
+// The scenario's fields as both the create and the settings forms show them (each passes the inputs it has).
+const SCENARIO_FIELDS = [
+  ["title", "名称", "Title", true], ["title_en", "英文名称", "Title in English"], ["venue", "场馆", "Venue"],
+  ["venue_en", "场馆（英文）", "Venue in English"], ["city", "城市", "City"], ["grid", "电网区域", "Grid region"],
+  ["status", "状态", "Status"], ["starts_at", "开始时间（北京时间）", "Starts (China time)"], ["ends_at", "结束时间", "Ends"],
+  ["open_until", "扫码截止", "Open until"],
+];
+
+function scenarioFields(f) {
+  return SCENARIO_FIELDS.filter(([name]) => f[name]).map(([name, label, en, required = false]) => field({ label, en, name, input: f[name], required }));
+}
+
 function createScenarioForm() {
   const messages = slot("create-error");
   const doors = [{ tag: "", label: "" }];
@@ -240,15 +252,7 @@ function createScenarioForm() {
     h("div", { class: "grid2" },
       field({ label: "场景代码", en: "Code", name: "code", input: f.code, required: true, hint: "印在二维码里：字母、数字、- 或 _ · Goes into the QR codes" }),
       field({ label: "类型", en: "Kind", name: "kind", input: f.kind, required: true }),
-      field({ label: "名称", en: "Title", name: "title", input: f.title, required: true }),
-      field({ label: "英文名称", en: "Title in English", name: "title_en", input: f.title_en }),
-      field({ label: "场馆", en: "Venue", name: "venue", input: f.venue }),
-      field({ label: "城市", en: "City", name: "city", input: f.city }),
-      field({ label: "电网区域", en: "Grid region", name: "grid", input: f.grid }),
-      field({ label: "状态", en: "Status", name: "status", input: f.status }),
-      field({ label: "开始时间（北京时间）", en: "Starts (China time)", name: "starts_at", input: f.starts_at }),
-      field({ label: "结束时间", en: "Ends", name: "ends_at", input: f.ends_at }),
-      field({ label: "扫码截止", en: "Open until", name: "open_until", input: f.open_until }),
+      scenarioFields(f),
       f.organizer ? field({ label: "主办单位", en: "Organiser (admin)", name: "organizer", input: f.organizer }) : null),
     h("fieldset", { class: "section" }, h("legend", { class: "section-title" }, bi("入口（每个入口一张二维码海报）", "Doors (one QR poster each)")),
       doorBox,
@@ -442,15 +446,7 @@ function renderSettings(root, ctx) {
   f.grid.value = s.grid || "";
   const form = h("form", { class: "card", novalidate: true, dataset: { testid: "settings-form" } },
     h("div", { class: "grid2" },
-      field({ label: "名称", en: "Title", name: "title", input: f.title, required: true }),
-      field({ label: "英文名称", en: "Title in English", name: "title_en", input: f.title_en }),
-      field({ label: "场馆", en: "Venue", name: "venue", input: f.venue }),
-      field({ label: "场馆（英文）", en: "Venue in English", name: "venue_en", input: f.venue_en }),
-      field({ label: "城市", en: "City", name: "city", input: f.city }),
-      field({ label: "电网区域", en: "Grid region", name: "grid", input: f.grid }),
-      field({ label: "开始时间（北京时间）", en: "Starts (China time)", name: "starts_at", input: f.starts_at }),
-      field({ label: "结束时间", en: "Ends", name: "ends_at", input: f.ends_at }),
-      field({ label: "扫码截止", en: "Open until", name: "open_until", input: f.open_until })),
+      scenarioFields(f)),
     field({ label: "简介", en: "Description", name: "description", input: f.description, wide: true }),
     messages,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "save-settings" } }, "保存 ", h("span", { lang: "en" }, "Save"))));
