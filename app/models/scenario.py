@@ -48,6 +48,8 @@ class Scenario(db.Model):
     )
 
     organization = relationship("Organization", lazy="joined")
+    # Staff views only (loaded on access, or with selectinload for a list); guests never need them.
+    doors = relationship("ScenarioDoor", order_by="ScenarioDoor.id", viewonly=True)
 
     def is_visible(self) -> bool:
         """Drafts are invisible to guests: a draft code answers 404 like an unknown one."""

@@ -6,6 +6,7 @@ from app.models.staff import ROLES
 from app.schemas.dashboard import DoorCreateSchema, DoorSchema
 from app.schemas.scenarios import ScenarioSchema
 from app.schemas.common import DateTimeUTC
+from app.services.doors import view as door_view
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,24}$", error="1 to 24 letters, digits, '-' or '_'.")
 
@@ -87,9 +88,15 @@ class ScenarioUpdateSchema(_ScenarioFields):
     pass
 
 
+DOOR_SCHEMA = DoorSchema()
+
+
 class ManagedScenarioSchema(ScenarioSchema):
     """The guest view (its `calculator` sections included, drafts too) plus what staff manage: the raw
-    status and the doors (set by scenario_admin as `managed_doors`)."""
+    status and the doors with their printed links."""
 
     status = fields.String()
-    doors = fields.List(fields.Nested(DoorSchema), attribute="managed_doors")
+    doors = fields.Method("_doors")
+
+    def _doors(self, scenario):
+        return DOOR_SCHEMA.dump([door_view(scenario.code, row) for row in scenario.doors], many=True)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import AppError, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Scenario, ScenarioDoor, StaffAccount
+from app.models import ScenarioDoor, StaffAccount
 from app.services import posters, scenario_admin
 from app.services.deeplinks import check_door_tag
 
@@ -46,26 +46,13 @@ def view(code: str, row: ScenarioDoor) -> Door:
                 created_at=row.created_at)
 
 
-def doors_of(scenarios: list[Scenario]) -> dict[int, list[Door]]:
-    """Every door of these scenarios in one query, by scenario id, in the order they were defined."""
-    codes = {s.id: s.code for s in scenarios}
-    out: dict[int, list[Door]] = {sid: [] for sid in codes}
-    if not codes:
-        return out
-    rows = db.session.execute(select(ScenarioDoor).where(ScenarioDoor.scenario_id.in_(codes))
-                              .order_by(ScenarioDoor.scenario_id, ScenarioDoor.id)).scalars()
-    for row in rows:
-        out[row.scenario_id].append(view(codes[row.scenario_id], row))
-    return out
-
-
 def list_doors(actor: StaffAccount, code: str) -> list[Door]:
     """Read by whoever may print the scenario's posters (assigned venue staff too).
 
     :raise ScenarioNotFound: :raise Forbidden:
     """
     scenario = posters.get_printable(actor, code)
-    return doors_of([scenario])[scenario.id]
+    return [view(scenario.code, row) for row in scenario.doors]
 
 
 def add_door(actor: StaffAccount, code: str, *, tag: str, label: str | None) -> Door:

@@ -2,11 +2,11 @@
 
 An organiser manages the scenarios of their own organisation; a platform admin manages all of them;
 venue staff see the scenarios they are assigned to (to print their doors' posters) and change nothing.
-Scenarios come back with `managed_doors` set (their doors, read in one query) for the staff views.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.errors import AppError, ScenarioNotFound
 from app.extensions import db
@@ -39,19 +39,12 @@ def get_managed(actor: StaffAccount, code: str) -> Scenario:
     return scenario
 
 
-def _with_doors(scenarios: list[Scenario]) -> list[Scenario]:
-    by_scenario = doors.doors_of(scenarios)
-    for scenario in scenarios:
-        scenario.managed_doors = by_scenario[scenario.id]
-    return scenarios
-
-
 def list_managed(actor: StaffAccount) -> list[Scenario]:
     """An organiser's organisation's scenarios, an admin's all, venue staff's those assigned to them.
 
     :raise Forbidden: a project owner.
     """
-    stmt = select(Scenario).order_by(Scenario.code)
+    stmt = select(Scenario).options(selectinload(Scenario.doors)).order_by(Scenario.code)
     if actor.role == "organizer":
         stmt = stmt.where(Scenario.organization_id == actor.organization_id)
     elif actor.role == "venue_staff":
@@ -59,7 +52,7 @@ def list_managed(actor: StaffAccount) -> list[Scenario]:
             StaffAssignment.staff_id == actor.id)
     elif actor.role != "admin":
         raise Forbidden("organisers, venue staff and admins only")
-    return _with_doors(list(db.session.execute(stmt).scalars()))
+    return list(db.session.execute(stmt).scalars())
 
 
 def create(actor: StaffAccount, data: dict) -> Scenario:
@@ -91,7 +84,7 @@ def create(actor: StaffAccount, data: dict) -> Scenario:
     db.session.add_all(ScenarioDoor(scenario_id=scenario.id, tag=door["tag"], label=door.get("label"))
                        for door in data.get("doors") or [])
     db.session.commit()
-    return _with_doors([scenario])[0]
+    return scenario
 
 
 def update(actor: StaffAccount, code: str, changes: dict) -> Scenario:
@@ -102,4 +95,4 @@ def update(actor: StaffAccount, code: str, changes: dict) -> Scenario:
             setattr(scenario, key, changes[key])
     db.session.commit()
     forget_scenario_refs()  # this worker stops serving the old state at once; others within seconds
-    return _with_doors([scenario])[0]
+    return scenario
