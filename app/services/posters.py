@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.errors import InvalidInput, ScenarioNotFound
 from app.extensions import db
-from app.models import Scenario, ScenarioDoor, StaffAccount, StaffAssignment
+from app.models import Scenario, StaffAccount, StaffAssignment
 from app.models.base import CST
 from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
 from app.services.deeplinks import check_door_tag
@@ -80,11 +80,10 @@ def defined_doors(code: str) -> list[str]:
 
     :raise ScenarioNotFound: :raise InvalidInput: none defined.
     """
-    scenario_id = db.session.execute(select(Scenario.id).where(Scenario.code == code)).scalar_one_or_none()
-    if scenario_id is None:
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario is None:
         raise ScenarioNotFound()
-    tags = list(db.session.execute(select(ScenarioDoor.tag).where(ScenarioDoor.scenario_id == scenario_id)
-                                   .order_by(ScenarioDoor.id)).scalars())
+    tags = [door.tag for door in scenario.doors]
     if not tags:
         raise InvalidInput(fields={"doors": [f"{code} has no doors defined: name them with --doors."]})
     return tags
