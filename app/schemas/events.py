@@ -8,6 +8,7 @@ from app.domain.event_footprint import EVENT_FACTOR_SET, MATERIALS, MEALS
 from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
 from app.i18n import language
+from app.jsonutil import isoformat
 from app.schemas.common import DateTimeUTC, round_kg
 from app.schemas.footprints import TravelLegSchema, item_view
 from app.services import certificates
@@ -87,7 +88,7 @@ def _order(n) -> dict:
     order = n.order
     return {"id": order.id, "out_trade_no": order.out_trade_no, "status": order.status, "kg": order.kg,
             "amount_fen": order.amount_fen, "project": order.project.code, "code_url": order.code_url,
-            "expires_at": DateTimeUTC()._serialize(order.expires_at, None, None),
+            "expires_at": isoformat(order.expires_at),
             "qr_url": f"/api/v1/staff/scenarios/{n.scenario.code}/event/topups/{order.id}/qr.png"
             if order.status == "pending" else None}
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import AppError, NotFound, TokenExpired, TokenInvalid, Unauthorized
@@ -196,8 +196,6 @@ class StaffNotFound(NotFound):
 
 def list_accounts(*, role: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list[StaffAccount], int]:
     """Every staff account (an admin's view), optionally of one role, oldest first."""
-    from sqlalchemy import func
-
     stmt = select(StaffAccount)
     if role:
         stmt = stmt.where(StaffAccount.role == role)
