@@ -31,7 +31,7 @@ class Certificate(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     footprint_id: Mapped[str | None] = mapped_column(sa.ForeignKey("footprints.id"))
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"))
-    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     holder: Mapped[str] = mapped_column(sa.String(64))
     kg: Mapped[int] = mapped_column(sa.Integer)
     status: Mapped[str] = mapped_column(sa.String(16), default="valid")

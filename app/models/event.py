@@ -39,7 +39,7 @@ class EventNeutralisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"), index=True)
-    event_footprint_id: Mapped[str] = mapped_column(sa.ForeignKey("event_footprints.id"))
+    event_footprint_id: Mapped[str] = mapped_column(sa.ForeignKey("event_footprints.id"), index=True)
     order_id: Mapped[str] = mapped_column(sa.ForeignKey("orders.id"), unique=True)
     total_kg: Mapped[int] = mapped_column(sa.Integer)
     guests_kg: Mapped[int] = mapped_column(sa.Integer)  # valid guest certificates in the scenario, at quote time

@@ -26,7 +26,7 @@ class Project(db.Model):
     standard: Mapped[str] = mapped_column(sa.String(32), default="CDCER")
     description: Mapped[str | None] = mapped_column(sa.Text)
     price_fen_per_tonne: Mapped[int] = mapped_column(sa.Integer)
-    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # Running totals kept under the project's row lock: every imported kilogram, every claimed one.
     credited_kg: Mapped[int] = mapped_column(sa.BigInteger, default=0)

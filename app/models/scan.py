@@ -23,5 +23,5 @@ class Scan(db.Model):
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"))
     source: Mapped[str] = mapped_column(sa.String(8))
     tag: Mapped[str | None] = mapped_column(sa.String(32))
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at = created_at_column()

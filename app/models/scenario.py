@@ -33,7 +33,7 @@ class Scenario(db.Model):
     # Grid region of the factor set where the venue draws its power (event footprints later).
     grid: Mapped[str | None] = mapped_column(sa.String(16))
     description: Mapped[str | None] = mapped_column(sa.Text)
-    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Guests keep neutralising after the event (the trip home); the QR stops working after this.

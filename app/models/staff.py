@@ -43,4 +43,5 @@ class StaffAssignment(db.Model):
     __tablename__ = "staff_assignments"
 
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_accounts.id"), primary_key=True)
-    scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"), primary_key=True)
+    # The primary key leads with staff_id; a scenario's list of assigned staff needs its own index.
+    scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id"), primary_key=True, index=True)

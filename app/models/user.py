@@ -1,4 +1,8 @@
-"""Guests, identified by their WeChat openid. The openid and session key never leave the server."""
+"""Guests, identified by their WeChat openid, which never leaves the server.
+
+WeChat's session_key (from code2Session) is not stored: nothing reads it, and it is a secret that would
+sit here in plain text. Login keeps only the openid and unionid of that answer.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +20,6 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(sa.String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(sa.String(64))
-    # WeChat's session_key decrypts the guest's open data; it is never sent to a client or logged.
-    session_key: Mapped[str | None] = mapped_column(sa.String(64))
     nickname: Mapped[str] = mapped_column(sa.String(64))
     avatar_url: Mapped[str | None] = mapped_column(sa.String(512))
     show_on_leaderboard: Mapped[bool] = mapped_column(sa.Boolean, default=True)

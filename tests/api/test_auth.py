@@ -27,15 +27,28 @@ def test_same_code_same_user_other_code_other_user(client):
     assert first == again != other
 
 
-def test_session_key_stays_on_server_and_rotates(app, client):
+def test_session_key_is_not_kept(app, client, monkeypatch):
+    """WeChat's session_key is a secret nothing reads: it is neither answered nor stored."""
+    from app.wechat.login import WeChatLogin
+
+    issued = []
+    plain = WeChatLogin.code_to_session
+
+    def spy(self, code):
+        session = plain(self, code)
+        issued.append(session.session_key)
+        return session
+
+    monkeypatch.setattr(WeChatLogin, "code_to_session", spy)
     client.post("/api/v1/auth/login", json={"code": "sandbox-carol"})
-    with app.app_context():
-        key1 = db.session.execute(db.select(User.session_key)).scalar_one()
     client.post("/api/v1/auth/login", json={"code": "sandbox-carol"})
+    assert len(issued) == 2 and issued[0] != issued[1]
     with app.app_context():
         user = db.session.execute(db.select(User)).scalar_one()
-        assert user.session_key and user.session_key != key1
         assert user.openid.startswith("o") and len(user.openid) == 28
+        assert "session_key" not in db.inspect(db.engine).get_columns("users").__repr__()
+        stored = [str(v) for v in db.session.execute(db.select(db.text("*")).select_from(db.table("users"))).one()]
+    assert not set(issued) & set(stored)
 
 
 def test_token_authenticates_and_is_checked(client, auth, seeded):
