@@ -17,7 +17,6 @@ def create_app(config: Config | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     config = config or Config(instance_path=app.instance_path)
     app.config.from_mapping(config.as_mapping())
-    app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
 
     from app.jsonutil import JSONProvider
@@ -41,7 +40,6 @@ def create_app(config: Config | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered for Flask-Migrate)
     from app.extensions import db, migrate
-    from app.wechat import init_wechat
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -52,7 +50,20 @@ def register_extensions(app: Flask) -> None:
         import redis
 
         app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
-    init_wechat(app)
+    register_wechat(app)
+
+
+def register_wechat(app: Flask) -> None:
+    """The WeChat clients; in sandbox mode, aimed at the embedded simulators (app.wechat never imports them)."""
+    from app.wechat import init_wechat
+
+    if app.config["SANDBOX"]:
+        from app import sandbox
+
+        wiring = sandbox.install(app)
+        init_wechat(app, transports=wiring.transports, pay_credentials=wiring.pay_credentials)
+    else:
+        init_wechat(app)
 
 
 def register_blueprints(app: Flask) -> None:

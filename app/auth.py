@@ -1,21 +1,32 @@
-"""Our own bearer tokens: signed (itsdangerous), expiring, revocable through the user's token_version.
+"""Who is calling: guests (our own bearer tokens) and staff (bearer tokens, or the console's session cookie).
 
-WeChat's session_key never leaves the server; the mini-program only ever holds this token.
+Guests: signed (itsdangerous), expiring tokens, revocable through the user's token_version; WeChat's
+session_key never leaves the server, the mini-program only ever holds this token.
+
+Staff: two ways in, one identity. The staff API takes `Authorization: Bearer <staff token>`; the web
+console signs in once into a session cookie (HttpOnly, SameSite=Lax, Secure behind https) and must echo
+the session's CSRF token in `X-CSRF-Token` on every state-changing request. A bearer request never reads
+the cookie, so a forged cross-site form cannot borrow it. Disabling an account or a new password bumps
+its token_version, which ends both at once.
+
+Views use the decorators (`login_required`, `staff_required`); services never read the request.
 """
 from __future__ import annotations
 
+import hmac
+import secrets
 import threading
 from functools import wraps
 
 from cachetools import TTLCache
-
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.errors import TokenExpired, TokenInvalid, Unauthorized
+from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
-from app.models import User
+from app.models import StaffAccount, User
+from app.services import policy
 
 _SALT = "diandian.auth.v1"
 # user id -> token_version, per process. A revoked token stops working within TOKEN_VERSION_TTL seconds
@@ -108,3 +119,108 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+# -- staff --------------------------------------------------------------------------------------------
+
+STAFF_TOKEN_TTL = 12 * 3600
+_STAFF_SALT = "diandian.staff.v1"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _staff_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_STAFF_SALT)
+
+
+def issue_staff_token(account: StaffAccount) -> tuple[str, int]:
+    """Returns (token, expires_in seconds)."""
+    return _staff_serializer().dumps({"s": account.id, "v": account.token_version}), STAFF_TOKEN_TTL
+
+
+def _active_staff(data) -> StaffAccount | None:
+    """The account a token or session names, if it is active and its token version still current."""
+    account = db.session.get(StaffAccount, data.get("s")) if isinstance(data, dict) else None
+    if account is None or not account.active or not hmac.compare_digest(str(account.token_version),
+                                                                          str(data.get("v"))):
+        return None
+    return account
+
+
+def _staff_from_bearer(token: str) -> StaffAccount:
+    try:
+        data = _staff_serializer().loads(token, max_age=STAFF_TOKEN_TTL)
+    except SignatureExpired:
+        raise TokenExpired() from None
+    except BadSignature:
+        raise TokenInvalid() from None
+    account = _active_staff(data)
+    if account is None:
+        raise TokenInvalid()
+    return account
+
+
+def _staff_from_session() -> StaffAccount:
+    data = session.get("staff")
+    if not isinstance(data, dict):
+        raise Unauthorized()
+    if request.method not in SAFE_METHODS:
+        sent, expected = request.headers.get("X-CSRF-Token", ""), session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise CsrfFailed("send the session's CSRF token in X-CSRF-Token")
+    account = _active_staff(data)
+    if account is None:
+        session.clear()
+        raise TokenInvalid()
+    return account
+
+
+def current_staff() -> StaffAccount:
+    """The staff member behind a bearer token or the console's session cookie.
+
+    :raise Unauthorized/TokenInvalid/TokenExpired: :raise CsrfFailed: a cookie request that changes state
+    without the session's CSRF token.
+    """
+    if "staff" not in g:
+        header = request.headers.get("Authorization")
+        if not header:
+            g.staff = _staff_from_session()
+        else:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized()
+            g.staff = _staff_from_bearer(token.strip())
+    return g.staff
+
+
+def staff_required(action: str | None = None):
+    """A staff endpoint: authenticate first (401), then, with `action`, the role check of
+    services.policy (403) before the body is even read. Organisation rules are the services' to ask."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            actor = current_staff()
+            if action:
+                policy.require(actor, action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def start_console_session(account: StaffAccount) -> str:
+    """Sign the console in (the session cookie); returns the CSRF token the console must echo."""
+    session.clear()
+    session.permanent = True
+    session["staff"] = {"s": account.id, "v": account.token_version}
+    session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def end_console_session() -> None:
+    session.clear()
+
+
+def console_csrf_token() -> str | None:
+    return session.get("csrf")

@@ -6,10 +6,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from marshmallow import ValidationError
 
 from app.errors import AppError
-from app.cli_payouts import payouts_cli
-from app.services import credits, leaderboard, payments, posters, projects, seed, staff
+from app.schemas.console.payouts import PayoutCreateSchema
+from app.services.console import payouts, posters, staff
+from app.services.offsetting import credits, leaderboards, payments, projects
+from app.services.ops import reconcile, seed
 
 
 @click.command("seed-demo")
@@ -68,7 +71,7 @@ def credits_import(csv_file: Path):
 @with_appcontext
 def reconcile_command():
     """Ask WeChat Pay about pending orders: fulfil those paid, close the expired ones."""
-    counts = payments.reconcile()
+    counts = reconcile.reconcile()
     click.echo("reconcile: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing pending"))
 
 
@@ -93,7 +96,7 @@ leaderboard_cli = AppGroup("leaderboard", help="Leaderboards.")
 @leaderboard_cli.command("rebuild")
 def leaderboard_rebuild():
     """Recompute every leaderboard from the valid certificates and reload Redis (when configured)."""
-    counts = leaderboard.rebuild()
+    counts = leaderboards.rebuild()
     click.echo(f"leaderboards rebuilt from {counts['certificates']} certificates ({counts['rows']} rows)")
 
 
@@ -139,6 +142,33 @@ def posters_command(scenario: str, doors: str | None, filetype: str, paper: str,
         tmp.unlink(missing_ok=True)
         raise click.ClickException(f"{exc.code}: {exc.detail or exc.fields or ''}") from None
     click.echo(f"{count} posters written to {out}")
+
+
+payouts_cli = AppGroup("payouts", help="Payouts to project owners.")
+PAYOUT_CREATE_SCHEMA = PayoutCreateSchema()
+
+
+@payouts_cli.command("record")
+@click.option("--organization", required=True, help="The project owner's organisation (name or id).")
+@click.option("--amount-fen", required=True, type=int, help="Fen transferred; negative corrects an earlier payout.")
+@click.option("--bank-reference", required=True, help="The bank's reference of the transfer (unique per owner).")
+@click.option("--paid-on", required=True, help="The day the bank paid, YYYY-MM-DD (China time).")
+@click.option("--note", default=None)
+@click.option("--by", "admin_email", required=True, help="Email of the platform admin recording it.")
+def payouts_record(organization: str, amount_fen: int, bank_reference: str, paid_on: str, note: str | None,
+                   admin_email: str):
+    """Record a bank transfer to a project owner (the same checks as POST /api/v1/staff/payouts)."""
+    body = {"organization": organization, "amount_fen": amount_fen, "bank_reference": bank_reference,
+            "paid_on": paid_on, "note": note}
+    try:
+        data = PAYOUT_CREATE_SCHEMA.load(body)
+        payout, balance = payouts.record_payout(staff.active_admin(admin_email), **data)
+    except ValidationError as exc:
+        raise click.ClickException(f"validation_error: {exc.messages}") from None
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.detail or exc.fields or ''}".strip()) from None
+    click.echo(f"payout {payout.id} recorded: {payout.amount_fen} fen, {payout.bank_reference}; "
+               f"outstanding {balance.outstanding_fen} fen")
 
 
 def register_commands(app: Flask) -> None:

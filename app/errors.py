@@ -41,6 +41,16 @@ class InvalidLoginCode(Unauthorized):
     code = "invalid_login_code"
 
 
+class Forbidden(AppError):
+    """Signed in, but this account's role or organisation may not do this (see services.policy)."""
+
+    status_code, code = 403, "forbidden"
+
+
+class CsrfFailed(AppError):
+    status_code, code = 403, "csrf_failed"
+
+
 class WeChatUnavailable(AppError):
     status_code, code = 502, "wechat_unavailable"
 

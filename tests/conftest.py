@@ -4,9 +4,14 @@ TEST_DATABASE_URL=postgresql://... runs the same suite on PostgreSQL; TEST_REDIS
 """
 from __future__ import annotations
 
+import contextvars
 import os
+import traceback
 
 import pytest
+from marshmallow import Schema
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from app import create_app
 from app.config import TestConfig
@@ -19,6 +24,40 @@ def pytest_sessionstart(session):
         pytest.exit("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL", returncode=2)
     if os.environ.get("REQUIRE_REDIS") and not os.environ.get("TEST_REDIS_URL"):
         pytest.exit("REQUIRE_REDIS is set but TEST_REDIS_URL is empty", returncode=2)
+
+
+# Schemas only shape what a service handed them: a query while dumping (a lazy load, a service call) is a
+# layering defect. Every dump in every test is watched; a statement run inside one fails that test.
+_dumping = contextvars.ContextVar("dumping", default=False)
+_queries_while_dumping: list[str] = []
+_plain_dump = Schema.dump
+
+
+def _watched_dump(self, obj, *, many=None):
+    token = _dumping.set(True)
+    try:
+        return _plain_dump(self, obj, many=many)
+    finally:
+        _dumping.reset(token)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _no_query_while_dumping(conn, cursor, statement, parameters, context, executemany):
+    if _dumping.get():
+        where = "".join(traceback.format_list([f for f in traceback.extract_stack() if "/app/" in f.filename][-3:]))
+        _queries_while_dumping.append(f"{type(conn.dialect).__name__}: {statement.splitlines()[0][:120]}\n{where}")
+
+
+Schema.dump = _watched_dump
+
+
+@pytest.fixture(autouse=True)
+def _schemas_do_not_query():
+    _queries_while_dumping.clear()
+    yield
+    found = list(_queries_while_dumping)
+    _queries_while_dumping.clear()
+    assert not found, "SQL ran while a schema was dumping:\n" + "\n".join(found)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +89,7 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     from app.auth import _versions
 
-    from app.services.scenarios import forget_scenario_refs
+    from app.services.guest.scenarios import forget_scenario_refs
 
     _versions.clear()  # row ids are reused once the tables are wiped
     forget_scenario_refs()
@@ -75,7 +114,7 @@ def runner(app):
 
 @pytest.fixture
 def seeded(app):
-    from app.services.seed import seed_demo
+    from app.services.ops.seed import seed_demo
 
     with app.app_context():
         seed_demo()
@@ -105,7 +144,7 @@ STAFF_PASSWORD = "correct horse battery"
 def accounts(app, seeded):
     """One staff account per role (emails admin@, org@, other@, venue@, owner@ dd.test); organisers of
     the demo's CDF2021 (org@) and DJY (other@), and the owner of the demo's CDCER-FOR project (owner@)."""
-    from app.services import staff
+    from app.services.console import staff
 
     with app.app_context():
         staff.create_staff(email="admin@dd.test", name="Admin", password=STAFF_PASSWORD, role="admin")

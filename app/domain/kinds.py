@@ -75,6 +75,8 @@ GRID_LABELS: dict[str, L] = {
     "south": _l("南方电网", "South grid"),
     "southwest": _l("西南电网（四川、重庆、西藏）", "Southwest grid (Sichuan, Chongqing, Tibet)"),
 }
+# The regional grids a venue can draw its power from (a scenario's `grid`).
+GRIDS = tuple(GRID_LABELS)
 DIET_LABELS: dict[str, L] = {
     "high_meat": _l("多肉饮食", "High-meat diet"),
     "medium_meat": _l("适量肉食", "Medium-meat diet"),

@@ -1,34 +1,27 @@
-"""Blueprints, one per resource. Views only parse, call one service and serialise."""
+"""Blueprints, one per resource, grouped like the services: guest/, offsetting/, console/, ops/.
+
+Views only parse (app.schemas), call one service and dump; staff views authenticate with
+app.auth.staff_required.
+"""
 from flask import Flask
 
-from app.routes import (
-    auth, certificates, console, dashboard, deeplinks, events, factor_sets, footprints, health, leaderboards, links,
-    me, orders, pages, payments, payouts, places, preview, projects, registry, scenarios, staff,
+from app.routes.console import (
+    assignments, dashboard, doors, events, page as console_page, payouts, posters, scenarios as console_scenarios,
+    staff,
 )
+from app.routes.guest import auth, deeplinks, factor_sets, footprints, links, me, places, preview, scenarios
+from app.routes.offsetting import certificates, leaderboards, orders, pages, payments, projects, registry
+from app.routes.ops import health
 
 BLUEPRINTS = (
     health.bp,
-    auth.bp,
-    deeplinks.bp,
-    scenarios.bp,
-    places.bp,
-    footprints.bp,
-    factor_sets.bp,
-    links.bp,
-    projects.bp,
-    orders.bp,
-    payments.bp,
-    certificates.bp,
-    leaderboards.bp,
-    me.bp,
-    pages.bp,
-    registry.bp,
-    preview.bp,
-    staff.bp,
-    dashboard.bp,
-    events.bp,
-    payouts.bp,
-    console.bp,
+    # the guest journey
+    auth.bp, deeplinks.bp, scenarios.bp, places.bp, footprints.bp, factor_sets.bp, links.bp, me.bp, preview.bp,
+    # offsetting, money and public proof
+    projects.bp, orders.bp, payments.bp, certificates.bp, leaderboards.bp, pages.bp, registry.bp,
+    # the staff console
+    staff.bp, console_scenarios.bp, doors.bp, assignments.bp, posters.bp, dashboard.bp, events.bp, payouts.bp,
+    console_page.bp,
 )
 
 
@@ -36,8 +29,6 @@ def register_blueprints(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     if app.config["SANDBOX"]:
-        from app.routes import sandbox
-        from app.sandbox import wechatpay
+        from app.routes.ops import sandbox
 
         app.register_blueprint(sandbox.bp)
-        app.register_blueprint(wechatpay.bp)

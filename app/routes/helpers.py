@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, render_template, request
@@ -35,6 +34,11 @@ def json_body(schema: Schema) -> dict:
 def query_args(schema: Schema) -> dict:
     """Load query parameters; unknown ones are ignored (cache busters, tracking)."""
     return schema.load(request.args, unknown=EXCLUDE)
+
+
+def paginated(data: list, args: dict, total: int) -> dict:
+    """The one shape of every paged list: `{"data": [...], "pagination": {"offset", "limit", "total"}}`."""
+    return {"data": data, "pagination": {"offset": args["offset"], "limit": args["limit"], "total": total}}
 
 
 def _image_origin() -> str:

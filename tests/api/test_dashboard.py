@@ -9,7 +9,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Certificate, Order, User
-from app.services import payments, staff
+from app.services.console import staff
+from app.services.offsetting import payments
 from tests.conftest import STAFF_PASSWORD, staff_headers as headers
 from tests.journey import Guest, confirm
 

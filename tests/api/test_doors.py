@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Scan, ScenarioDoor, StaffAccount
-from app.services import staff
+from app.services.console import staff
 from tests.conftest import STAFF_PASSWORD, staff_headers as headers
 
 URL = "/api/v1/staff/scenarios/CDF2021"

@@ -10,7 +10,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.models import Certificate, LedgerEntry, Scenario
-from app.services import payments
+from app.services.offsetting import payments
 from tests.conftest import staff_headers
 from tests.journey import Guest, confirm
 

@@ -8,7 +8,7 @@ import pytest
 from app.domain.places import great_circle_km
 from app.extensions import db
 from app.models import Footprint
-from app.services.places import find_place
+from app.services.guest.places import find_place
 
 CONFERENCE = {
     "scenario": "CDF2021",

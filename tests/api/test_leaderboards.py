@@ -7,7 +7,6 @@ import pytest
 
 from app.extensions import db
 from app.models import Certificate, LeaderboardEntry
-from app.services import leaderboard
 from tests.journey import Guest, confirm
 
 SMALL = {"scenario": "CDF2021", "meals": {"standard": 1}}

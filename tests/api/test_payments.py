@@ -9,7 +9,7 @@ from app.models import (
     Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, PaymentNotification, SandboxPayTransaction, Scenario,
 )
 from app.models.base import utcnow
-from app.services import certificates as certificate_service
+from app.services.offsetting import certificates as certificate_service
 from tests.journey import Guest, confirm, notification, order_row, paid_resource, stock
 
 NOTIFY = "/api/v1/pay/wechat/notify"

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LedgerEntry, Order, Organization, Payout
-from app.services import payments, staff
-from app.services.payouts import yuan
+from app.services.console import staff
+from app.services.offsetting import payments
+from app.domain.money import yuan
 from tests.conftest import STAFF_PASSWORD, on_postgres, staff_headers
 from tests.journey import Guest, confirm
 
@@ -250,7 +251,7 @@ def test_a_duplicate_bank_reference_is_refused_per_organisation(app, client, own
     # The same bank reference for another organisation is another payout.
     assert record(client, admin, amount_fen=100, organization=PV_OWNER).status_code == 201
     # The unique constraint is the backstop when the check is passed (a reference recorded meanwhile).
-    monkeypatch.setattr("app.services.payouts._reference_taken", lambda *_args: False)
+    monkeypatch.setattr("app.services.console.payouts._reference_taken", lambda *_args: False)
     raced = record(client, admin, amount_fen=300)
     assert raced.status_code == 409 and raced.json["error"]["code"] == "payout_exists"
     assert payout_count(app) == 2
@@ -407,7 +408,7 @@ def test_refused_callers_learn_nothing_and_guest_tokens_do_not_open_staff_money(
 
 
 def test_record_command(app, runner, client, owners):
-    from app.cli_payouts import payouts_cli
+    from app.cli import payouts_cli
 
     pay(client, "alice")
     args = ["record", "--organization", FOR_OWNER, "--amount-fen", "150", "--bank-reference", "CLI-1",

@@ -13,7 +13,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount, StaffAssignment
-from app.services import staff
+from app import auth
+from app.services.console import staff
 
 ROLES = ("admin", "org", "other", "venue", "free", "owner", "anon")
 EMAILS = {"admin": "admin@dd.test", "org": "org@dd.test", "other": "other@dd.test", "venue": "venue@dd.test",
@@ -84,7 +85,7 @@ def tokens(app, accounts):
         db.session.add(StaffAssignment(staff_id=ids["venue"], scenario_id=scenario.id))
         db.session.commit()
         with app.test_request_context():
-            made = {role: {"Authorization": "Bearer " + staff._serializer().dumps({"s": i, "v": 1})}
+            made = {role: {"Authorization": "Bearer " + auth._staff_serializer().dumps({"s": i, "v": 1})}
                     for role, i in ids.items()}
     made["anon"] = {}
     made["ids"] = ids

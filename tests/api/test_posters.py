@@ -9,7 +9,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.models import Scenario, StaffAccount, StaffAssignment
-from app.services import staff
+from app.services.console import staff
 
 PASSWORD = "correct horse battery"
 

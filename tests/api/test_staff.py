@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Scenario, StaffAccount
-from app.services import staff
+from app.services.console import staff
 from tests.conftest import STAFF_PASSWORD as PASSWORD, staff_headers as headers
 
 

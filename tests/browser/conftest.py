@@ -42,7 +42,7 @@ def _free_port() -> int:
 def _forget_process_caches() -> None:
     """Per-process caches are keyed by row ids; the suite's own app reuses ids in another database."""
     from app.auth import _versions
-    from app.services.scenarios import forget_scenario_refs
+    from app.services.guest.scenarios import forget_scenario_refs
 
     _versions.clear()
     forget_scenario_refs()
@@ -64,7 +64,7 @@ def live_server(tmp_path_factory):
     from app import create_app
     from app.config import TestConfig
     from app.extensions import db
-    from app.services.seed import seed_demo
+    from app.services.ops.seed import seed_demo
 
     folder = tmp_path_factory.mktemp("browser")
     port = _free_port()
@@ -73,7 +73,7 @@ def live_server(tmp_path_factory):
     app = create_app(TestConfig({"DATABASE_URL": f"sqlite:///{folder}/b.db", "PUBLIC_BASE_URL": base,
                                  "REDIS_URL": "", "LOG_LEVEL": "WARNING"}))
     if "preview" not in app.blueprints:  # until app/routes/__init__.py registers it
-        from app.routes.preview import bp
+        from app.routes.guest.preview import bp
 
         app.register_blueprint(bp)
     _forget_process_caches()
@@ -181,7 +181,7 @@ def live_app(live_server):
 @pytest.fixture(scope="session")
 def console_staff(live_app):
     """One staff account per role on the live server (CONSOLE_STAFF); returns role -> email."""
-    from app.services.staff import create_staff
+    from app.services.console.staff import create_staff
 
     with live_app.app_context():
         for role, (email, name, organization) in CONSOLE_STAFF.items():

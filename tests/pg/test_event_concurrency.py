@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Certificate, Order, Project
-from app.services import projects
+from app.services.offsetting import projects
 from tests.conftest import on_postgres, staff_headers
 from tests.journey import Guest, confirm
 from tests.pg.test_concurrency import run_together
@@ -20,7 +20,7 @@ URL = "/api/v1/staff/scenarios/CDF2021/event"
 
 @pytest.fixture
 def rush(app, accounts):
-    from app.services import credits
+    from app.services.offsetting import credits
 
     with app.app_context():
         projects.add_project(code="RUSH", name="rush", owner="owner", price_fen_per_tonne=6000)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, Project, Scenario
 from app.models.base import utcnow
-from app.services import credits, projects
+from app.services.offsetting import credits, projects
 from tests.conftest import on_postgres
 from tests.journey import Guest, confirm, notification, paid_resource
 from tests.pg.test_concurrency import run_together

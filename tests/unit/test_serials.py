@@ -1,7 +1,7 @@
 """Certificate serials: always plain base-32 symbols, and the check symbol catches typos."""
 import re
 
-from app.services.certificates import ALPHABET, new_serial, normalise_serial
+from app.services.offsetting.certificates import ALPHABET, new_serial, normalise_serial
 
 SERIAL = re.compile(r"^DD-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$")
 

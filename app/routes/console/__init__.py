@@ -1,0 +1,1 @@
+"""Views of the console room (mirrors services.console)."""

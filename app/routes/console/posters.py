@@ -1,0 +1,21 @@
+"""A door's printable QR poster."""
+from flask import Blueprint, Response
+
+from app.auth import current_staff, staff_required
+from app.routes.helpers import query_args
+from app.schemas.console.posters import PosterQuerySchema
+from app.services.console import posters
+
+bp = Blueprint("posters", __name__, url_prefix="/api/v1/staff/scenarios/<code>/posters")
+
+POSTER_QUERY_SCHEMA = PosterQuerySchema()
+
+
+@bp.get("/<door>.<filetype>")
+@staff_required()
+def get(code: str, door: str, filetype: str):
+    """A door's printable QR poster, PNG or PDF at 300 dpi (?paper=a4, a5 or tent)."""
+    paper = query_args(POSTER_QUERY_SCHEMA)["paper"]
+    data = posters.poster(current_staff(), code, door, paper=paper, filetype=filetype)
+    return Response(data, mimetype=posters.FILETYPES[filetype], headers={
+        "Content-Disposition": f'attachment; filename="{code}-{door}-{paper}.{filetype}"'})

@@ -1,0 +1,1 @@
+"""Views of the guest room (mirrors services.guest)."""

@@ -1,0 +1,1 @@
+"""Views of the offsetting room (mirrors services.offsetting)."""

@@ -1,0 +1,73 @@
+"""Public server-rendered pages: the certificate verify page and the registry (Chinese and English)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from app.domain.china_time import china_text
+from app.domain.money import yuan
+from app.i18n import language
+from app.routes.helpers import query_args
+from app.schemas.common import round_kg
+from app.schemas.guest.footprints import event_item_view, item_view
+from app.schemas.offsetting.registry import RegistryQuerySchema
+from app.services.offsetting import registry
+from app.services.offsetting.certificates import CertificateNotFound
+
+bp = Blueprint("pages", __name__)
+
+REGISTRY_QUERY_SCHEMA = RegistryQuerySchema()
+
+
+def page_language() -> str:
+    """`?lang=en` or `?lang=zh` wins over Accept-Language (links on the page switch language)."""
+    chosen = request.args.get("lang")
+    return chosen if chosen in ("zh", "en") else language()
+
+
+@bp.context_processor
+def _helpers():
+    lang = page_language()
+    return {
+        "lang": lang,
+        "t": lambda zh, en: en if lang == "en" else zh,
+        "pick": lambda zh, en: (en or zh) if lang == "en" else zh,
+        "date": lambda d: china_text(d, "%Y-%m-%d") or "",
+        "datetime": lambda d: china_text(d, "%Y-%m-%d %H:%M (UTC+8)") or "",
+        "yuan": lambda fen: yuan(fen, grouping=True) if isinstance(fen, int) else fen,
+    }
+
+
+@bp.get("/verify/<serial>")
+def verify(serial: str):
+    """Anyone can check a certificate: its credits, footprint, factors and money flow."""
+    lang = page_language()
+    try:
+        v = registry.verification(serial)
+    except CertificateNotFound:
+        return render_template("not_found.html", serial=serial), 404
+    c = v.certificate
+    title = (c.scenario.title_en or c.scenario.title) if lang == "en" else c.scenario.title
+    if c.kind == "event":
+        subject = (f"The event {title} itself, beyond what its guests neutralised" if lang == "en"
+                   else f"「{title}」活动本身的排放（参会者已自行中和的部分除外）")
+        items = [event_item_view(item, lang) for item in v.event["items"]]
+        return render_template("verify.html", v=v, c=c, subject=subject, items=items,
+                               footprint_total=v.event["total_kg"], event=v.event)
+    if c.scenario.kind == "life":
+        subject = "Their daily life" if lang == "en" else "日常生活的碳排放"
+    elif c.scenario.kind == "conference":
+        subject = f"Their travel and stay for {title}" if lang == "en" else f"参加「{title}」的出行与住宿等碳排放"
+    else:
+        subject = f"Their travel and consumption at {title}" if lang == "en" else f"在「{title}」的出行与消费碳排放"
+    items = [item_view(item, lang) for item in v.footprint.items]
+    return render_template("verify.html", v=v, c=c, subject=subject, items=items,
+                           footprint_total=round_kg(v.footprint.total_kg), event=None)
+
+
+@bp.get("/registry")
+def registry_page():
+    """Every retired unit per project, the certificates claiming it, and totals."""
+    args = query_args(REGISTRY_QUERY_SCHEMA)
+    page = registry.page(args.get("project"), offset=args["offset"], limit=args["limit"], unknown_ok=True)
+    return render_template("registry.html", summaries=page.summaries, project=page.project, units=page.units,
+                           total=page.total, offset=args["offset"], limit=args["limit"])

@@ -1,0 +1,1 @@
+"""Views of the ops room (mirrors services.ops)."""

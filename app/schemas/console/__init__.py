@@ -1,0 +1,1 @@
+"""Schemas of the staff console (mirrors services.console)."""

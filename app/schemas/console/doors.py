@@ -1,0 +1,23 @@
+"""A scenario's doors: the console's form, and the door with its printed link and QR scene."""
+from marshmallow import Schema, fields, validate
+
+from app.domain.deeplinks import TAG_PATTERN
+from app.schemas.common import DateTimeUTC
+
+# The shape of a door tag; whether `<code>.<tag>` fits a QR scene is the service's check.
+TAG = validate.Regexp(TAG_PATTERN, error="1 to 24 of A-Z a-z 0-9 - _.")
+
+
+class DoorCreateSchema(Schema):
+    tag = fields.String(required=True, validate=TAG)
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class DoorSchema(Schema):
+    """Dumps app.urls.Door."""
+
+    tag = fields.String()
+    label = fields.String(allow_none=True)
+    link = fields.String()
+    scene = fields.String()
+    created_at = DateTimeUTC()

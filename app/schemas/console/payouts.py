@@ -1,0 +1,147 @@
+"""Project owners' money: sales, balances, payouts and statements (query, load and dump schemas)."""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from app.domain.china_time import china_date
+from app.schemas.common import DateTimeUTC, page_query
+
+MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
+MAX_STATEMENT_DAYS = 366
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM.")
+
+
+def _printable(value: str) -> None:
+    """One line of visible text: a bank reference or note is shown in statements and spreadsheets."""
+    if not value.isprintable():
+        raise ValidationError("Only printable characters (no line breaks or control characters).")
+
+
+class OrganizationRef(fields.Field):
+    """An organisation by id (a JSON integer) or by name (a string)."""
+
+    default_error_messages = {"invalid": "An organisation name or id."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        if isinstance(value, str) and 1 <= len(value.strip()) <= 200:
+            return value.strip()
+        raise self.make_error("invalid")
+
+
+# -- requests -------------------------------------------------------------------------------------------
+
+class OrganizationQuerySchema(Schema):
+    organization = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+
+class SalesQuerySchema(page_query()):
+    pass
+
+
+class StatementQuerySchema(OrganizationQuerySchema):
+    month = fields.String(load_default=None, validate=MONTH)
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def _one_period(self, data, **_kwargs):
+        if data["month"] and (data["start"] or data["end"]):
+            raise ValidationError("Give month, or from and to, not both.", "month")
+        if bool(data["start"]) != bool(data["end"]):
+            raise ValidationError("Give both from and to.", "from" if not data["start"] else "to")
+        if data["start"] and data["end"]:
+            if data["end"] < data["start"]:
+                raise ValidationError("Must not be before from.", "to")
+            if (data["end"] - data["start"]).days >= MAX_STATEMENT_DAYS:
+                raise ValidationError(f"At most {MAX_STATEMENT_DAYS} days.", "to")
+
+
+class PayoutCreateSchema(Schema):
+    organization = OrganizationRef(required=True)
+    # Integer fen; strict: "100", 1.5 and true are refused rather than coerced. Negative: a correction.
+    amount_fen = fields.Integer(strict=True, required=True, validate=[
+        validate.Range(min=-MAX_FEN, max=MAX_FEN), validate.NoneOf([0], error="Must not be 0.")])
+    bank_reference = fields.String(required=True, validate=[validate.Length(min=1, max=64), _printable])
+    paid_on = fields.Date(required=True, validate=validate.Range(min=date(2020, 1, 1)))
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), _printable])
+
+    @pre_load
+    def _trim(self, data, **_kwargs):
+        """Pasted references carry stray spaces; trimmed, the same reference stays the same (unique)."""
+        if isinstance(data, dict):
+            data = {k: v.strip() if k in ("bank_reference", "note") and isinstance(v, str) else v
+                    for k, v in data.items()}
+            if data.get("note") == "":
+                data["note"] = None
+        return data
+
+
+# -- responses ------------------------------------------------------------------------------------------
+
+class OrganizationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String()
+
+
+class BalanceSchema(Schema):
+    owed_fen = fields.Integer()
+    paid_out_fen = fields.Integer()
+    outstanding_fen = fields.Integer()
+
+
+class ProjectSalesSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    owner = fields.String()
+    active = fields.Boolean()
+    kg_sold = fields.Integer()
+    orders = fields.Integer()
+    gross_fen = fields.Integer()
+    owner_fen = fields.Integer()
+
+
+class SaleSchema(Schema):
+    paid_at = DateTimeUTC()
+    out_trade_no = fields.String()
+    kg = fields.Integer()
+    amount_fen = fields.Integer()
+    owner_fen = fields.Integer()
+    status = fields.String()
+    refunded_at = DateTimeUTC()
+    certificate = fields.String()
+
+
+class PayoutSchema(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    amount_fen = fields.Integer()
+    bank_reference = fields.String()
+    paid_on = fields.Function(lambda p: china_date(p.paid_on).isoformat())  # stored as midnight China time
+    note = fields.String()
+    recorded_by = fields.Integer()
+    created_at = DateTimeUTC()
+
+
+class StatementLineSchema(Schema):
+    date = fields.Date()
+    kind = fields.String()
+    reference = fields.String()
+    project = fields.String()
+    kg = fields.Integer()
+    amount_fen = fields.Integer()
+    balance_fen = fields.Integer()
+    note = fields.String()
+
+
+class StatementSchema(Schema):
+    organization = fields.Nested(OrganizationSchema)
+    period = fields.Function(lambda s: {"from": s.start.isoformat(), "to": s.end.isoformat(), "label": s.label})
+    opening_balance_fen = fields.Integer()
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    closing_balance_fen = fields.Integer()
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,0 +1,61 @@
+"""Scenario administration: the create and edit forms, and the scenario as staff see it (with its doors)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.domain.deeplinks import CODE_PATTERN
+from app.domain.kinds import GRIDS
+from app.models.scenario import KINDS
+from app.schemas.console.doors import DoorCreateSchema, DoorSchema
+from app.schemas.guest.scenarios import ScenarioSchema
+from app import urls
+
+CODE = validate.Regexp(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
+
+
+class _ScenarioFields(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    title_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+    venue = fields.String(allow_none=True, validate=validate.Length(max=200))
+    venue_en = fields.String(allow_none=True, validate=validate.Length(max=200))
+    city = fields.String(allow_none=True, validate=validate.Length(max=64))
+    city_en = fields.String(allow_none=True, validate=validate.Length(max=64))
+    grid = fields.String(allow_none=True, validate=validate.OneOf(GRIDS))
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    starts_at = fields.AwareDateTime(allow_none=True)
+    ends_at = fields.AwareDateTime(allow_none=True)
+    open_until = fields.AwareDateTime(allow_none=True)
+    status = fields.String(validate=validate.OneOf(["draft", "active", "closed"]))
+
+
+class ScenarioCreateSchema(_ScenarioFields):
+    code = fields.String(required=True, validate=CODE)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organizer = fields.String(validate=validate.Length(min=1, max=200))
+    # The console creates a scenario and its first doors in one step.
+    doors = fields.List(fields.Nested(DoorCreateSchema), validate=validate.Length(max=50))
+
+    @validates_schema
+    def _unique_doors(self, data, **_kwargs):
+        seen: set[str] = set()
+        for i, door in enumerate(data.get("doors") or []):
+            if door["tag"] in seen:
+                raise ValidationError({"doors": {i: {"tag": ["Two doors with this tag."]}}})
+            seen.add(door["tag"])
+
+
+class ScenarioUpdateSchema(_ScenarioFields):
+    pass
+
+
+DOOR_SCHEMA = DoorSchema(many=True)
+
+
+class ManagedScenarioSchema(ScenarioSchema):
+    """The guest view (its `calculator` sections included, drafts too) plus what staff manage: the raw
+    status and the doors with their printed links."""
+
+    status = fields.String()
+    doors = fields.Method("_doors")
+
+    def _doors(self, scenario):
+        return DOOR_SCHEMA.dump([urls.door(scenario.code, row) for row in scenario.doors])

@@ -1,0 +1,1 @@
+"""Schemas of the guest journey (mirrors services.guest)."""

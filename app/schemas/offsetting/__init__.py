@@ -1,0 +1,1 @@
+"""Schemas of offsetting and money (mirrors services.offsetting)."""

@@ -1,0 +1,1 @@
+"""Schemas of the operations endpoints (the sandbox's pay sheet)."""

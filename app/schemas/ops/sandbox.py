@@ -1,0 +1,14 @@
+"""The sandbox's pay-sheet confirmation (only registered when WECHAT_MODE=sandbox)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class ConfirmSchema(Schema):
+    prepay_id = fields.String(validate=validate.Length(min=1, max=64))
+    code_url = fields.String(validate=validate.Length(min=1, max=128))
+    deliveries = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0, max=20))
+    amount_total = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
+
+    @validates_schema
+    def _one_order(self, data, **_kwargs):
+        if bool(data.get("prepay_id")) == bool(data.get("code_url")):
+            raise ValidationError("Give prepay_id (mini-program) or code_url (Native QR), not both.", "prepay_id")

@@ -1,0 +1,86 @@
+"""QR posters for doors: the printed link as a plain QR code, or in live mode WeChat's mini-program code.
+
+Who may print: a platform admin, the scenario's organiser, and venue staff assigned to the scenario.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Callable
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.domain.china_time import to_china
+from app.domain.deeplinks import scene
+from app.errors import InvalidInput, ScenarioNotFound
+from app.extensions import db
+from app.models import Scenario, StaffAccount
+from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
+from app.services.console.scenarios import check_door_tag, get_printable
+from app.urls import printed_link
+from app.wechat import wechat_wxacodes
+
+FILETYPES = {"png": "image/png", "pdf": "application/pdf"}
+
+
+def poster_data(scenario: Scenario, door: str) -> PosterData:
+    code_image = None
+    if not current_app.config["SANDBOX"]:  # live: WeChat's own code opens the mini-program directly
+        code_image = Image.open(io.BytesIO(wechat_wxacodes().unlimited(scene(scenario.code, door)))).convert("RGB")
+    start = to_china(scenario.starts_at) if scenario.starts_at else None
+    return PosterData(
+        title=scenario.title, title_en=scenario.title_en, venue=scenario.venue, city=scenario.city,
+        date_text=f"{start.year}年{start.month}月{start.day}日" if start else None, door=door,
+        code_image=code_image, link=printed_link(scenario.code, door),
+    )
+
+
+def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
+    if paper not in FORMATS or filetype not in FILETYPES:
+        raise InvalidInput(fields={"paper" if paper not in FORMATS else "format": ["Unknown value."]})
+    return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
+
+
+def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: str) -> bytes:
+    """One door's poster. :raise Forbidden: :raise ScenarioNotFound: :raise InvalidInput:"""
+    scenario = get_printable(actor, code)
+    check_door_tag(scenario.code, door, "door")
+    return render(poster_data(scenario, door), paper=paper, filetype=filetype)
+
+
+def _scenario(code: str) -> Scenario:
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)
+                                  .options(selectinload(Scenario.doors))).scalar_one_or_none()
+    if scenario is None:
+        raise ScenarioNotFound()
+    return scenario
+
+
+def defined_doors(code: str) -> list[str]:
+    """The tags of a scenario's defined doors, in the order they were added.
+
+    :raise ScenarioNotFound: :raise InvalidInput: none defined.
+    """
+    tags = [door.tag for door in _scenario(code).doors]
+    if not tags:
+        raise InvalidInput(fields={"doors": [f"{code} has no doors defined: name them with --doors."]})
+    return tags
+
+
+def batch(code: str, doors: list[str], *, paper: str, filetype: str, out: io.BufferedIOBase,
+          progress: Callable[[str], None] | None = None) -> int:
+    """A ZIP of one poster per door (command line: staff rights are the operator's)."""
+    scenario = _scenario(code)
+    for door in doors:
+        check_door_tag(scenario.code, door, "door")
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for door in doors:
+            data = render(poster_data(scenario, door), paper=paper, filetype=filetype)
+            archive.writestr(f"{scenario.code}-{re.sub(r'[^A-Za-z0-9_-]', '', door)}-{paper}.{filetype}", data)
+            if progress:
+                progress(door)
+    return len(doors)

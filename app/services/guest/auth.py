@@ -1,0 +1,57 @@
+"""Guest login through WeChat."""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import issue_token
+from app.errors import InvalidLoginCode, WeChatUnavailable
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.wechat import wechat_login
+from app.wechat.exceptions import InvalidCode, WeChatError
+
+log = logging.getLogger("diandian.auth")
+
+
+def login(code: str) -> tuple[User, str, int]:
+    """Exchange a wx.login code for our token; creates the guest on first login.
+
+    :raise InvalidLoginCode: WeChat refused the code. :raise WeChatUnavailable: WeChat did not answer.
+    """
+    try:
+        session = wechat_login().code_to_session(code)
+    except InvalidCode:
+        raise InvalidLoginCode() from None
+    except WeChatError as exc:
+        raise WeChatUnavailable(f"errcode {exc.errcode}") from None
+
+    user = db.session.execute(select(User).where(User.openid == session.openid)).scalar_one_or_none()
+    created = user is None
+    if created:
+        user = User(openid=session.openid, nickname=_default_nickname(session.openid))
+        db.session.add(user)
+    user.unionid = session.unionid or user.unionid
+    user.last_login_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two first logins of one guest raced; the other one created the row.
+        db.session.rollback()
+        user = db.session.execute(select(User).where(User.openid == session.openid)).scalar_one()
+        user.last_login_at = utcnow()
+        db.session.commit()
+        created = False
+    log.info("login user=%s new=%s", user.id, created)
+    token, expires_in = issue_token(user)
+    return user, token, expires_in
+
+
+def _default_nickname(openid: str) -> str:
+    """'点点用户' plus four stable digits, until the guest picks a nickname."""
+    digits = int(hashlib.sha256(openid.encode()).hexdigest()[:8], 16) % 10000
+    return f"点点用户{digits:04d}"

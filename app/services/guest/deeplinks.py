@@ -1,0 +1,81 @@
+"""QR deep links: the mini-program code's `scene` and the printed link in `q`, both to a scenario.
+
+The forms are app.domain.deeplinks' (contract endpoint 2); WeChat URL-encodes `q`. Every successful
+resolution is recorded as a Scan so organisers can see which door brought guests in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
+from app.errors import InvalidDeeplink
+from app.extensions import db
+from app.models import Scan, Scenario
+from app.services.guest.scenarios import get_open_scenario
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    source: str  # "wxacode" or "link"
+    tag: str | None
+
+
+def parse_scene(scene: str) -> Entry:
+    """:raise InvalidDeeplink: too long, bad characters, or not `<code>[.<door>]`."""
+    if "%" in scene:
+        # '%' is not a scene character: the client forwarded it still URL-encoded.
+        scene = unquote(scene)
+    if len(scene) > SCENE_MAX:
+        raise InvalidDeeplink(fields={"scene": [f"At most {SCENE_MAX} characters."]})
+    if not SCENE_RE.match(scene):
+        raise InvalidDeeplink(fields={"scene": ["Contains characters a mini-program scene cannot carry."]})
+    code, _, tag = scene.partition(".")
+    _check(code, tag or None, "scene")
+    return Entry(code=code, source="wxacode", tag=tag or None)
+
+
+def parse_link(q: str, public_base_url: str) -> Entry:
+    """:raise InvalidDeeplink: not a printed link of ours (`.../s/<code>[?d=<door>]`)."""
+    link = q.strip()
+    for _ in range(2):  # WeChat encodes q once; a client may have encoded it again
+        if "://" in link or "%" not in link:
+            break
+        link = unquote(link)
+    parts = urlsplit(link)
+    base_path = urlsplit(public_base_url).path.rstrip("/")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidDeeplink(fields={"q": ["Not an http(s) link."]})
+    path = parts.path.rstrip("/")
+    prefix = f"{base_path}/s/"
+    if not path.startswith(prefix) or "/" in path[len(prefix):]:
+        raise InvalidDeeplink(fields={"q": ["Not a Diandian scenario link (…/s/<code>)."]})
+    code = unquote(path[len(prefix):])
+    doors = parse_qs(parts.query).get("d") or [None]
+    tag = doors[0] or None
+    _check(code, tag, "q")
+    return Entry(code=code, source="link", tag=tag)
+
+
+def _check(code: str, tag: str | None, field: str) -> None:
+    if not CODE_RE.match(code):
+        raise InvalidDeeplink(fields={field: ["The scenario code is not valid."]})
+    if tag is not None and not TAG_RE.match(tag):
+        raise InvalidDeeplink(fields={field: ["The door tag is not valid."]})
+
+
+def resolve(*, scene: str | None, q: str | None, public_base_url: str,
+            user_id: int | None) -> tuple[Scenario, Scan]:
+    """Parse whichever form the mini-program received, find the open scenario and record the scan.
+
+    :raise InvalidDeeplink: not one of our forms. :raise ScenarioNotFound: unknown code.
+    :raise ScenarioClosed: closed or ended.
+    """
+    entry = parse_scene(scene) if scene is not None else parse_link(q or "", public_base_url)
+    scenario = get_open_scenario(entry.code)
+    scan = Scan(scenario_id=scenario.id, source=entry.source, tag=entry.tag,
+                user_id=user_id)
+    db.session.add(scan)
+    db.session.commit()
+    return scenario, scan

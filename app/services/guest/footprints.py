@@ -1,0 +1,156 @@
+"""Computing and storing footprints: validate against the scenario, resolve places, run the calculator."""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from app.domain import kinds
+from app.domain.calculator import (
+    Activities, CalculationError, Diet, Energy, LineItem, Meals, Stay, TravelLeg, calculate,
+)
+from app.domain.factors import factor_set
+from app.errors import FootprintNotFound, InvalidInput
+from app.extensions import db
+from app.models import Footprint, Scan
+from app.services.guest.places import find_place
+from app.services.guest.scenarios import open_scenario_ref
+
+SECTIONS = ("travel", "stay", "meals", "energy", "diet")
+
+
+def create_footprint(data: dict, *, user_id: int | None) -> Footprint:
+    """Price the guest's activities for an open scenario and store inputs, items and factor set.
+
+    :raise ScenarioNotFound / ScenarioClosed: as for the deep link.
+    :raise InvalidInput: a section the scenario's kind does not offer, an unknown place, a bad scan id.
+    """
+    scenario = open_scenario_ref(data["scenario"])
+    offered = kinds.KIND_SECTIONS[scenario.kind]
+    errors = {
+        section: [f"Not offered for a {scenario.kind} scenario (offered: {', '.join(offered)})."]
+        for section in SECTIONS if section in data and section not in offered
+    }
+    legs = [travel_leg(leg, f"travel.{i}", errors) for i, leg in enumerate(data.get("travel") or [])]
+    scan_id = data.get("scan_id")
+    if scan_id is not None:
+        scan = db.session.get(Scan, scan_id)
+        if scan is None or scan.scenario_id != scenario.id:
+            errors["scan_id"] = ["Not a scan of this scenario."]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+    activities = Activities(
+        travel=tuple(legs),
+        stay=Stay(**data["stay"]) if data.get("stay") else None,
+        meals=Meals(**data["meals"]) if data.get("meals") else None,
+        energy=Energy(**data["energy"]) if data.get("energy") else None,
+        diet=Diet(**data["diet"]) if data.get("diet") else None,
+    )
+    fs = factor_set()
+    try:
+        result = calculate(activities, fs)
+    except CalculationError as exc:
+        raise InvalidInput(fields={exc.field: [exc.message]}) from None
+
+    footprint = Footprint(
+        id="fp_" + secrets.token_urlsafe(15),
+        user_id=user_id,
+        scenario_id=scenario.id,
+        scenario_code=scenario.code,
+        scan_id=scan_id,
+        factor_set=result.factor_set,
+        inputs=inputs_record(data),
+        items=[item_record(item) for item in result.items],
+        total_kg=result.total_kg,
+    )
+    db.session.add(footprint)
+    db.session.commit()
+    return footprint
+
+
+def get_footprint(footprint_id: str) -> Footprint:
+    """:raise FootprintNotFound:"""
+    footprint = db.session.get(Footprint, footprint_id) if len(footprint_id) <= 32 else None
+    if footprint is None:
+        raise FootprintNotFound()
+    return footprint
+
+
+def travel_leg(leg: dict, path: str, errors: dict) -> TravelLeg:
+    origin = destination = None
+    if leg.get("origin"):
+        origin = find_place(leg["origin"])
+        if origin is None:
+            errors[f"{path}.from"] = ["Unknown place: use an id from /api/v1/places or an IATA code."]
+    if leg.get("destination"):
+        destination = find_place(leg["destination"])
+        if destination is None:
+            errors[f"{path}.to"] = ["Unknown place: use an id from /api/v1/places or an IATA code."]
+    return TravelLeg(
+        mode=leg["mode"],
+        distance_km=leg.get("distance_km"),
+        origin=origin,
+        destination=destination,
+        round_trip=leg.get("round_trip", False),
+        passengers=leg.get("passengers", 1),
+    )
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def item_record(item: LineItem) -> dict:
+    """Full-precision record of a line item (Decimals as strings) for the JSON column."""
+    record = {
+        "category": item.category,
+        "mode": item.mode,
+        "amount": _s(item.amount),
+        "unit": item.factor.unit,
+        "kg": _s(item.kg),
+        "share": item.share,
+        "factor": {
+            "key": item.factor.key,
+            "value": _s(item.factor.value),
+            "unit": item.factor.unit,
+            "source": item.factor.source,
+            "note": item.factor.note,
+        },
+    }
+    if item.category == "travel":
+        record.update({
+            "distance_km": _s(item.distance_km),
+            "distance_basis": item.distance_basis,
+            "circuity": _s(item.circuity),
+            "trips": item.trips,
+            "from": _place(item.origin),
+            "to": _place(item.destination),
+        })
+    return record
+
+
+def _place(place) -> dict | None:
+    if place is None:
+        return None
+    return {"id": place.id, "name": place.name, "name_en": place.name_en}
+
+
+def inputs_record(data: dict) -> dict:
+    """The request as the guest sent it (API field names, Decimals as strings), for replay and audit."""
+    record = _jsonable(data)
+    for leg in record.get("travel") or []:
+        if "origin" in leg:
+            leg["from"] = leg.pop("origin")
+        if "destination" in leg:
+            leg["to"] = leg.pop("destination")
+    return record
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

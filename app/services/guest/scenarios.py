@@ -1,0 +1,107 @@
+"""Scenario look-ups for guests (organisers manage them through services.console.scenarios)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from cachetools import TTLCache
+from sqlalchemy import func, or_, select
+
+from app.errors import ScenarioClosed, ScenarioNotFound
+from app.extensions import db
+from app.models import Scenario
+from app.models.base import as_utc, utcnow
+
+# code -> ScenarioRef, per process, for the hot write paths (a footprint per guest). Closing a scenario
+# reaches every worker within this many seconds; reads of the scenario itself are never cached.
+SCENARIO_REF_TTL = 5
+_refs: TTLCache = TTLCache(maxsize=4096, ttl=SCENARIO_REF_TTL)
+_refs_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ScenarioRef:
+    """What a footprint needs of its scenario: no session, safe to share between requests."""
+
+    id: int
+    code: str
+    kind: str
+    status: str
+    open_until: datetime | None
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.status == "active" and (self.open_until is None or as_utc(self.open_until) > now)
+
+
+def get_scenario(code: str) -> Scenario:
+    """A scenario a guest may see (closed ones too: a certificate links to them).
+
+    :raise ScenarioNotFound: unknown code or still a draft.
+    """
+    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    if scenario is None or not scenario.is_visible():
+        raise ScenarioNotFound()
+    return scenario
+
+
+def get_open_scenario(code: str) -> Scenario:
+    """:raise ScenarioNotFound: unknown or draft. :raise ScenarioClosed: closed or past open_until."""
+    scenario = get_scenario(code)
+    if not scenario.is_open():
+        raise ScenarioClosed()
+    return scenario
+
+
+def open_scenario_ref(code: str) -> ScenarioRef:
+    """Like get_open_scenario, from a short per-process cache.
+
+    :raise ScenarioNotFound: unknown or draft. :raise ScenarioClosed: closed or past open_until.
+    """
+    with _refs_lock:
+        ref = _refs.get(code)
+    if ref is None:
+        row = db.session.execute(
+            select(Scenario.id, Scenario.code, Scenario.kind, Scenario.status, Scenario.open_until)
+            .where(Scenario.code == code)
+        ).one_or_none()
+        if row is None or row.status == "draft":
+            raise ScenarioNotFound()
+        ref = ScenarioRef(*row)
+        with _refs_lock:
+            _refs[code] = ref
+    if not ref.is_open():
+        raise ScenarioClosed()
+    return ref
+
+
+def forget_scenario_refs() -> None:
+    """Drop this worker's cached refs (after a scenario changes in this process, and between tests)."""
+    with _refs_lock:
+        _refs.clear()
+
+
+def list_open_scenarios(*, kind: str | None = None, q: str | None = None, city: str | None = None,
+                        offset: int = 0, limit: int = 20) -> tuple[list[Scenario], int]:
+    """Active scenarios a guest can still join, newest first, so they can find their event by name."""
+    now = utcnow()
+    stmt = select(Scenario).where(
+        Scenario.status == "active",
+        or_(Scenario.open_until.is_(None), Scenario.open_until > now),
+    )
+    if kind:
+        stmt = stmt.where(Scenario.kind == kind)
+    if city:
+        needle = city.strip().lower()
+        stmt = stmt.where(or_(func.lower(Scenario.city) == needle, func.lower(Scenario.city_en) == needle))
+    if q:
+        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(func.lower(col).like(pattern, escape="\\") for col in (
+            Scenario.code, Scenario.title, Scenario.title_en, Scenario.venue, Scenario.venue_en))))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(
+        stmt.order_by(Scenario.starts_at.desc().nulls_last(), Scenario.id).offset(offset).limit(limit)
+    ).scalars().all()
+    return list(rows), total
+

@@ -1,0 +1,104 @@
+"""Certificate images: rendered once per (certificate state, language, variant), kept in storage.
+
+The renderer is deterministic, so a stored file and a fresh render are the same bytes; a missing file
+is simply rendered again. Storage is a directory (CERTIFICATE_STORAGE_DIR); another backend (an
+S3-compatible store) would implement the same two methods, get and put.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.domain.china_time import china_date
+from app.models import Certificate
+from app.rendering import certificate as renderer
+from app.rendering.certificate import CertificateData, render_certificate
+from app.services.offsetting.certificates import CertificateNotFound, event_claim, get_certificate, normalise_serial
+from app.urls import verify_url
+
+VARIANTS = ("portrait", "card")
+ISSUER = "点点碳中和 Diandian"
+# Stored files are named after the renderer's source and its fonts (coverage.json records their
+# hashes): a new design or a font rebuild never serves an old picture.
+RENDER_VERSION = hashlib.sha256(
+    Path(renderer.__file__).read_bytes() + (Path(renderer.__file__).parent / "fonts" / "coverage.json").read_bytes()
+).hexdigest()[:10]
+
+
+class FileStorage:
+    """Rendered files in a directory; writes are atomic (write aside, rename), so readers never see half."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[3:5] / key  # keys start "DD-": shard on the random part
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+
+def storage() -> FileStorage:
+    return current_app.extensions.setdefault(
+        "certificate_storage", FileStorage(current_app.config["CERTIFICATE_STORAGE_DIR"]))
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    etag: str
+
+
+def certificate_data(c: Certificate) -> CertificateData:
+    s, p = c.scenario, c.project
+    event = event_claim(c)
+    return CertificateData(
+        serial=c.serial, status=c.status, holder=c.holder, kg=c.kg,
+        subject="organiser" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
+        event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
+                     event["topup_kg"]) if event else None,
+        scenario_title=s.title, scenario_title_en=s.title_en, venue=s.venue, venue_en=s.venue_en,
+        city=s.city, city_en=s.city_en,
+        event_date=china_date(s.starts_at) if s.starts_at and s.kind != "life" else None,
+        project_name=p.name, project_name_en=p.name_en, standard=p.standard,
+        credit_serials=tuple(claim.unit.serial for claim in c.claims),
+        issued_on=china_date(c.issued_at), issuer=ISSUER, verify_url=verify_url(c.serial),
+        revoked_on=china_date(c.revoked_at) if c.revoked_at else None,
+    )
+
+
+def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
+    """:raise CertificateNotFound: :raise InvalidInput: unknown variant."""
+    if variant not in VARIANTS:
+        raise InvalidInput(fields={"variant": [f"One of: {', '.join(VARIANTS)}."]})
+    canonical = normalise_serial(serial)
+    state = canonical and db.session.execute(
+        select(Certificate.serial, Certificate.status).where(Certificate.serial == canonical)).one_or_none()
+    if not state:
+        raise CertificateNotFound()
+    # The key names everything the picture depends on; a revocation or a new renderer is a new file,
+    # so it is also the ETag (no need to hash the bytes on every request).
+    key = f"{state.serial}.{state.status}.{lang}.{variant}.{RENDER_VERSION}.png"
+    data = storage().get(key)
+    if data is None:
+        data = render_certificate(certificate_data(get_certificate(serial)), lang=lang, variant=variant)
+        storage().put(key, data)
+    return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32])

@@ -1,0 +1,166 @@
+"""Certificates: issuing (inside fulfilment), public look-up, revocation (inside refunds).
+
+Serials look like `DD-7Q2M-K9XH-40TB-V`: 12 random Crockford base-32 symbols (60 bits: cannot be
+enumerated) and a Luhn mod-32 check symbol from the same alphabet, so a serial is always plain letters and
+digits (safe in URLs, QR codes and CSV) and any single mistyped symbol or swapped neighbour pair is
+rejected before any look-up. (Crockford's own mod-37 check adds `*~$=U`, which broke URLs and copy-paste.)
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from app.domain.money import minimum_kg
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Certificate, EventNeutralisation, Order, Scenario, User
+from app.models.base import utcnow
+from app.services.offsetting import credits, leaderboards
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate_not_found"
+
+
+def _check_symbol(body: str) -> str:
+    """Luhn mod N (N = 32): catches every single-symbol error and nearly all adjacent swaps."""
+    n, total, factor = len(ALPHABET), 0, 2
+    for ch in reversed(body):
+        addend = factor * ALPHABET.index(ch)
+        total += addend // n + addend % n
+        factor = 3 - factor
+    return ALPHABET[(n - total % n) % n]
+
+
+def new_serial() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    return f"DD-{body[:4]}-{body[4:8]}-{body[8:]}-{_check_symbol(body)}"
+
+
+def normalise_serial(text: str) -> str | None:
+    """Canonical form of a typed serial, or None when it cannot be one of ours (bad check symbol)."""
+    raw = text.strip().upper().replace("-", "").replace(" ", "")
+    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(raw) != 15 or not raw.startswith("DD"):
+        return None
+    body, check = raw[2:14], raw[14]
+    if any(ch not in ALPHABET for ch in body) or _check_symbol(body) != check:
+        return None
+    return f"DD-{body[:4]}-{body[4:8]}-{body[8:]}-{check}"
+
+
+def get_certificate(serial: str) -> Certificate:
+    """:raise CertificateNotFound:"""
+    canonical = normalise_serial(serial)
+    certificate = canonical and db.session.execute(
+        select(Certificate).where(Certificate.serial == canonical)).scalar_one_or_none()
+    if not certificate:
+        raise CertificateNotFound()
+    return certificate
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate with what its public record shows: for an event certificate, both parts of the claim."""
+
+    certificate: Certificate
+    event: dict | None
+
+
+def certificate_view(serial: str) -> CertificateView:
+    """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
+    certificate = get_certificate(serial)
+    return CertificateView(certificate=certificate, event=event_claim(certificate))
+
+
+# What an event certificate covers, in the words the API, the verify page and the image use.
+BOUNDARY = {
+    "zh": "本证书涵盖活动本身的排放：场馆用电（按场馆所在区域电网）、餐饮、物料、工作人员差旅，以及主办方估算的"
+          "参会者交通与住宿。参会者自行中和的部分以其个人证书计入，且不超过上述估算；其余由主办方补足。"
+          "参会者在活动以外的出行与生活不在本证书范围内。",
+    "en": "This certificate covers the event's own emissions: venue electricity (on the venue's regional grid), "
+          "catering, materials and staff travel, plus the attendees' travel and stay as estimated by the organiser. "
+          "Attendees who neutralised their own trip count through their personal certificates, never beyond that "
+          "estimate; the organiser covered the rest. Attendees' travel and life outside the event are not covered.",
+}
+
+
+def event_claim(certificate: Certificate) -> dict | None:
+    """Both parts of an event certificate's claim and its boundary; None for a personal certificate.
+
+    The top-up behind it (services.console.events) recorded the event total, the guests' credited share
+    and the remainder the organiser paid for.
+    """
+    if certificate.kind != "event":
+        return None
+    found = db.session.execute(select(EventNeutralisation).options(joinedload(EventNeutralisation.footprint))
+                               .where(EventNeutralisation.order_id == certificate.order_id)).scalar_one_or_none()
+    if found is None:
+        return None
+    fp = found.footprint
+    return {
+        "total_kg": found.total_kg, "topup_kg": found.topup_kg, "guests_kg": found.guests_kg,
+        "guest_certificates": found.guest_certificates, "credited_guests_kg": found.credited_guests_kg,
+        "operations_kg": minimum_kg(fp.operations_kg), "attendees_kg": int(fp.attendees_kg),
+        "factor_set": fp.factor_set, "items": fp.items, "boundary": BOUNDARY,
+    }
+
+
+def issue(order: Order, user: User | None) -> Certificate:
+    """Claim the order's kilograms and record the certificate. Flushes, never commits.
+
+    A guest's order gives a personal certificate (holder: the beneficiary or the guest's nickname); an
+    organiser's top-up gives the event certificate (holder: the organisation), which is not a participant.
+    :raise credits.InsufficientStock: the caller refunds.
+    """
+    serial = new_serial()
+    event = order.kind == "event"
+    certificate = Certificate(
+        serial=serial, order_id=order.id, user_id=order.user_id, footprint_id=order.footprint_id,
+        scenario_id=order.scenario_id, project_id=order.project_id, kg=order.kg, status="valid",
+        kind="event" if event else "personal",
+        holder=(order.beneficiary or (user.nickname if user else "") or "—")[:64], issued_at=utcnow(),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    credits.claim(order.project_id, order.kg, certificate.id,
+                  reason=f"Diandian pooled retirement, first claimed by certificate {serial}")
+    if not event:
+        _count(order.scenario_id, order.user_id, order.kg, joining=True)
+    leaderboards.record(certificate, order.organization_name)
+    return certificate
+
+
+def revoke(certificate: Certificate, reason: str) -> None:
+    """Mark revoked and return its kilograms to the pool. Flushes, never commits."""
+    if certificate.status == "revoked":
+        return
+    certificate.status, certificate.revoked_at, certificate.revocation_reason = "revoked", utcnow(), reason[:200]
+    credits.release(certificate.claims, certificate.project_id)
+    db.session.flush()
+    if certificate.kind != "event":
+        _count(certificate.scenario_id, certificate.user_id, -certificate.kg, joining=False)
+    leaderboards.unrecord(certificate, certificate.order.organization_name)
+
+
+def _count(scenario_id: int, user_id: int, kg: int, *, joining: bool) -> None:
+    """Keep the scenario's participants and kilograms in step (atomic UPDATEs, no read-modify-write).
+
+    The scenario row is locked first (PostgreSQL; SQLite's write lock is held already), so two of one
+    guest's orders on different projects, fulfilled at the same instant, cannot both count them as new.
+    Lock order everywhere: the order, its project, then the scenario.
+    """
+    db.session.execute(select(Scenario.id).where(Scenario.id == scenario_id).with_for_update())
+    others = db.session.execute(select(func.count(Certificate.id)).where(
+        Certificate.scenario_id == scenario_id, Certificate.user_id == user_id,
+        Certificate.status == "valid", Certificate.kind == "personal")).scalar_one()
+    # After a new certificate the guest has `others` valid ones (this one included); after a revocation,
+    # `others` excludes it.
+    delta = (1 if others == 1 else 0) if joining else (-1 if others == 0 else 0)
+    db.session.execute(update(Scenario).where(Scenario.id == scenario_id).values(
+        neutralized_kg=Scenario.neutralized_kg + kg, participants=Scenario.participants + delta))

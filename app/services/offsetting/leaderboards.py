@@ -1,0 +1,303 @@
+"""Leaderboards (contract 13): per scenario and overall, guests and organisations, all time and this month.
+
+The database rows (models/leaderboard.py) are the truth, updated inside the fulfilment and refund
+transactions. With REDIS_URL, sorted sets mirror them (written after each commit, rebuildable with
+`flask leaderboard rebuild`) and serve the reads; without it, the SQL index does. Both rank the same
+way: most kilograms, then who got there first (to the second), then the member key, descending. The
+score packs the first two: kg x 2^30 + (2^30 - 1 - seconds since 2024), exact in a Redis double up to
+8,388,607 kg per board member. Rows keep the same score, and both order by (score, member) descending.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.models import Certificate, LeaderboardEntry, Order, User
+from app.domain.china_time import to_china
+from app.services.guest.scenarios import get_scenario
+
+log = logging.getLogger("diandian.leaderboard")
+
+EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+TIME_BITS = 30
+MAX_SCORE_KG = (1 << 23) - 1
+REDIS_PREFIX = "diandian:lb:"
+ANONYMOUS = {"zh": "匿名用户", "en": "Anonymous guest"}
+
+
+@dataclass(frozen=True)
+class Board:
+    scope: str  # "s<scenario id>" or "all"
+    kind: str  # "user" or "org"
+    period: str  # "all" or "YYYY-MM"
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}:{self.kind}:{self.period}"
+
+
+def month_of(moment: datetime) -> str:
+    return to_china(moment).strftime("%Y-%m")
+
+
+def user_member(user_id: int) -> str:
+    return f"u{user_id:010d}"
+
+
+def org_member(name: str) -> str:
+    return f"o:{name}"
+
+
+def score(kg: int, reached_at: datetime) -> int:
+    seconds = int((reached_at - EPOCH).total_seconds())
+    seconds = min(max(seconds, 0), (1 << TIME_BITS) - 1)
+    return (min(kg, MAX_SCORE_KG) << TIME_BITS) + ((1 << TIME_BITS) - 1 - seconds)
+
+
+def _boards(scenario_id: int, issued_at: datetime, kind: str) -> list[Board]:
+    return [Board(scope, kind, period) for scope in (f"s{scenario_id}", "all")
+            for period in ("all", month_of(issued_at))]
+
+
+def _targets(certificate: Certificate, organization: str | None) -> list[tuple[Board, str, int | None]]:
+    if certificate.kind == "event":
+        return []  # an organiser's event certificate is not a participant: it ranks on no board
+    targets = [(b, user_member(certificate.user_id), certificate.user_id)
+               for b in _boards(certificate.scenario_id, certificate.issued_at, "user")]
+    if organization:
+        targets += [(b, org_member(organization), None)
+                    for b in _boards(certificate.scenario_id, certificate.issued_at, "org")]
+    return targets
+
+
+# -- writes (inside the caller's transaction: flush, never commit) ------------------------------------
+def record(certificate: Certificate, organization: str | None) -> None:
+    """Add a new certificate's kilograms to every board it counts on (an atomic upsert per row)."""
+    reached = certificate.issued_at.replace(microsecond=0)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for board, member, user_id in _targets(certificate, organization):
+        stmt = insert(LeaderboardEntry).values(board=board.key, member=member, user_id=user_id,
+                                               kg=certificate.kg, reached_at=reached)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["board", "member"],
+            set_={"kg": LeaderboardEntry.kg + stmt.excluded.kg,
+                  "reached_at": sa.case((stmt.excluded.reached_at > LeaderboardEntry.reached_at,
+                                         stmt.excluded.reached_at), else_=LeaderboardEntry.reached_at)})
+        db.session.execute(stmt.values(score=0))
+        _rescore(board, member)
+
+
+def _rescore(board: Board, member: str) -> None:
+    """Set the row's score from its kg and reached_at (the upsert has locked the row)."""
+    row = db.session.execute(select(LeaderboardEntry.kg, LeaderboardEntry.reached_at).where(
+        LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)).one()
+    db.session.execute(sa.update(LeaderboardEntry).where(
+        LeaderboardEntry.board == board.key, LeaderboardEntry.member == member
+    ).values(score=score(row.kg, row.reached_at)))
+
+
+def unrecord(certificate: Certificate, organization: str | None) -> None:
+    """After a revocation: recompute the member's rows from their remaining valid certificates."""
+    for board, member, user_id in _targets(certificate, organization):
+        kg, reached = _recount(board, user_id, organization)
+        if kg:
+            reached = reached.replace(microsecond=0)
+            db.session.execute(sa.update(LeaderboardEntry).where(
+                LeaderboardEntry.board == board.key, LeaderboardEntry.member == member
+            ).values(kg=kg, reached_at=reached, score=score(kg, reached)))
+        else:
+            db.session.execute(delete(LeaderboardEntry).where(
+                LeaderboardEntry.board == board.key, LeaderboardEntry.member == member))
+
+
+def _recount(board: Board, user_id: int | None, organization: str | None):
+    stmt = select(func.coalesce(func.sum(Certificate.kg), 0), func.max(Certificate.issued_at)).where(
+        Certificate.status == "valid", Certificate.kind == "personal")
+    if board.scope != "all":
+        stmt = stmt.where(Certificate.scenario_id == int(board.scope[1:]))
+    if board.kind == "user":
+        stmt = stmt.where(Certificate.user_id == user_id)
+    else:
+        stmt = stmt.join(Order, Order.id == Certificate.order_id).where(Order.organization_name == organization)
+    rows = db.session.execute(stmt).one()
+    if board.period == "all":
+        return rows
+    # A month board counts certificates issued that month (China time); filter in Python, few rows.
+    certs = db.session.execute(stmt.with_only_columns(Certificate.kg, Certificate.issued_at)).all()
+    month = [(kg, at) for kg, at in certs if month_of(at) == board.period]
+    return sum(kg for kg, _ in month), max((at for _, at in month), default=None)
+
+
+# -- Redis mirror (after commit) -----------------------------------------------------------------------
+def _redis():
+    return current_app.extensions.get("redis")
+
+
+def sync(certificate: Certificate, organization: str | None) -> None:
+    """Copy the committed rows a certificate touched to Redis. Failures are logged: rebuild repairs."""
+    redis = _redis()
+    if redis is None:
+        return
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for board, member, _user_id in _targets(certificate, organization):
+            row_score = db.session.execute(select(LeaderboardEntry.score).where(
+                LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)).scalar_one_or_none()
+            if row_score is None:
+                pipe.zrem(REDIS_PREFIX + board.key, member)
+            else:
+                pipe.zadd(REDIS_PREFIX + board.key, {member: row_score})
+        pipe.execute()
+    except Exception as exc:  # Redis is a cache of the database here, never the truth
+        log.error("leaderboard: Redis update failed (%s); run `flask leaderboard rebuild`", type(exc).__name__)
+
+
+def rebuild() -> dict[str, int]:
+    """Recompute every row from the valid certificates in SQL, then reload Redis from the rows.
+
+    Eight INSERT ... SELECT ... GROUP BY statements (scope x kind x period) do the work in the
+    database, so memory stays flat however many certificates there are.
+    """
+    db.session.execute(delete(LeaderboardEntry))
+    for statement in _rebuild_statements(db.session.get_bind().dialect.name):
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+    certificates = db.session.execute(
+        select(func.count(Certificate.id)).where(Certificate.status == "valid")).scalar_one()
+    rows = db.session.execute(select(func.count(LeaderboardEntry.id))).scalar_one()
+    redis = _redis()
+    if redis is not None:
+        for key in redis.scan_iter(REDIS_PREFIX + "*", count=1000):
+            redis.delete(key)
+        pipe = redis.pipeline(transaction=False)
+        stream = db.session.execute(select(LeaderboardEntry.board, LeaderboardEntry.member, LeaderboardEntry.score)
+                                    .execution_options(yield_per=5000))
+        for n, (board, member, row_score) in enumerate(stream, start=1):
+            pipe.zadd(REDIS_PREFIX + board, {member: row_score})
+            if n % 5000 == 0:
+                pipe.execute()
+        pipe.execute()
+    return {"certificates": certificates, "rows": rows}
+
+
+def _rebuild_statements(dialect: str) -> list[str]:
+    """The SQL of a rebuild; the expressions reproduce month_of(), user_member() and score() exactly."""
+    if dialect == "postgresql":
+        month = "to_char(c.issued_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+        user = "'u' || lpad(CAST(c.user_id AS TEXT), 10, '0')"
+        reached = "date_trunc('second', MAX(c.issued_at))"
+        seconds = "CAST(EXTRACT(EPOCH FROM date_trunc('second', MAX(c.issued_at))) AS BIGINT)"
+        least, greatest = "LEAST", "GREATEST"
+    else:
+        month = "strftime('%Y-%m', c.issued_at, '+8 hours')"
+        user = "printf('u%010d', c.user_id)"
+        reached = "strftime('%Y-%m-%d %H:%M:%S', MAX(c.issued_at))"
+        seconds = "CAST(strftime('%s', MAX(c.issued_at)) AS INTEGER)"
+        least, greatest = "MIN", "MAX"
+    top, epoch = (1 << TIME_BITS) - 1, int(EPOCH.timestamp())
+    score_sql = (f"{least}(SUM(c.kg), {MAX_SCORE_KG}) * {1 << TIME_BITS} + "
+                 f"({top} - {greatest}({least}({seconds} - {epoch}, {top}), 0))")
+    statements = []
+    for scope in ("'s' || CAST(c.scenario_id AS TEXT)", "'all'"):
+        for kind, member, user_id, where in (
+                ("user", user, "c.user_id", ""),
+                ("org", "'o:' || o.organization_name", "NULL", " AND o.organization_name IS NOT NULL")):
+            for period in ("'all'", month):
+                board = f"{scope} || ':{kind}:' || {period}"
+                group = f"{board}, {member}" + (", c.user_id" if kind == "user" else "")
+                statements.append(
+                    "INSERT INTO leaderboard_entries (board, member, user_id, kg, reached_at, score) "
+                    f"SELECT {board}, {member}, {user_id}, SUM(c.kg), {reached}, {score_sql} "
+                    "FROM certificates c JOIN orders o ON o.id = c.order_id "
+                    f"WHERE c.status = 'valid' AND c.kind = 'personal'{where} GROUP BY {group}")
+    return statements
+
+
+# -- reads ------------------------------------------------------------------------------------------------
+def board_for(scenario_code: str | None, kind: str, period: str) -> Board:
+    """:raise ScenarioNotFound: :raise InvalidInput: unknown kind or period."""
+    if kind not in ("user", "org") or period not in ("all", "month"):
+        raise InvalidInput(fields={"by" if kind not in ("user", "org") else "period": ["Unknown value."]})
+    scope = f"s{get_scenario(scenario_code).id}" if scenario_code else "all"
+    return Board(scope, kind, month_of(datetime.now(timezone.utc)) if period == "month" else "all")
+
+
+def standings(scenario_code: str | None, kind: str, period: str, *, limit: int, user_id: int | None,
+              lang: str = "zh") -> tuple[list[dict], dict | None]:
+    """The board a guest asks for (GET /leaderboards). :raise ScenarioNotFound: :raise InvalidInput:"""
+    return top(board_for(scenario_code, kind, period), limit, user_id, lang=lang)
+
+
+def top(board: Board, limit: int, user_id: int | None, *, lang: str = "zh") -> tuple[list[dict], dict | None]:
+    """(entries [{rank, name, kg}], me {rank, kg} or None), from Redis when configured, else SQL.
+
+    Guests who opted out of leaderboards appear under a generic name in `lang`.
+    """
+    me_member = _me_member(board, user_id)
+    redis = _redis()
+    if redis is not None:
+        ranked = [(m.decode() if isinstance(m, bytes) else m, int(s) >> TIME_BITS)
+                  for m, s in redis.zrevrange(REDIS_PREFIX + board.key, 0, limit - 1, withscores=True)]
+        me = None
+        if me_member:
+            rank = redis.zrevrank(REDIS_PREFIX + board.key, me_member)
+            if rank is not None:
+                me = {"rank": rank + 1,
+                      "kg": int(redis.zscore(REDIS_PREFIX + board.key, me_member)) >> TIME_BITS}
+    else:
+        rows = db.session.execute(
+            select(LeaderboardEntry.member, LeaderboardEntry.kg).where(LeaderboardEntry.board == board.key)
+            .order_by(LeaderboardEntry.score.desc(), LeaderboardEntry.member.desc()).limit(limit)
+        ).all()
+        ranked = [(m, kg) for m, kg in rows]
+        me = _sql_rank(board, me_member) if me_member else None
+    return [{"rank": i, "name": name, "kg": kg}
+            for i, ((_, kg), name) in enumerate(zip(ranked, _names([m for m, _ in ranked], lang)), start=1)], me
+
+
+def _me_member(board: Board, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    if board.kind == "user":
+        return user_member(user_id)
+    latest = db.session.execute(
+        select(Order.organization_name).where(Order.user_id == user_id, Order.status == "fulfilled",
+                                              Order.organization_name.is_not(None))
+        .order_by(Order.fulfilled_at.desc()).limit(1)).scalar_one_or_none()
+    return org_member(latest) if latest else None
+
+
+def _sql_rank(board: Board, member: str) -> dict | None:
+    mine = db.session.execute(select(LeaderboardEntry.kg, LeaderboardEntry.score).where(
+        LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)).one_or_none()
+    if mine is None:
+        return None
+    e = LeaderboardEntry
+    # count(*), not count(id): PostgreSQL can then answer from the (board, score, member) index alone.
+    ahead = db.session.execute(select(func.count()).select_from(e).where(e.board == board.key, or_(
+        e.score > mine.score, and_(e.score == mine.score, e.member > member)))).scalar_one()
+    return {"rank": ahead + 1, "kg": mine.kg}
+
+
+def _names(members: list[str], lang: str) -> list[str]:
+    """Display names; guests who opted out appear under a generic name."""
+    ids = [int(m[1:]) for m in members if m.startswith("u")]
+    users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
+    anonymous = ANONYMOUS.get(lang, ANONYMOUS["zh"])
+    names = []
+    for m in members:
+        if m.startswith("o:"):
+            names.append(m[2:])
+        else:
+            user = users.get(int(m[1:]))
+            names.append(user.nickname if user and user.show_on_leaderboard else anonymous)
+    return names

@@ -1,0 +1,201 @@
+"""Payments: WeChat Pay notifications, fulfilment and refunds (reconciliation: services.ops.reconcile).
+
+Every path is idempotent. WeChat delivers a notification several times and reconcile may learn of the
+same payment: the order is re-read under a row lock (PostgreSQL; the write lock on SQLite), its state
+decides, and unique keys (orders.transaction_id, certificates.order_id, ledger idempotency keys) are the
+backstop. Fulfilment is one transaction: mark paid, claim kilograms, issue the certificate, write the
+ledger. A payment that does not match our record puts the order in `review` and issues nothing.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.errors import AppError, NotFound
+from app.extensions import db
+from app.models import Order, PaymentNotification, Project, Refund, User
+from app.models.base import utcnow
+from app.services.offsetting import certificates, leaderboards, ledger
+from app.services.offsetting.credits import InsufficientStock
+from app.services.locks import lock_for_write
+from app.wechat import wechat_pay
+from app.wechat.exceptions import WeChatError
+from app.wechat.pay import InvalidNotification, Transaction
+
+log = logging.getLogger("diandian.payments")
+
+
+class NotificationRejected(AppError):
+    """Not provably from WeChat Pay (signature, timestamp, encryption): nothing is changed."""
+
+    status_code, code = 401, "invalid_notification"
+
+
+class MalformedNotification(AppError):
+    status_code, code = 400, "malformed_notification"
+
+
+class UnknownOrder(NotFound):
+    code = "order_not_found"
+
+
+class RefundFailed(AppError):
+    status_code, code = 502, "refund_failed"
+
+
+class NotRefundable(AppError):
+    status_code, code = 409, "order_not_refundable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    order_id: str | None
+    result: str  # fulfilled, duplicate, review, refunded, pending, closed, unknown_order, ignored
+
+
+def handle_notification(headers, body: bytes) -> Outcome:
+    """Verify, decrypt, record the delivery, settle the order.
+
+    :raise NotificationRejected: forged, stale or undecryptable. :raise MalformedNotification:
+    :raise UnknownOrder: authentic, but for an out_trade_no we never issued (WeChat will retry).
+    """
+    try:
+        note = wechat_pay().parse_notification(headers, body)
+    except InvalidNotification as exc:
+        log.warning("notification rejected: %s", exc)
+        raise NotificationRejected(str(exc)) from None
+    tx = note.transaction
+    if tx is None:
+        _record(note.id, note.event_type, None, "ignored")
+        db.session.commit()
+        return Outcome(None, "ignored")
+    if not tx.out_trade_no:
+        raise MalformedNotification("no out_trade_no")
+    outcome = settle(tx, source="notify", notification=(note.id, note.event_type))
+    if outcome.result == "unknown_order":
+        raise UnknownOrder(f"out_trade_no {tx.out_trade_no}")
+    return outcome
+
+
+def _record(notification_id: str, event_type: str, tx: Transaction | None, outcome: str) -> None:
+    db.session.add(PaymentNotification(
+        notification_id=notification_id[:64], event_type=event_type[:32], outcome=outcome,
+        out_trade_no=tx.out_trade_no[:32] if tx else None, transaction_id=tx.transaction_id if tx else None,
+        trade_state=tx.trade_state if tx else None, amount_total=tx.amount_total if tx else None))
+
+
+def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None = None) -> Outcome:
+    """Act on what WeChat Pay says about one transaction (from a notification or a query).
+
+    Commits once. A paid order whose kilograms cannot be claimed is refunded right after.
+    """
+    lock_for_write()
+    order = db.session.execute(
+        select(Order).where(Order.out_trade_no == tx.out_trade_no).with_for_update(of=Order).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+    def done(result: str) -> Outcome:
+        if notification:
+            _record(*notification, tx, result)
+        db.session.commit()
+        return Outcome(order.id if order else None, result)
+
+    if order is None:
+        log.warning("payment for unknown out_trade_no from %s", source)
+        return done("unknown_order")
+    if tx.trade_state != "SUCCESS":
+        return done("pending")
+    if order.transaction_id == tx.transaction_id and order.status in ("paid", "fulfilled", "refunded", "review"):
+        return done("duplicate")
+    problem = _mismatch(order, tx)
+    if problem:
+        log.error("payment %s does not match order %s: %s", tx.transaction_id, order.id, problem)
+        order.mark_review(problem, tx.transaction_id, tx.amount_total)
+        return done("review")
+    if order.status == "review":
+        return done("review")
+
+    order.mark_paid(tx.transaction_id, tx.amount_total)
+    user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
+    # Claims on one project are planned one at a time: lock its row (PostgreSQL; SQLite holds the
+    # database write lock already). Lock order everywhere: the order, then its project.
+    db.session.execute(select(Project.id).where(Project.id == order.project_id).with_for_update())
+    try:
+        with db.session.begin_nested():  # a savepoint: a failed claim leaves the order paid
+            certificate = certificates.issue(order, user)
+            ledger.record_sale(order)
+            order.mark_fulfilled()
+    except InsufficientStock:
+        log.error("order %s paid but its credits are gone: refunding", order.id)
+        order.review_reason = "paid, but the credits could not be claimed: refunded automatically"
+        done("paid")
+        refund_order(order.out_trade_no, reason="积分不足，自动退款 credits unavailable")
+        return Outcome(order.id, "refunded")
+    outcome = done("fulfilled")
+    leaderboards.sync(certificate, order.organization_name)
+    return outcome
+
+
+def _mismatch(order: Order, tx: Transaction) -> str | None:
+    """Why this payment is not the one we asked for, or None (WeChat's '假通知' warning)."""
+    config = current_app.config
+    pay = wechat_pay()
+    if tx.appid != config["WECHAT_APPID"] or tx.mchid != pay.mchid:
+        return "appid or mchid of another merchant"
+    if tx.amount_total != order.amount_fen or (tx.currency or "CNY") != "CNY":
+        return f"paid {tx.amount_total} {tx.currency}, order is {order.amount_fen} CNY"
+    if not tx.transaction_id:
+        return "no transaction_id"
+    if order.transaction_id and order.transaction_id != tx.transaction_id:
+        return f"a second transaction {tx.transaction_id} for an order paid by {order.transaction_id}"
+    if order.status not in ("pending", "closed", "review"):
+        return f"payment for an order in status {order.status}"
+    return None
+
+
+def refund_order(out_trade_no: str, *, reason: str) -> Order:
+    """Refund through WeChat Pay, revoke the certificate, return the kilograms, reverse the ledger.
+
+    :raise UnknownOrder: :raise NotRefundable: not paid, or already refunded. :raise RefundFailed:
+    """
+    lock_for_write()
+    order = db.session.execute(
+        select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if order is None:
+        raise UnknownOrder()
+    if order.status not in ("paid", "fulfilled", "review") or not order.transaction_id:
+        db.session.rollback()
+        raise NotRefundable(f"order {order.id} is {order.status}")
+    refund = db.session.execute(select(Refund).where(Refund.order_id == order.id)).scalar_one_or_none()
+    if refund is None:
+        refund = Refund(out_refund_no=f"RF{order.out_trade_no}", order_id=order.id,
+                        amount_fen=order.paid_fen or order.amount_fen, reason=reason[:200], status="PROCESSING")
+        db.session.add(refund)
+    db.session.commit()  # the refund is on record before money moves; the same out_refund_no on retry
+
+    try:
+        result = wechat_pay().refund(out_refund_no=refund.out_refund_no, out_trade_no=order.out_trade_no,
+                                     refund_fen=refund.amount_fen, total_fen=refund.amount_fen, reason=reason)
+    except WeChatError as exc:
+        refund.status = "ABNORMAL"
+        db.session.commit()
+        raise RefundFailed(f"WeChat Pay refused the refund: {exc.errcode} {exc.errmsg}") from None
+
+    lock_for_write()
+    order = db.session.execute(select(Order).where(Order.id == order.id).with_for_update(of=Order).execution_options(populate_existing=True)).scalar_one()
+    refund.refund_id, refund.status = result.refund_id, result.status
+    if result.status == "SUCCESS":
+        refund.completed_at = utcnow()
+    if order.status != "refunded":
+        if order.certificate is not None:
+            certificates.revoke(order.certificate, f"refunded: {reason}")
+            ledger.record_refund(order)
+        order.mark_refunded()
+    db.session.commit()
+    if order.certificate is not None:
+        leaderboards.sync(order.certificate, order.organization_name)
+    return order

@@ -1,0 +1,94 @@
+"""Offset projects: registration, the list a guest chooses from, and available kilograms."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+
+from app.errors import AppError, NotFound
+from app.extensions import db
+from app.models import Order, Project, ScenarioProject
+from app.services import organizations
+from app.models.base import utcnow
+from app.services.guest.scenarios import get_scenario
+
+# A payment may still be confirmed shortly after the order's expiry (the guest paid at the last
+# second, the notification is late): keep the kilograms held a little longer than WeChat's time_expire.
+HOLD_GRACE = timedelta(minutes=10)
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+
+
+class ProjectExists(AppError):
+    status_code, code = 409, "project_exists"
+
+
+def add_project(*, code: str, name: str, owner: str, price_fen_per_tonne: int, standard: str = "CDCER",
+                kind: str | None = None, location: str | None = None, name_en: str | None = None,
+                description: str | None = None) -> Project:
+    """Register a project and its owner (the emission-reducing company, created if new).
+
+    :raise ProjectExists: the code is taken.
+    """
+    if db.session.execute(select(Project.id).where(Project.code == code)).first():
+        raise ProjectExists(f"project {code} already exists")
+    organization = organizations.find_or_add(owner)
+    project = Project(code=code, name=name, name_en=name_en, owner=organization, standard=standard, kind=kind,
+                      location=location, description=description, price_fen_per_tonne=price_fen_per_tonne,
+                      credited_kg=0, claimed_kg=0, active=True)
+    db.session.add(project)
+    db.session.commit()
+    return project
+
+
+def get_project(code: str) -> Project:
+    """:raise ProjectNotFound: unknown or inactive."""
+    project = db.session.execute(select(Project).where(Project.code == code)).scalar_one_or_none()
+    if project is None or not project.active:
+        raise ProjectNotFound()
+    return project
+
+
+def held_kg(project_id: int, now: datetime | None = None) -> int:
+    """Kilograms held by unpaid orders that can still be paid."""
+    now = now or utcnow()
+    return db.session.execute(
+        select(func.coalesce(func.sum(Order.kg), 0)).where(
+            Order.project_id == project_id, Order.status == "pending", Order.expires_at > now - HOLD_GRACE)
+    ).scalar_one()
+
+
+def available_kg(project: Project, now: datetime | None = None) -> int:
+    """Unclaimed kilograms of retired units plus unretired units, minus holds."""
+    return max(0, project.credited_kg - project.claimed_kg - held_kg(project.id, now))
+
+
+def is_offered(project: Project, scenario_id: int) -> bool:
+    """Every project is offered unless the scenario's organiser chose a list."""
+    chosen = db.session.execute(
+        select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario_id)
+    ).scalars().all()
+    return not chosen or project.id in chosen
+
+
+def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]:
+    """Active projects (for a scenario: those it offers) with their available kilograms.
+
+    :raise ScenarioNotFound: unknown scenario code.
+    """
+    stmt = select(Project).where(Project.active.is_(True)).order_by(Project.code)
+    if scenario_code:
+        scenario = get_scenario(scenario_code)
+        has_list = exists().where(ScenarioProject.scenario_id == scenario.id)
+        chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario.id)
+        stmt = stmt.where(~has_list | Project.id.in_(chosen))
+    projects = db.session.execute(stmt).scalars().all()
+    now = utcnow()
+    holds = dict(db.session.execute(
+        select(Order.project_id, func.sum(Order.kg))
+        .where(Order.status == "pending", Order.expires_at > now - HOLD_GRACE)
+        .group_by(Order.project_id)
+    ).all())
+    return [(p, max(0, p.credited_kg - p.claimed_kg - int(holds.get(p.id) or 0))) for p in projects]

@@ -1,0 +1,1 @@
+"""Operations: the health check, demo data and reconciliation with WeChat Pay."""
