@@ -26,7 +26,7 @@ from sqlalchemy import select
 from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import StaffAccount, User
-from app.services import policy
+from app import policy
 
 _SALT = "diandian.auth.v1"
 # user id -> token_version, per process. A revoked token stops working within TOKEN_VERSION_TTL seconds
@@ -194,7 +194,7 @@ def current_staff() -> StaffAccount:
 
 def staff_required(action: str | None = None):
     """A staff endpoint: authenticate first (401), then, with `action`, the role check of
-    services.policy (403) before the body is even read. Organisation rules are the services' to ask."""
+    app.policy (403) before the body is even read. Organisation rules are the services' to ask."""
 
     def decorator(view):
         @wraps(view)

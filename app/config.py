@@ -12,12 +12,6 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the environment cannot make a working service."""
 
 
-def as_bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 #: Variables that live mode cannot run without. Sandbox mode fills them with local stand-ins.
 LIVE_REQUIRED = (
     "SECRET_KEY",

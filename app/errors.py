@@ -42,7 +42,7 @@ class InvalidLoginCode(Unauthorized):
 
 
 class Forbidden(AppError):
-    """Signed in, but this account's role or organisation may not do this (see services.policy)."""
+    """Signed in, but this account's role or organisation may not do this (see app.policy)."""
 
     status_code, code = 403, "forbidden"
 

@@ -28,10 +28,6 @@ class Factor:
     def per_vehicle(self) -> bool:
         return self.unit == "vehicle.km"
 
-    @property
-    def per_room(self) -> bool:
-        return self.unit == "room.night"
-
 
 @dataclass(frozen=True)
 class FactorSet:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import StaffAccount, StaffAssignment
-from app.services import policy
+from app import policy
 from app.services.console.scenarios import get_managed
 
 

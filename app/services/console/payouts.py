@@ -18,7 +18,8 @@ from app.domain.money import yuan
 from app.errors import AppError, Forbidden, InvalidInput
 from app.extensions import db
 from app.models import Certificate, LedgerEntry, Order, Organization, Payout, Project, StaffAccount
-from app.services import organizations, policy
+from app import policy
+from app.services import organizations
 from app.services.locks import lock_for_write
 from app.services.offsetting.projects import ProjectNotFound
 

@@ -1,7 +1,7 @@
 """Scenario administration for organisers and admins: create, edit, open and close (one commit each),
 and the look-ups every console service starts from: a scenario the actor may manage, or print for.
 
-Who may do what is services.policy's to say: an organiser manages their organisation's scenarios, an
+Who may do what is app.policy's to say: an organiser manages their organisation's scenarios, an
 admin all of them; venue staff see the scenarios they are assigned to and print their posters.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from app.domain.deeplinks import SCENE_MAX, fits_scene
 from app.errors import AppError, InvalidInput, ScenarioNotFound
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount
-from app.services import organizations, policy
+from app import policy
+from app.services import organizations
 from app.services.guest.scenarios import forget_scenario_refs
 
 EDITABLE = ("title", "title_en", "venue", "venue_en", "city", "city_en", "grid", "description", "starts_at",

@@ -19,7 +19,8 @@ from app.extensions import db
 from app.models import StaffAccount
 from app.models.base import as_utc, utcnow
 from app.models.staff import ROLES
-from app.services import organizations, policy
+from app import policy
+from app.services import organizations
 
 log = logging.getLogger("diandian.staff")
 MAX_FAILED_SIGN_INS = 5

@@ -4,10 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import app
 from app.domain.places import Place, PlaceIndex
 
-PLACES_FILE = Path(app.__file__).resolve().parent / "data" / "places" / "places.json"
+# app/data/places/places.json, built by scripts/build_places.py
+PLACES_FILE = Path(__file__).resolve().parents[2] / "data" / "places" / "places.json"
 
 
 @lru_cache(maxsize=1)

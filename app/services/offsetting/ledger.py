@@ -43,9 +43,3 @@ def record_refund(order: Order) -> list[LedgerEntry]:
     ]
     db.session.add_all(entries)
     return entries
-
-
-def entries_for(order_id: str) -> list[LedgerEntry]:
-    return list(db.session.execute(
-        select(LedgerEntry).where(LedgerEntry.order_id == order_id).order_by(LedgerEntry.id)
-    ).scalars())
