@@ -65,7 +65,7 @@ def test_ties_go_to_who_got_there_first(app, client, runner, seeded):
     assert board(client, first.headers)["me"] == {"rank": 1, "kg": 400}
 
 
-def test_organisations_and_month(client, seeded):
+def test_organizations_and_month(client, seeded):
     a, b, c = Guest(client, "a"), Guest(client, "b"), Guest(client, "c")
     neutralise(client, a, 100, organization="四川大学")
     neutralise(client, b, 150, organization="四川大学")

@@ -37,7 +37,7 @@ def test_projects_list(client, seeded):
     assert len(client.get("/api/v1/projects").json["data"]) == 3
 
 
-def test_organiser_can_choose_projects(app, client, seeded):
+def test_organizer_can_choose_projects(app, client, seeded):
     with app.app_context():
         scenario = db.session.execute(db.select(Scenario).filter_by(code="CDF2021")).scalar_one()
         project = db.session.execute(db.select(Project).filter_by(code="CDCER-PV")).scalar_one()
@@ -79,7 +79,7 @@ def test_pay_sign_verifies_with_the_merchant_key(app, client, seeded):
     assert rsa_verify(keys.merchant_public_pem, message, payment["paySign"])
 
 
-def test_more_kg_beneficiary_and_organisation(client, seeded):
+def test_more_kg_beneficiary_and_organization(client, seeded):
     guest = Guest(client, "alice")
     fp = guest.footprint()
     order = guest.order(fp["id"], kg=1000, beneficiary=" 张三\u202e ", organization="四川大学")["order"]

@@ -240,7 +240,7 @@ def test_payout_larger_than_the_outstanding_balance_is_refused(app, client, owne
     assert payout_count(app) == 2
 
 
-def test_a_duplicate_bank_reference_is_refused_per_organisation(app, client, owners, monkeypatch):
+def test_a_duplicate_bank_reference_is_refused_per_organization(app, client, owners, monkeypatch):
     pay(client, "alice"), pay(client, "bob", project="CDCER-PV")
     admin = staff_headers(client, "admin@dd.test")
     assert record(client, admin, amount_fen=100).status_code == 201

@@ -30,7 +30,7 @@ def allow(ok: int, *roles: str) -> dict[str, int]:
 
 
 ANY_STAFF = ("admin", "org", "other", "venue", "free", "owner")
-ORGANISERS = ("admin", "org")
+ORGANIZERS = ("admin", "org")
 PRINTERS = ("admin", "org", "venue")
 MONEY = ("admin", "owner")
 
@@ -45,23 +45,23 @@ MATRIX = [
     ("GET", f"{S}/scenarios", None, allow(200, "admin", "org", "other", "venue", "free")),
     ("POST", f"{S}/scenarios", lambda r: {"code": f"P{r}", "kind": "conference", "title": "T"},
      allow(201, "admin", "org", "other")),
-    ("PATCH", SC, {"title": "改名"}, allow(200, *ORGANISERS)),
+    ("PATCH", SC, {"title": "改名"}, allow(200, *ORGANIZERS)),
     ("GET", f"{SC}/posters/door1.pdf?paper=a5", None, allow(200, *PRINTERS)),
     ("GET", f"{SC}/doors", None, allow(200, *PRINTERS)),
-    ("POST", f"{SC}/doors", lambda r: {"tag": f"d{r}", "label": "门"}, allow(201, *ORGANISERS)),
-    ("DELETE", f"{SC}/doors/gone", None, allow(204, *ORGANISERS)),
-    ("GET", f"{SC}/assignments", None, allow(200, *ORGANISERS)),
+    ("POST", f"{SC}/doors", lambda r: {"tag": f"d{r}", "label": "门"}, allow(201, *ORGANIZERS)),
+    ("DELETE", f"{SC}/doors/gone", None, allow(204, *ORGANIZERS)),
+    ("GET", f"{SC}/assignments", None, allow(200, *ORGANIZERS)),
     # The second allowed call finds the assignment made: idempotent 200.
-    ("POST", f"{SC}/assignments", {"email": "free@dd.test"}, {**allow(201, *ORGANISERS), "org": 200}),
-    ("DELETE", f"{SC}/assignments/{{venue_id}}", None, allow(204, *ORGANISERS)),
-    ("GET", f"{SC}/dashboard", None, allow(200, *ORGANISERS)),
-    ("GET", f"{SC}/orders.csv", None, allow(200, *ORGANISERS)),
-    ("GET", f"{SC}/certificates.csv", None, allow(200, *ORGANISERS)),
-    ("GET", f"{SC}/event", None, allow(200, *ORGANISERS)),
-    ("POST", f"{SC}/event/footprint", {"electricity_kwh": 100}, allow(201, *ORGANISERS)),
-    ("POST", f"{SC}/event/topups", {"footprint_id": "ef_none", "project": "CDCER-FOR"}, allow(404, *ORGANISERS)),
-    ("GET", f"{SC}/event/topups/od_none", None, allow(404, *ORGANISERS)),
-    ("GET", f"{SC}/event/topups/od_none/qr.png", None, allow(404, *ORGANISERS)),
+    ("POST", f"{SC}/assignments", {"email": "free@dd.test"}, {**allow(201, *ORGANIZERS), "org": 200}),
+    ("DELETE", f"{SC}/assignments/{{venue_id}}", None, allow(204, *ORGANIZERS)),
+    ("GET", f"{SC}/dashboard", None, allow(200, *ORGANIZERS)),
+    ("GET", f"{SC}/orders.csv", None, allow(200, *ORGANIZERS)),
+    ("GET", f"{SC}/certificates.csv", None, allow(200, *ORGANIZERS)),
+    ("GET", f"{SC}/event", None, allow(200, *ORGANIZERS)),
+    ("POST", f"{SC}/event/footprint", {"electricity_kwh": 100}, allow(201, *ORGANIZERS)),
+    ("POST", f"{SC}/event/topups", {"footprint_id": "ef_none", "project": "CDCER-FOR"}, allow(404, *ORGANIZERS)),
+    ("GET", f"{SC}/event/topups/od_none", None, allow(404, *ORGANIZERS)),
+    ("GET", f"{SC}/event/topups/od_none/qr.png", None, allow(404, *ORGANIZERS)),
     ("GET", f"{S}/projects", None, allow(200, *MONEY)),
     ("GET", f"{S}/projects/CDCER-FOR/sales", None, allow(200, *MONEY)),
     ("GET", f"{S}/payouts?organization={OWNER_ORG}", None, allow(200, *MONEY)),

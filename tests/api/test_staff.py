@@ -72,7 +72,7 @@ def test_permission_matrix(client, accounts, email, endpoint, status):
         assert rv.json["error"]["code"] in ("unauthorized", "forbidden")
 
 
-def test_organiser_sees_and_manages_only_their_scenarios(app, client, accounts):
+def test_organizer_sees_and_manages_only_their_scenarios(app, client, accounts):
     org = headers(client, "org@dd.test")
     codes = [s["code"] for s in client.get("/api/v1/staff/scenarios", headers=org).json["data"]]
     assert codes == ["CDF2020", "CDF2021"]

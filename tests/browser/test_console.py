@@ -99,10 +99,10 @@ def opened(live_server, console_staff):
     """Codes of scenarios a test opens; closed again afterwards, so the preview's list of open ones is the demo's."""
     codes: list[str] = []
     yield codes
-    organiser = StaffApi(live_server, console_staff["organizer"])
+    organizer = StaffApi(live_server, console_staff["organizer"])
     for code in codes:
         rv = requests.patch(f"{live_server}/api/v1/staff/scenarios/{code}", json={"status": "closed"},
-                            headers=organiser.headers, timeout=10)
+                            headers=organizer.headers, timeout=10)
         assert rv.status_code == 200, rv.text
 
 
@@ -112,7 +112,7 @@ def decode_qr(image) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
-def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server, console_staff, opened, tmp_path):
+def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server, console_staff, opened, tmp_path):
     from PIL import Image
 
     page, watch = make_page(1280, 900)
@@ -211,9 +211,9 @@ def test_organiser_creates_a_scenario_and_prints_posters(make_page, live_server,
 
 
 def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, console_staff, opened):
-    organiser = StaffApi(live_server, console_staff["organizer"])
+    organizer = StaffApi(live_server, console_staff["organizer"])
     code = new_code("DASH")
-    organiser.scenario(code)
+    organizer.scenario(code)
     opened.append(code)
 
     page, watch = make_page(1280, 900)
@@ -258,10 +258,10 @@ def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, cons
     watch.assert_clean(allowed_console=(HTTP_401,))
 
 
-def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, console_staff, opened):
-    organiser = StaffApi(live_server, console_staff["organizer"])
+def test_organizer_tops_up_to_an_event_certificate(make_page, live_server, console_staff, opened):
+    organizer = StaffApi(live_server, console_staff["organizer"])
     code = new_code("EVT")
-    organiser.scenario(code)
+    organizer.scenario(code)
     opened.append(code)
 
     page, watch = make_page(1280, 1000)
@@ -335,10 +335,10 @@ def test_organiser_tops_up_to_an_event_certificate(make_page, live_server, conso
 
 
 def test_each_role_sees_only_its_own(make_page, live_server, console_staff, opened):
-    organiser = StaffApi(live_server, console_staff["organizer"])
+    organizer = StaffApi(live_server, console_staff["organizer"])
     mine, other = new_code("VEN"), new_code("OTH")
-    organiser.scenario(mine, doors=("lobby",))
-    organiser.scenario(other, doors=("side",))
+    organizer.scenario(mine, doors=("lobby",))
+    organizer.scenario(other, doors=("side",))
     opened.extend([mine, other])
     guest_journey(live_server, f"owner-{mine.lower()}", mine, "lobby")  # a sale for the project owner
 

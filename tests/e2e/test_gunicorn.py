@@ -84,7 +84,7 @@ def test_whole_journey_under_one_sync_worker(service):
     assert cert["verify_url"] == f"{service}/verify/{cert['serial']}"
 
 
-def test_organiser_top_up_in_the_console_session_under_one_sync_worker(service):
+def test_organizer_top_up_in_the_console_session_under_one_sync_worker(service):
     """The console's way in (session cookie + CSRF token) and a Native top-up, over real HTTP."""
     s = requests.Session()
     signed = s.post(f"{service}/api/v1/staff/session", timeout=10,

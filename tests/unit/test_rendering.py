@@ -426,15 +426,15 @@ def test_visits_say_what_was_neutralised():
     assert render_certificate(data) != render_certificate(replace(data, subject="event"))
 
 
-def test_an_organisers_event_certificate_states_both_parts():
+def test_an_organizers_event_certificate_states_both_parts():
     base = replace(BASE, subject="event")
-    organiser = replace(base, subject="organiser", holder="中国互联网发展基金会", kg=26000,
+    organizer = replace(base, subject="organiser", holder="中国互联网发展基金会", kg=26000,
                         event_parts=(27994, 1994, 2, 26000))
-    zh = {key: value for key, _label, value, *_ in cert._details_rows(organiser, "zh")}
+    zh = {key: value for key, _label, value, *_ in cert._details_rows(organizer, "zh")}
     assert "27,994" in zh["parts"] and "1,994" in zh["parts"] and "26,000" in zh["parts"]
     assert "场馆用电" in zh["boundary"]
-    assert "主办方" in cert._sentence(organiser, "zh") and "organiser" in cert._sentence(organiser, "en")
-    a, b = render(base), render(organiser)
+    assert "主办方" in cert._sentence(organizer, "zh") and "organiser" in cert._sentence(organizer, "en")
+    a, b = render(base), render(organizer)
     assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None
-    assert decode_qr(b) == [organiser.verify_url]
-    assert decode_qr(render(organiser, lang="en")) == [organiser.verify_url]
+    assert decode_qr(b) == [organizer.verify_url]
+    assert decode_qr(render(organizer, lang="en")) == [organizer.verify_url]
