@@ -29,8 +29,8 @@ CHARSET: all of GB2312 (levels 1 and 2: 6,763 hanzi, plus its punctuation, kana,
 symbols), Big5 level 1 (5,401 common Traditional hanzi: Hong Kong / Taiwan names, 2,076 not in
 GB2312), EXTRA_HANZI (name characters outside GB2312), the Unicode blocks in BLOCKS (ASCII, Latin-1,
 Latin Extended A/B and Additional, Greek, Cyrillic, punctuation, symbols, CJK punctuation, kana,
-bopomofo, full-width forms), and every character of the string literals in
-app/rendering/certificate.py (so the renderer's own labels are always covered).
+bopomofo, full-width forms), and every character of the string literals in the .py files under
+app/rendering/ (so the renderers' own labels are always covered).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "app" / "rendering" / "fonts"
-RENDERER = ROOT / "app" / "rendering" / "certificate.py"
+RENDERER_DIR = ROOT / "app" / "rendering"
 
 SRC_DIR = Path("/usr/share/fonts/opentype/noto")
 DEB_COPYRIGHT = Path("/usr/share/doc/fonts-noto-cjk/copyright")
@@ -138,14 +138,14 @@ def big5_level1_chars() -> set[str]:
 
 
 def renderer_literal_chars() -> set[str]:
-    """Every character of every string literal in certificate.py (labels, month names, symbols)."""
-    if not RENDERER.exists():
-        return set()
-    tree = ast.parse(RENDERER.read_text(encoding="utf-8"))
+    """Every character of every string literal in the renderers' sources, app/rendering/**/*.py
+    (labels, month names, symbols)."""
     out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            out.update(node.value)
+    for path in sorted(RENDERER_DIR.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                out.update(node.value)
     return out
 
 
@@ -252,7 +252,7 @@ def build(out_dir: Path) -> None:
     literal_gaps = sorted(c for c in renderer_literal_chars() if c.isprintable() and c != " "
                           and ord(c) not in covered_set)
     if literal_gaps:  # e.g. U+2082 (subscript 2): Noto Sans CJK has none; the renderer must not use it
-        print("warning: characters of certificate.py string literals the fonts lack: "
+        print("warning: characters of app/rendering string literals the fonts lack: "
               + " ".join(f"U+{ord(c):04X}" for c in literal_gaps), file=sys.stderr)
 
 

@@ -9,8 +9,9 @@ Pure code: PosterData in, PNG or PDF bytes out (no Flask, no database, no networ
   parts on white), else a QR code of data.link (error correction Q, 4-module quiet zone, a whole
   number of pixels a module). On the portrait formats it spans ~58% of the page width (A4: ~12 cm,
   for scanning from 1-2 m); on a tent panel ~80% of the panel height (~8.4 cm, a table-top scan).
-* Fonts, text cleaning, line breaking and the green palette come from the certificate renderer
-  (app.rendering.certificate), so both look alike and show no missing-glyph boxes.
+* Fonts, text cleaning, line breaking, the palette, the emblem and the QR code come from the shared
+  rendering toolkit (app.rendering: fonts, text, palette, ornaments, qr), the same the certificate
+  uses, so both look alike and show no missing-glyph boxes.
 * Deterministic PNG: the same input gives the same bytes. The PDF is one page at 300 dpi (the page
   image JPEG-encoded at quality 95, no chroma subsampling), without creation or modification dates.
 """
@@ -18,31 +19,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import lru_cache
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from app.rendering.certificate import (
-    FOREST,
-    GOLD,
-    GOLD_LIGHT,
-    GREEN,
-    INK,
-    LEAF,
-    MINT,
-    MUTED,
-    PAPER,
-    PNG_COMPRESS_LEVEL,
-    QR_DARK,
-    SEP,
-    WHITE,
-    _emblem,
-    clean_text,
-    fit_size,
-    font,
-    wrap,
-)
+from app.rendering.canvas import overlay, png_bytes
+from app.rendering.fonts import font
+from app.rendering.ornaments import disc, emblem
+from app.rendering.palette import FOREST, GOLD, GOLD_LIGHT, GREEN, INK, LEAF, MINT, MUTED, PAPER, RGB, WHITE
+from app.rendering.qr import qr_image, supplied_code
+from app.rendering.text import SEP, clean_text, fit_size, wrap
 
 __all__ = ["PosterData", "FORMATS", "DPI", "render_poster", "render_poster_png", "render_poster_pdf"]
 
@@ -60,9 +45,7 @@ STEPS = (
 DOOR_LABEL = "入口"
 FALLBACK_TITLE = "点点碳中和"
 FOLD_GREY = (200, 204, 196)
-QR_BORDER = 4  # modules of quiet zone
-
-RGB = tuple[int, int, int]
+QR_LEVEL = "Q"  # printed, scanned from a distance: more error correction than the certificate
 
 
 @dataclass(frozen=True)
@@ -82,47 +65,10 @@ class PosterData:
 # --------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def _qr_matrix(link: str) -> tuple[tuple[bool, ...], ...]:
-    qr = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_Q,
-                       box_size=1, border=QR_BORDER)
-    qr.add_data(link)
-    qr.make(fit=True)
-    return tuple(tuple(row) for row in qr.get_matrix())
-
-
-def _qr_image(link: str, target: int) -> Image.Image:
-    """The QR code with its quiet zone, a whole number of pixels a module, at most target wide."""
-    matrix = _qr_matrix(link)
-    n = len(matrix)
-    scale = max(3, target // n)
-    mask = Image.frombytes("L", (n, n), bytes(255 if cell else 0 for row in matrix for cell in row))
-    mask = mask.resize((n * scale, n * scale), Image.Resampling.NEAREST)
-    img = Image.new("RGB", mask.size, WHITE)
-    img.paste(QR_DARK, (0, 0, *mask.size), mask)
-    return img
-
-
-def _supplied_code(code: Image.Image, target: int) -> Image.Image:
-    """A supplied code image flattened on white and scaled to fit a target x target square."""
-    rgba = code.convert("RGBA")
-    flat = Image.new("RGBA", rgba.size, WHITE + (255,))
-    flat.alpha_composite(rgba)
-    flat = flat.convert("RGB")
-    w, h = flat.size
-    k = target / max(w, h)
-    size = (max(1, round(w * k)), max(1, round(h * k)))
-    if size == flat.size:
-        return flat
-    # NEAREST keeps a QR's modules sharp when it is enlarged by a whole factor; otherwise Lanczos
-    whole = k >= 1 and abs(k - round(k)) < 1e-9
-    return flat.resize(size, Image.Resampling.NEAREST if whole else Image.Resampling.LANCZOS)
-
-
 def _code(data: PosterData, target: int) -> Image.Image:
     if data.code_image is not None:
-        return _supplied_code(data.code_image, target)
-    return _qr_image(data.link, target)
+        return supplied_code(data.code_image, target)
+    return qr_image(data.link, target, level=QR_LEVEL)
 
 
 def _paste_code(img: Image.Image, draw: ImageDraw.ImageDraw, data: PosterData, box: tuple[int, int, int]) -> int:
@@ -149,23 +95,6 @@ def _paste_code(img: Image.Image, draw: ImageDraw.ImageDraw, data: PosterData, b
 
 def _box(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float, float, float]:
     return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
-
-
-@lru_cache(maxsize=16)
-def _disc(diameter: int, label: str) -> Image.Image:
-    """A green disc with a white number, antialiased (drawn 4x and reduced). RGBA."""
-    ss = 4
-    s = diameter * ss
-    tile = Image.new("RGBA", (s, s), (0, 0, 0, 0))
-    d = ImageDraw.Draw(tile)
-    d.ellipse((0, 0, s - 1, s - 1), fill=GREEN + (255,))
-    d.text((s / 2, s / 2 + s * 0.03), label, font=font("bold", int(s * 0.58)), fill=PAPER + (255,),
-           anchor="mm")
-    return tile.reduce(ss)
-
-
-def _overlay(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) -> None:
-    img.paste(layer.convert("RGB"), xy, layer.getchannel("A"))
 
 
 def _fit_lines(text: str, weight: str, max_size: int, min_size: int, width: float,
@@ -200,11 +129,11 @@ def _brand(img: Image.Image, draw: ImageDraw.ImageDraw, x: float, y_mid: float, 
            colour: RGB, anchor: str = "l") -> None:
     """Emblem + brand name, vertically centred on y_mid; anchor "l" (starts at x) or "m" (centred)."""
     f = font("bold", int(size * 0.55))
-    emblem = _emblem(size)
+    mark = emblem(size)
     gap = size // 4
     total = size + gap + f.getlength(BRAND)
     x0 = x - total / 2 if anchor == "m" else x
-    _overlay(img, emblem, (int(x0), int(y_mid - size / 2)))
+    overlay(img, mark, (int(x0), int(y_mid - size / 2)))
     draw.text((x0 + size + gap, y_mid), BRAND, font=f, fill=colour, anchor="lm")
 
 
@@ -219,7 +148,7 @@ def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, to
     bottom = top
     for i, (zh, en) in enumerate(STEPS):
         cx = x0 + col * (i + 0.5)
-        _overlay(img, _disc(d, str(i + 1)), (int(cx - d / 2), int(top)))
+        overlay(img, disc(d, str(i + 1)), (int(cx - d / 2), int(top)))
         if i < n - 1:  # a thin connector to the next disc
             y = top + d / 2
             draw.line((cx + d / 2 + 14 * u, y, cx + col - d / 2 - 14 * u, y), fill=LEAF,
@@ -432,10 +361,7 @@ def render_poster(data: PosterData, fmt: str = "a4") -> Image.Image:
 
 def render_poster_png(data: PosterData, fmt: str = "a4") -> bytes:
     """PNG bytes (300 dpi). Deterministic: same input, same bytes."""
-    img = render_poster(data, fmt)
-    buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
-    return buf.getvalue()
+    return png_bytes(render_poster(data, fmt), dpi=DPI)
 
 
 def render_poster_pdf(data: PosterData, fmt: str = "a4") -> bytes:

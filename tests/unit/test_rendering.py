@@ -19,7 +19,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from app.rendering import certificate as cert
+from app.rendering import fonts
+from app.rendering import text as rtext
+from app.rendering import certificate_content as content
+from app.rendering import certificate_portrait as portrait
 from app.rendering.certificate import (
     CARD_SIZE,
     PORTRAIT_SIZE,
@@ -107,8 +110,8 @@ def test_coverage_file_matches_the_fonts():
     doc = json.loads((FONT_DIR / "coverage.json").read_text(encoding="utf-8"))
     for name, digest in doc["fonts"].items():
         assert hashlib.sha256((FONT_DIR / name).read_bytes()).hexdigest() == digest, name
-    assert set(doc["fonts"]) == {p.name for p in cert.FONT_FILES.values()}
-    covered = cert._coverage()
+    assert set(doc["fonts"]) == {p.name for p in fonts.FONT_FILES.values()}
+    covered = fonts._coverage()
     assert len(covered) == doc["count"]
     # GB2312 level 1 and 2 hanzi (rows 0xB0-0xF7) are all covered, and so is a Traditional name
     for hi in range(0xB0, 0xF8):
@@ -118,17 +121,17 @@ def test_coverage_file_matches_the_fonts():
             except UnicodeDecodeError:
                 continue
             assert ord(ch) in covered, ch
-    assert all(cert.is_covered(ch) for ch in "陳大文張偉玥堃喆")
-    assert not any(cert.is_covered(ch) for ch in "😀𠀀\u200d\ufe0f\u2082")
+    assert all(fonts.is_covered(ch) for ch in "陳大文張偉玥堃喆")
+    assert not any(fonts.is_covered(ch) for ch in "😀𠀀\u200d\ufe0f\u2082")
 
 
 def test_covered_glyphs_have_ink_and_missing_ones_draw_nothing():
     """coverage.json tells the truth (a sample of covered characters draws ink in both weights),
     and the fonts' .notdef is empty: a missing character can never draw a box."""
-    covered = sorted(cp for cp in cert._coverage() if chr(cp).isprintable() and not chr(cp).isspace())
+    covered = sorted(cp for cp in fonts._coverage() if chr(cp).isprintable() and not chr(cp).isspace())
     sample = covered[::37] + [ord(c) for c in "中碳陳玥ÆЖΩあア（「」·–…★"]
     for weight in ("regular", "bold"):
-        f = cert.font(weight, 40)
+        f = fonts.font(weight, 40)
         for cp in sample:
             assert f.getmask(chr(cp)).getbbox() is not None, (weight, hex(cp))
         for ch in "😀𠀀\u2082\uac00":
@@ -136,13 +139,13 @@ def test_covered_glyphs_have_ink_and_missing_ones_draw_nothing():
 
 
 def test_every_static_text_is_covered():
-    for lang, texts in cert.TEXT.items():
+    for lang, texts in content.TEXT.items():
         for key, text in texts.items():
-            missing = [c for c in text if not c.isspace() and not cert.is_covered(c)]
+            missing = [c for c in text if not c.isspace() and not fonts.is_covered(c)]
             assert not missing, (lang, key, missing)
-    for text in (cert.FALLBACK_HOLDER["zh"], cert.FALLBACK_HOLDER["en"], cert.SEP, "…", "...", "★",
-                 "kg CO2e 0123456789,", " – ", "（+）", *cert.MONTHS_EN):
-        assert all(c.isspace() or cert.is_covered(c) for c in text), text
+    for text in (content.FALLBACK_HOLDER["zh"], content.FALLBACK_HOLDER["en"], rtext.SEP, "…", "...", "★",
+                 "kg CO2e 0123456789,", " – ", "（+）", *rtext.MONTHS_EN):
+        assert all(c.isspace() or fonts.is_covered(c) for c in text), text
 
 
 # ----------------------------------------------------------------------------------------------
@@ -208,8 +211,8 @@ def test_unsupported_characters_are_dropped_not_drawn_as_boxes():
 @pytest.mark.parametrize("holder", ["", "   ", "😀🎉", "\u0000\u200b", "🎉!!🎉", "𠀀𠀁"])
 def test_empty_or_unsupported_holder_uses_the_fallback(holder):
     data = replace(BASE, holder=holder)
-    assert cert.clean_holder(holder, "zh") == "点点用户"
-    assert cert.clean_holder(holder, "en") == "Diandian guest"
+    assert content.clean_holder(holder, "zh") == "点点用户"
+    assert content.clean_holder(holder, "en") == "Diandian guest"
     assert render_certificate(data) == render_certificate(replace(BASE, holder="点点用户"))
     assert render_certificate(data, lang="en") == render_certificate(replace(BASE, holder="Diandian guest"), lang="en")
 
@@ -217,15 +220,15 @@ def test_empty_or_unsupported_holder_uses_the_fallback(holder):
 def test_every_drawn_holder_character_is_covered():
     for holder in ("🌱小绿😀𠀀", "Zoë🇨🇳", "ｈｅｌｌｏ　世界", "a\u0301b", "김민준 (Kim)", "x" * 80):
         for lang in ("zh", "en"):
-            name = cert.clean_holder(holder, lang)
-            assert name and all(c == " " or cert.is_covered(c) for c in name), (holder, name)
-    assert cert.clean_holder("x" * 80, "en") == "x" * 47 + "..."
+            name = content.clean_holder(holder, lang)
+            assert name and all(c == " " or fonts.is_covered(c) for c in name), (holder, name)
+    assert content.clean_holder("x" * 80, "en") == "x" * 47 + "..."
 
 
 def test_long_names_fit_on_two_lines():
-    lines, f = cert.fit_name("Maximilian Alexander Christopher Wolfeschlegelstein", 840, 92, 60, 56, 40)
+    lines, f = rtext.fit_name("Maximilian Alexander Christopher Wolfeschlegelstein", 840, 92, 60, 56, 40)
     assert len(lines) == 2 and all(f.getlength(line) <= 840 for line in lines)
-    lines, _ = cert.fit_name("张小满", 840, 92, 60, 56, 40)
+    lines, _ = rtext.fit_name("张小满", 840, 92, 60, 56, 40)
     assert lines == ["张小满"]
 
 
@@ -367,26 +370,26 @@ def test_summarise_serials():
 
 
 def test_wrap_breaks_cjk_anywhere_and_keeps_punctuation_attached():
-    f = cert.font("regular", 32)
+    f = fonts.font("regular", 32)
     text = "通过点点碳中和平台，抵消了参加「首届中国数字碳中和高峰论坛」的出行与住宿碳排放。"
-    lines = cert.wrap(text, f, 300)
+    lines = rtext.wrap(text, f, 300)
     assert "".join(lines) == text
     assert all(f.getlength(line) <= 300 for line in lines)
     assert not any(line[0] in "，。、」）" for line in lines)
     assert not any(line[-1] in "「（" for line in lines)
-    latin = cert.wrap("has offset the carbon emissions of their travel and accommodation", f, 300)
+    latin = rtext.wrap("has offset the carbon emissions of their travel and accommodation", f, 300)
     assert " ".join(latin) == "has offset the carbon emissions of their travel and accommodation"
     assert all(f.getlength(line) <= 300 for line in latin)
-    cut = cert.wrap(text, f, 300, max_lines=2)
+    cut = rtext.wrap(text, f, 300, max_lines=2)
     assert len(cut) == 2 and cut[-1].endswith("…") and f.getlength(cut[-1]) <= 300
-    long_word = cert.wrap("CDCER-FOR-2021-00000001-CDCER-FOR-2021-00000002", f, 200)
+    long_word = rtext.wrap("CDCER-FOR-2021-00000001-CDCER-FOR-2021-00000002", f, 200)
     assert all(f.getlength(line) <= 200 for line in long_word) and len(long_word) > 1
 
 
 def test_dates_and_numbers():
-    assert cert.format_date(date(2025, 12, 6), "zh") == "2025年12月6日"
-    assert cert.format_date(date(2025, 12, 6), "en") == "6 December 2025"
-    assert cert.format_kg(1234567) == "1,234,567"
+    assert rtext.format_date(date(2025, 12, 6), "zh") == "2025年12月6日"
+    assert rtext.format_date(date(2025, 12, 6), "en") == "6 December 2025"
+    assert rtext.format_kg(1234567) == "1,234,567"
 
 
 def test_life_subject_and_missing_fields_render():
@@ -395,12 +398,12 @@ def test_life_subject_and_missing_fields_render():
     for lang, variant in VARIANTS:
         img = render(life, lang, variant)
         assert decode_qr(img) == [URL]
-    assert cert._sentence(life, "zh") == "通过点点碳中和平台，抵消了日常生活的碳排放。"
-    assert cert._sentence(BASE, "zh") == "通过点点碳中和平台，抵消了参加「首届中国数字碳中和高峰论坛」的出行与住宿碳排放。"
+    assert content.sentence(life, "zh") == "通过点点碳中和平台，抵消了日常生活的碳排放。"
+    assert content.sentence(BASE, "zh") == "通过点点碳中和平台，抵消了参加「首届中国数字碳中和高峰论坛」的出行与住宿碳排放。"
     # English falls back to the Chinese names when the English ones are missing
     no_en = replace(BASE, scenario_title_en=None, venue_en=None, city_en=None, project_name_en=None)
-    assert cert._scenario_title(no_en, "en") == "首届中国数字碳中和高峰论坛"
-    assert cert._place(no_en, "en") == "主论坛会场·成都"
+    assert content.scenario_title(no_en, "en") == "首届中国数字碳中和高峰论坛"
+    assert content.place_line(no_en, "en") == "主论坛会场·成都"
     assert render_certificate(no_en, lang="en") != render_certificate(BASE, lang="en")
 
 
@@ -418,7 +421,7 @@ def test_bad_arguments_are_rejected():
 def test_visits_say_what_was_neutralised():
     from dataclasses import replace
 
-    from app.rendering.certificate import _sentence
+    from app.rendering.certificate_content import sentence as _sentence
 
     data = replace(BASE, subject="visit", scenario_title="都江堰景区低碳游")
     assert _sentence(data, "zh") == "通过点点碳中和平台，抵消了在「都江堰景区低碳游」的出行与消费碳排放。"
@@ -430,10 +433,10 @@ def test_an_organizers_event_certificate_states_both_parts():
     base = replace(BASE, subject="event")
     organizer = replace(base, subject="organiser", holder="中国互联网发展基金会", kg=26000,
                         event_parts=(27994, 1994, 2, 26000))
-    zh = {key: value for key, _label, value, *_ in cert._details_rows(organizer, "zh")}
+    zh = {key: value for key, _label, value, *_ in portrait._details_rows(organizer, "zh")}
     assert "27,994" in zh["parts"] and "1,994" in zh["parts"] and "26,000" in zh["parts"]
     assert "场馆用电" in zh["boundary"]
-    assert "主办方" in cert._sentence(organizer, "zh") and "organiser" in cert._sentence(organizer, "en")
+    assert "主办方" in content.sentence(organizer, "zh") and "organiser" in content.sentence(organizer, "en")
     a, b = render(base), render(organizer)
     assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None
     assert decode_qr(b) == [organizer.verify_url]

@@ -1,0 +1,74 @@
+"""Drawing surface helpers shared by the renderers: the Canvas (an image, its draw handle and the
+named boxes a layout records), compositing an RGBA layer, and the one PNG encoding they all use
+(fixed compression, no metadata, so the same picture is always the same bytes)."""
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from app.rendering.palette import RGB
+
+Box = tuple[int, int, int, int]
+
+PNG_COMPRESS_LEVEL = 6
+
+
+def overlay(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) -> None:
+    """Composite an RGBA layer over the (opaque) image at xy."""
+    img.paste(layer.convert("RGB"), xy, layer.getchannel("A"))
+
+
+def png_bytes(img: Image.Image, dpi: int | None = None) -> bytes:
+    """The image as PNG bytes: deterministic (no optimisation pass, fixed level), a pHYs chunk only
+    when dpi is given."""
+    extra = {"dpi": (dpi, dpi)} if dpi else {}
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL, **extra)
+    return buf.getvalue()
+
+
+class Canvas:
+    """An RGB image, its draw handle, and the named boxes recorded while drawing."""
+
+    def __init__(self, size: tuple[int, int], ground: RGB, img: Image.Image | None = None):
+        self.img = img if img is not None else Image.new("RGB", size, ground)
+        self.draw = ImageDraw.Draw(self.img)
+        self.boxes: dict[str, Box] = {}
+        # texts drawn after a revoked certificate is greyed (so they stay red)
+        self.after: list[tuple[tuple[float, float], str, ImageFont.FreeTypeFont, RGB, str]] = []
+
+    @property
+    def width(self) -> int:
+        return self.img.width
+
+    def overlay(self, layer: Image.Image, xy: tuple[int, int]) -> None:
+        """Composite an RGBA layer over the (opaque) image at xy."""
+        overlay(self.img, layer, xy)
+
+    def text(self, xy: tuple[float, float], text: str, f: ImageFont.FreeTypeFont, fill: RGB,
+             anchor: str = "ls", tracking: float = 0.0) -> float:
+        """Draw text (anchor as Pillow's, baseline by default); returns its advance width.
+        tracking adds space between characters (drawn one by one: the basic layout has no kerning,
+        so this changes nothing else)."""
+        if not text:
+            return 0.0
+        if not tracking:
+            self.draw.text(xy, text, font=f, fill=fill, anchor=anchor)
+            return f.getlength(text)
+        widths = [f.getlength(ch) for ch in text]
+        total = sum(widths) + tracking * (len(text) - 1)
+        x, y = xy
+        if anchor[0] == "m":
+            x -= total / 2
+        elif anchor[0] == "r":
+            x -= total
+        for ch, w in zip(text, widths):
+            self.draw.text((x, y), ch, font=f, fill=fill, anchor="l" + anchor[1])
+            x += w + tracking
+        return total
+
+    def centred_lines(self, lines: list[str], f: ImageFont.FreeTypeFont, fill: RGB, cx: float,
+                      first_baseline: float, line_height: float) -> None:
+        for i, line in enumerate(lines):
+            self.text((cx, first_baseline + i * line_height), line, f, fill, anchor="ms")

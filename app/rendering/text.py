@@ -1,0 +1,181 @@
+"""Text as the renderers draw it: cleaned to what the fonts cover, broken into lines, cut with an
+ellipsis, sized to fit, and the dates and numbers they print.
+
+Everything is measured with the bundled fonts (fonts.font) and Pillow's basic layout, so the same
+text always breaks and fits the same way.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from PIL import ImageFont
+
+from app.rendering.fonts import font, is_covered
+
+SEP = "·"  # full-width in the CJK font: it brings its own spacing
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+_SPACE_RE = re.compile(r"\s+")
+_CLOSING = set("，。、；：？！）」』】》〉〕’”,.;:?!)]}…%·")
+_OPENING = set("（「『【《〈〔‘“([{")
+
+
+def format_date(d: date, lang: str) -> str:
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def format_kg(kg: int) -> str:
+    return f"{int(kg):,}"
+
+
+def clean_text(text: str | None, fallback: str = "") -> str:
+    """What is safe to draw: NFC, whitespace runs as one space, no control or format characters,
+    nothing the fonts lack (emoji, rare CJK, variation selectors, ZWJ). Empty -> fallback."""
+    if not text:
+        return fallback
+    text = unicodedata.normalize("NFC", str(text))
+    out = []
+    for ch in text:
+        if ch.isspace():
+            out.append(" ")
+        elif unicodedata.category(ch)[0] == "C":  # Cc, Cf, Cs, Co, Cn
+            continue
+        elif is_covered(ch):
+            out.append(ch)
+    cleaned = _SPACE_RE.sub(" ", "".join(out)).strip()
+    return cleaned or fallback
+
+
+def is_wide(ch: str) -> bool:
+    """Whether the character is full-width (CJK): lines break around it, "…" follows it."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _tokens(text: str) -> list[str]:
+    """Break opportunities: between CJK characters, at spaces, never before a closing or after an
+    opening punctuation mark. Spaces come back as " " tokens."""
+    raw: list[str] = []
+    word = ""
+    for ch in text:
+        if ch == " ":
+            if word:
+                raw.append(word)
+                word = ""
+            raw.append(" ")
+        elif is_wide(ch):
+            if word:
+                raw.append(word)
+                word = ""
+            raw.append(ch)
+        else:
+            word += ch
+    if word:
+        raw.append(word)
+    merged: list[str] = []
+    carry = ""
+    for tok in raw:
+        if tok == " ":
+            if carry:
+                merged.append(carry)
+                carry = ""
+            merged.append(tok)
+        elif tok[0] in _CLOSING and merged and merged[-1] != " " and not carry:
+            merged[-1] += tok
+        elif tok[-1] in _OPENING and len(tok) == 1:
+            carry += tok
+        else:
+            merged.append(carry + tok)
+            carry = ""
+    if carry:
+        merged.append(carry)
+    return merged
+
+
+def ellipsize(text: str, f: ImageFont.FreeTypeFont, width: float) -> str:
+    """text, cut to width with an ellipsis: "…" after CJK (the font's is full-width), "..." after
+    Latin."""
+    if f.getlength(text) <= width:
+        return text
+    while text:
+        text = text[:-1].rstrip()
+        mark = "…" if text and is_wide(text[-1]) else "..."
+        if f.getlength(text + mark) <= width:
+            return text + mark
+    return ""
+
+
+def wrap(text: str, f: ImageFont.FreeTypeFont, width: float, max_lines: int | None = None) -> list[str]:
+    """Greedy line breaking measured with the font; the last allowed line ends in "…" if cut."""
+    lines: list[str] = []
+    cur = ""
+    for tok in _tokens(text):
+        if tok == " ":
+            if cur:
+                cur += " "
+            continue
+        if f.getlength((cur + tok).rstrip()) <= width:
+            cur += tok
+            continue
+        if cur.strip():
+            lines.append(cur.rstrip())
+            cur = ""
+        while f.getlength(tok) > width:  # a word wider than the line: break it anywhere
+            cut = len(tok) - 1
+            while cut > 1 and f.getlength(tok[:cut]) > width:
+                cut -= 1
+            lines.append(tok[:cut])
+            tok = tok[cut:]
+        cur = tok
+    if cur.strip():
+        lines.append(cur.rstrip())
+    if max_lines is not None and len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1:]) if not is_wide(lines[max_lines - 1][-1:] or "a") \
+            else "".join(lines[max_lines - 1:])
+        lines = lines[:max_lines - 1] + [ellipsize(rest, f, width)]
+    return lines
+
+
+def fit_size(text: str, weight: str, max_size: int, min_size: int, width: float) -> int:
+    """The largest size in [min_size, max_size] at which text fits width (min_size if none)."""
+    length = font(weight, max_size).getlength(text)
+    if length <= width:
+        return max_size
+    size = max(min_size, int(width * max_size / length))  # advances scale about linearly
+    while size > min_size and font(weight, size).getlength(text) > width:
+        size -= 1
+    return size
+
+
+def fit_name(name: str, width: float, max_size: int, min_one: int, max_two: int,
+             min_two: int) -> tuple[list[str], ImageFont.FreeTypeFont]:
+    """A name in bold on one line (max_size down to min_one), else on two (max_two down to
+    min_two), else two lines with an ellipsis."""
+    size = fit_size(name, "bold", max_size, min_one, width)
+    f = font("bold", size)
+    if f.getlength(name) <= width:
+        return [name], f
+    for s in range(max_two, min_two - 1, -3):
+        f = font("bold", s)
+        lines = wrap(name, f, width)
+        if len(lines) <= 2:
+            return lines, f
+    f = font("bold", min_two)
+    return wrap(name, f, width, max_lines=2), f
+
+
+def name_baselines(n: int, f: ImageFont.FreeTypeFont, mid: float) -> list[float]:
+    """Baselines of n name lines whose block is centred on mid (CJK glyphs centre ~0.38 em above
+    the baseline)."""
+    lh = f.size * 1.22
+    first = mid - (n - 1) * lh / 2 + f.size * 0.38
+    return [first + i * lh for i in range(n)]
+
+
+def tracked_width(text: str, f: ImageFont.FreeTypeFont, tracking: float) -> float:
+    """The advance of text drawn with tracking between characters (as Canvas.text draws it)."""
+    return sum(f.getlength(ch) for ch in text) + tracking * max(0, len(text) - 1)
