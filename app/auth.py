@@ -23,10 +23,10 @@ from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from app import policy
 from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import StaffAccount, User
-from app import policy
 
 _SALT = "diandian.auth.v1"
 # user id -> token_version, per process. A revoked token stops working within TOKEN_VERSION_TTL seconds

@@ -38,7 +38,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "prepay_not_found": {"zh": "找不到该支付单", "en": "No such payment."},
     "payment_closed": {"zh": "该支付单已关闭或过期", "en": "This payment is closed or expired."},
     # staff console and API
-    "sign_in_locked": {"zh": "登录失败次数过多，请 15 分钟后再试", "en": "Too many failed sign-ins; try again in 15 minutes."},
+    "sign_in_locked": {"zh": "登录失败次数过多，请 15 分钟后再试",
+                       "en": "Too many failed sign-ins; try again in 15 minutes."},
     "invalid_credentials": {"zh": "邮箱或密码错误", "en": "Wrong email or password."},
     "forbidden": {"zh": "您的账号无权进行此操作", "en": "Your account may not do this."},
     "csrf_failed": {"zh": "页面已过期，请刷新后重试", "en": "The page is out of date; reload it and try again."},
@@ -55,7 +56,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "correction_exceeds_payouts": {"zh": "冲正金额超过已付款总额", "en": "The correction is more than was paid out."},
     "event_footprint_not_found": {"zh": "找不到该活动碳足迹", "en": "No such event footprint."},
     "topup_not_found": {"zh": "找不到该补足订单或已无法支付", "en": "No such top-up, or it can no longer be paid."},
-    "event_already_neutralised": {"zh": "该活动已有有效的活动碳中和证书", "en": "This event already has a valid event certificate."},
+    "event_already_neutralised": {"zh": "该活动已有有效的活动碳中和证书",
+                                  "en": "This event already has a valid event certificate."},
 }
 
 

@@ -1,7 +1,7 @@
 """JSON output: UTF-8 text, and Decimal kilograms as JSON numbers (already rounded for display)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask.json.provider import DefaultJSONProvider
@@ -26,5 +26,5 @@ class JSONProvider(DefaultJSONProvider):
 def isoformat(value: datetime) -> str:
     """ISO 8601 with an offset; naive values from SQLite are UTC by construction."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import time
+
 from bench.load import Connection, Response, latency_summary, run_round
 from bench.server import HOST, Gunicorn
 

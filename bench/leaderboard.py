@@ -34,10 +34,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.latency import (STAT_HEADER, CheckFailed, expect_status, finite, fmt_ms, stat_cols, stats,
-                           throughput, timed)
-from bench.server import (HOST, ROOT, BenchError, Gunicorn, prepared_environment, scratch_postgres,
-                          sigterm_as_keyboard_interrupt, venv_tool)
+from bench.latency import STAT_HEADER, CheckFailed, expect_status, finite, fmt_ms, stat_cols, stats, throughput, timed
+from bench.server import (
+    HOST,
+    ROOT,
+    BenchError,
+    Gunicorn,
+    prepared_environment,
+    scratch_postgres,
+    sigterm_as_keyboard_interrupt,
+    venv_tool,
+)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 AIM_REDIS_MS = 20.0
@@ -192,7 +199,7 @@ def bulk_load(db_url: str, args) -> dict:
         total_w = sum(weights.values())
         picks, lo = [], 0.0
         for sid, code in scenarios:
-            for pid, pcode, price in projects:
+            for pid, _code, price in projects:
                 w = weights[code] / total_w / len(projects)
                 picks.append((lo, lo + w, sid, code, pid, price))
                 lo += w
@@ -429,8 +436,8 @@ def rebuild(env: dict, timeout: float, r, logdir: Path, db_url: str) -> dict:
                 last_print = now
                 phase = ("loading Redis" if redis_phase is not None else "inserting leaderboard_entries"
                          if insert_phase is not None else "reading and summing certificates")
-                say(f"  rebuild running: {now - t0:.0f}s, RSS {rss_kb / 1024:.0f} MB (peak {rss_peak_kb / 1024:.0f} MB), "
-                    f"phase: {phase}")
+                say(f"  rebuild running: {now - t0:.0f}s, RSS {rss_kb / 1024:.0f} MB "
+                    f"(peak {rss_peak_kb / 1024:.0f} MB), phase: {phase}")
             if now - t0 > timeout:
                 raise BenchError(f"`flask leaderboard rebuild` still running after {timeout:.0f}s (killed); "
                                  f"peak RSS so far {rss_peak_kb / 1024:.0f} MB")
@@ -690,8 +697,8 @@ def report(results: dict) -> list[str]:
     if back:
         lines.append(f"GET /api/v1/leaderboards, one request at a time ({results['config']['requests']} per query, "
                      "TCP connect included):")
-        lines.append(f"  {'query':<18} {'backend':<6} {STAT_HEADER}  {'req/s @c' + str(results['config']['concurrency']):>10}"
-                     f" {'srv cpu ms':>10}  me")
+        rate = "req/s @c" + str(results["config"]["concurrency"])
+        lines.append(f"  {'query':<18} {'backend':<6} {STAT_HEADER}  {rate:>10} {'srv cpu ms':>10}  me")
         names = list(next(iter(back.values()))["queries"])
         for name in names:
             for backend in ("redis", "sql"):
@@ -710,8 +717,8 @@ def report(results: dict) -> list[str]:
                      + ("" if cmp_["identical"] else f": {json.dumps(cmp_['diffs'], ensure_ascii=False)[:1500]}"))
     sk = results.get("rebuild_sketch")
     if sk:
-        lines.append(f"diagnostic, rebuild as SQL: DELETE + INSERT ... SELECT {sk['sql_seconds']:.1f}s for {sk['rows']:,} "
-                     f"rows (identical to the app's: {'yes' if sk['identical_to_app'] else 'NO'}, "
+        lines.append(f"diagnostic, rebuild as SQL: DELETE + INSERT ... SELECT {sk['sql_seconds']:.1f}s for "
+                     f"{sk['rows']:,} rows (identical to the app's: {'yes' if sk['identical_to_app'] else 'NO'}, "
                      f"{sk['rows_only_in_sketch']} / {sk['rows_only_in_app']} rows differ); Redis load with "
                      f"10,000-member ZADDs {sk['redis_seconds']:.1f}s")
     ex = results.get("explain")
@@ -747,8 +754,8 @@ def main(argv: list[str] | None = None) -> int:
                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                  "platform": platform.platform(), "loadavg_start": os.getloadavg()},
                      "aims_ms": {"redis": AIM_REDIS_MS, "sql": AIM_SQL_MS}}
-    say(f"bench: target=leaderboard {args.certificates:,} certificates, {args.users:,} guests, {args.orgs} organisations; "
-        f"Redis {args.redis_url}; gunicorn -w {args.workers}; cpus={os.cpu_count()}")
+    say(f"bench: target=leaderboard {args.certificates:,} certificates, {args.users:,} guests, "
+        f"{args.orgs} organisations; Redis {args.redis_url}; gunicorn -w {args.workers}; cpus={os.cpu_count()}")
     os.environ.pop("REDIS_URL", None)  # the service sees Redis only when this bench says so
     status = 0
     r = redis_client(args.redis_url)

@@ -32,8 +32,9 @@ import math
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 class HTTPError(Exception):
@@ -207,7 +208,7 @@ class StepStats:
     error_kinds: dict[str, int] = field(default_factory=dict)  # "HTTP 500 internal_error" -> count
     outcomes: dict[str, int] = field(default_factory=dict)  # known non-error outcomes, counted apart
 
-    def merge(self, other: "StepStats") -> None:
+    def merge(self, other: StepStats) -> None:
         self.latencies.extend(other.latencies)
         self.errors += other.errors
         self.error_samples.extend(other.error_samples[: max(0, 5 - len(self.error_samples))])

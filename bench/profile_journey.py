@@ -22,7 +22,7 @@ import sys
 import time
 
 from bench.load import Response
-from bench.scenarios import JourneyCheckFailed, RUSH_STEPS, rush_journey
+from bench.scenarios import RUSH_STEPS, JourneyCheckFailed, rush_journey
 from bench.server import ROOT, prepared_environment, scratch_postgres
 
 

@@ -36,10 +36,26 @@ import threading
 import time
 from pathlib import Path
 
-from bench.latency import (STAT_HEADER, CheckFailed, expect_status, finite, fmt_ms, group_cpu_seconds, stat_cols,
-                           stats, timed)
-from bench.server import (HOST, ROOT, BenchError, Gunicorn, prepared_environment, scratch_postgres,
-                          sigterm_as_keyboard_interrupt)
+from bench.latency import (
+    STAT_HEADER,
+    CheckFailed,
+    expect_status,
+    finite,
+    fmt_ms,
+    group_cpu_seconds,
+    stat_cols,
+    stats,
+    timed,
+)
+from bench.server import (
+    HOST,
+    ROOT,
+    BenchError,
+    Gunicorn,
+    prepared_environment,
+    scratch_postgres,
+    sigterm_as_keyboard_interrupt,
+)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 COMBOS = [("portrait", "zh"), ("portrait", "en"), ("card", "zh"), ("card", "en")]
@@ -96,7 +112,8 @@ def sample_data(i: int, rng: random.Random) -> dict:
     serial = "DD-" + "-".join("".join(rng.choice(CROCKFORD) for _ in range(4)) for _ in range(3)) + \
              "-" + rng.choice(CROCKFORD)
     life = i % 5 == 4
-    project = rng.choice([("龙泉山城市森林碳汇（演示）", "Longquan Mountain urban forest carbon sink (demo)", "CDCER-FOR-2021-"),
+    project = rng.choice([("龙泉山城市森林碳汇（演示）", "Longquan Mountain urban forest carbon sink (demo)",
+                           "CDCER-FOR-2021-"),
                           ("社区屋顶分布式光伏（演示）", "Community rooftop solar (demo)", "CDCER-PV-2022-"),
                           ("新能源公交低碳出行（演示）", "Electric bus low-carbon travel (demo)", "CDCER-EV-2023-")])
     first = rng.randint(1, 900)
@@ -329,8 +346,9 @@ def run_http(args, started: dt.datetime) -> dict:
         for serial in warm_serials:
             for variant, lang in COMBOS:
                 results: list = []
-                threads = [threading.Thread(target=lambda: results.append(
-                    timed(srv.port, "GET", image_path(serial, variant, lang)))) for _ in range(2)]
+                path = image_path(serial, variant, lang)
+                threads = [threading.Thread(target=lambda out=results, p=path: out.append(timed(srv.port, "GET", p)))
+                           for _ in range(2)]
                 for th in threads:
                     th.start()
                 for th in threads:
@@ -365,7 +383,7 @@ def run_http(args, started: dt.datetime) -> dict:
         stored = sum(1 for _ in store.rglob("*.png")) - files_before
         if stored != n:
             raise CheckFailed(f"{n} cold requests stored {stored} new files in CERTIFICATE_STORAGE_DIR (expected {n})")
-        out["cold"] = {f"{v}/{l}": stats(cold[(v, l)]) for v, l in COMBOS}
+        out["cold"] = {f"{v}/{lang}": stats(cold[(v, lang)]) for v, lang in COMBOS}
         out["cold"]["all"] = stats([x for c in COMBOS for x in cold[c]])
         out["cold"]["all"]["server_cpu_ms_per_req"] = (cpu1 - cpu0) * 1000 / n if cpu0 is not None else None
         out["cold"]["portrait"] = stats(cold[("portrait", "zh")] + cold[("portrait", "en")])
@@ -420,7 +438,7 @@ def run_http(args, started: dt.datetime) -> dict:
 def report_http(r: dict) -> list[str]:
     lines = [f"HTTP (gunicorn -w {r['server']['workers']} sync, {r['database']}, one request at a time, "
              "TCP connect included):", f"  {'request':<34} {STAT_HEADER}  srv cpu ms/req"]
-    for combo in [f"{v}/{l}" for v, l in COMBOS] + ["portrait", "card", "all"]:
+    for combo in [f"{v}/{lang}" for v, lang in COMBOS] + ["portrait", "card", "all"]:
         s = r["cold"][combo]
         cpu = fmt_ms(s.get("server_cpu_ms_per_req"), 1) if combo == "all" else ""
         lines.append(f"  {'cold (render + store) ' + combo:<34} {stat_cols(s)}  {cpu:>14}")

@@ -19,8 +19,9 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from bench.load import Connection, Response, StopRound, UserContext
 

@@ -19,9 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent  # /work/main: where `gunicorn wsgi:app` runs
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -221,7 +221,7 @@ class Gunicorn:
         return {"workers": self.workers, "worker_class": self.worker_class, "threads": self.threads,
                 "command": " ".join(self.command[1:])}
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         log = open(self.logfile, "wb")
         try:
             self.proc = subprocess.Popen(

@@ -88,7 +88,6 @@ def _clean_tables(request):
         return
     app = request.getfixturevalue("app")
     from app.auth import _versions
-
     from app.services.guest.scenarios import forget_scenario_refs
 
     _versions.clear()  # row ids are reused once the tables are wiped

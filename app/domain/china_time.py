@@ -3,7 +3,7 @@ charts, certificates). China has kept UTC+8 without daylight saving since 1991, 
 and needs no tz database. Stored times are UTC; these helpers are the one way to show them."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -11,7 +11,7 @@ CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 def to_china(moment: datetime) -> datetime:
     """The same instant on China's clock (a naive value is UTC, as SQLite returns them)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(CST)
 
 

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.domain.calculator import (
-    ZERO, CalculationError, Energy, LineItem, Stay, TravelLeg, energy_items, simple_item, stay_item, travel_item,
+    ZERO,
+    CalculationError,
+    Energy,
+    LineItem,
+    Stay,
+    TravelLeg,
+    energy_items,
+    simple_item,
+    stay_item,
+    travel_item,
 )
 from app.domain.factors import FactorSet
 

@@ -191,8 +191,8 @@ def _energy_section(fs: FactorSet) -> dict:
         ("diesel_litres", _l("柴油（非出行）", "Diesel (not travel)"), "L"),
     ]
     fields = [_num(n, label, minimum=0, maximum=MAX_ENERGY, unit=u, default=0) for n, label, u in amounts]
-    fields.insert(1, _select("grid", _l("所在电网区域（不选则按全国平均）", "Grid region (national average if left out)"),
-                             grids))
+    grid_label = _l("所在电网区域（不选则按全国平均）", "Grid region (national average if left out)")
+    fields.insert(1, _select("grid", grid_label, grids))
     return {"key": "energy", "fields": fields}
 
 

@@ -21,7 +21,8 @@ such as "cd"; tone marks, spaces, apostrophes and hyphens ignored, ü typed as u
 
 Within a tier: cities before airports, Greater China before the rest of the world; cities by level
 (municipality/SAR, prefecture-level city, then county-level city) and population; airports by size
-(large, medium, small), scheduled service first, then total runway length; then alphabetically. A Chinese query ending in 机场 also searches the rest among airports ("成都机场").
+(large, medium, small), scheduled service first, then total runway length; then alphabetically. A Chinese
+query ending in 机场 also searches the rest among airports ("成都机场").
 All keys are normalised once, at load; a query is dictionary look-ups, a binary search over sorted keys
 and a str.find scan over one joined string.
 """
@@ -33,10 +34,10 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Iterable, Iterator
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 _KM_QUANTUM = Decimal("0.001")
@@ -234,7 +235,8 @@ class PlaceIndex:
                 pinyin=get(row, "pinyin", ""), country=get(row, "country", ""), city_id=get(row, "city_id"),
                 icao=get(row, "icao"), region=get(row, "region", ""), region_en=get(row, "region_en", ""),
                 level=get(row, "level", ""), scheduled=get(row, "scheduled"),
-                runways_ft=int(get(row, "runways_ft", 0)), population=int(get(row, "population", 0)), city_ids=tuple(get(row, "city_ids", ())),
+                runways_ft=int(get(row, "runways_ft", 0)), population=int(get(row, "population", 0)),
+                city_ids=tuple(get(row, "city_ids", ())),
                 aliases=tuple(get(row, "aliases", ())),
             ))
         return cls(places)

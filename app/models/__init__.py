@@ -1,15 +1,15 @@
 """Every model, imported here so Flask-Migrate sees every table."""
 from app.models.certificate import Certificate
+from app.models.credit import CreditBlock, CreditClaim, CreditUnit
 from app.models.door import ScenarioDoor
 from app.models.event import EventFootprint, EventNeutralisation
-from app.models.credit import CreditBlock, CreditClaim, CreditUnit
 from app.models.footprint import Footprint
 from app.models.leaderboard import LeaderboardEntry
 from app.models.ledger import LedgerEntry
 from app.models.order import Order
 from app.models.organization import Organization
-from app.models.payout import Payout
 from app.models.payment import PaymentNotification, Refund
+from app.models.payout import Payout
 from app.models.project import Project, ScenarioProject
 from app.models.sandbox import SandboxPayRefund, SandboxPayTransaction
 from app.models.scan import Scan
@@ -18,7 +18,8 @@ from app.models.staff import StaffAccount, StaffAssignment
 from app.models.user import User
 
 __all__ = [
-    "Certificate", "CreditBlock", "CreditClaim", "CreditUnit", "EventFootprint", "EventNeutralisation", "Footprint", "LeaderboardEntry", "LedgerEntry", "Order",
+    "Certificate", "CreditBlock", "CreditClaim", "CreditUnit", "EventFootprint", "EventNeutralisation", "Footprint",
+    "LeaderboardEntry", "LedgerEntry", "Order",
     "Organization", "PaymentNotification", "Payout", "Project", "Refund", "SandboxPayRefund", "SandboxPayTransaction",
     "Scan", "Scenario", "ScenarioDoor", "ScenarioProject", "StaffAccount", "StaffAssignment", "User",
 ]

@@ -1,11 +1,10 @@
 """Shared column helpers."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-
 
 # China time, the product's time zone for dates people read (orders, posters, statements, charts).
 # China has kept UTC+8 without daylight saving since 1991: a fixed offset is exact and needs no tz database.
@@ -13,13 +12,13 @@ CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
     """Naive values are UTC by construction (see UTCDateTime)."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -36,11 +35,11 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        value = as_utc(value).astimezone(timezone.utc)
+        value = as_utc(value).astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        return None if value is None else as_utc(value).astimezone(timezone.utc)
+        return None if value is None else as_utc(value).astimezone(UTC)
 
 
 def created_at_column():

@@ -50,8 +50,8 @@ def _check(data: CertificateData, lang: str, variant: str) -> None:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     if data.status not in ("valid", "revoked"):
         raise ValueError(f"status must be 'valid' or 'revoked', not {data.status!r}")
-    if data.subject not in ("event", "visit", "life", "organiser"):
-        raise ValueError(f"subject must be 'event', 'visit', 'life' or 'organiser', not {data.subject!r}")
+    if data.subject not in ("event", "visit", "life", "organizer"):
+        raise ValueError(f"subject must be 'event', 'visit', 'life' or 'organizer', not {data.subject!r}")
     if not data.verify_url:
         raise ValueError("verify_url is required (the QR code encodes it)")
 

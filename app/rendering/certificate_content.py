@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from PIL import ImageFont
 
@@ -28,7 +28,7 @@ class CertificateData:
     kg: int                     # kilograms neutralised
     subject: str                # "event" (travel and stay for a conference) | "visit" (travel and
                                 # consumption at a scenic spot, shop, restaurant, hotel) | "life" |
-                                # "organiser" (an organiser's event certificate: see event_parts)
+                                # "organizer" (an organiser's event certificate: see event_parts)
     scenario_title: str
     scenario_title_en: str | None
     venue: str | None
@@ -44,7 +44,7 @@ class CertificateData:
     issuer: str                 # "点点碳中和 Diandian"
     verify_url: str             # the QR code decodes to exactly this
     revoked_on: date | None = None
-    # For "organiser": (event total kg, guests' credited kg, guests' certificates, organiser's top-up kg).
+    # For "organizer": (event total kg, guests' credited kg, guests' certificates, organiser's top-up kg).
     event_parts: tuple[int, int, int, int] | None = None
 
 
@@ -208,7 +208,7 @@ def sentence(data: CertificateData, lang: str) -> str:
     title = scenario_title(data, lang)
     if data.subject == "visit" and title:
         return t["visit_sentence"].format(title=title)
-    if data.subject == "organiser":
+    if data.subject == "organizer":
         return t["organiser_sentence"].format(title=title)
     if data.subject == "event" and title:
         return t["event_sentence"].format(title=title)

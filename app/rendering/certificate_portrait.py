@@ -42,7 +42,7 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
     rows = []
     title = scenario_title(data, lang)
     if title:
-        rows.append(("scenario", t["label_event" if data.subject in ("event", "organiser") else "label_scenario"],
+        rows.append(("scenario", t["label_event" if data.subject in ("event", "organizer") else "label_scenario"],
                      title, 2, 1))
     if data.event_parts:
         total, guests, count, topup = data.event_parts

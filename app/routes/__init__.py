@@ -6,8 +6,19 @@ app.auth.staff_required.
 from flask import Flask
 
 from app.routes.console import (
-    assignments, dashboard, doors, events, page as console_page, payouts, posters, scenarios as console_scenarios,
+    assignments,
+    dashboard,
+    doors,
+    events,
+    payouts,
+    posters,
     staff,
+)
+from app.routes.console import (
+    page as console_page,
+)
+from app.routes.console import (
+    scenarios as console_scenarios,
 )
 from app.routes.guest import auth, deeplinks, factor_sets, footprints, links, me, places, preview, scenarios
 from app.routes.offsetting import certificates, leaderboards, orders, pages, payments, projects, registry

@@ -8,11 +8,11 @@ user (real codes are single-use; sandbox codes are reusable on purpose). Any oth
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
 import json
 import re
-import hashlib
-import hmac
 import secrets
 import time
 

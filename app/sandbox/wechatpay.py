@@ -222,7 +222,8 @@ def jsapi():
     openid = data["payer"]["openid"]
     existing = _find(data["out_trade_no"])
     if existing is not None:
-        return _repeat(existing, int(data["amount"]["total"]), openid) or _answer(200, {"prepay_id": existing.prepay_id})
+        repeated = _repeat(existing, int(data["amount"]["total"]), openid)
+        return repeated or _answer(200, {"prepay_id": existing.prepay_id})
     tx = _new_transaction(data, time_expire, trade_type="JSAPI", payer_openid=openid)
     return _answer(200, {"prepay_id": tx.prepay_id})
 

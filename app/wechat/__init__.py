@@ -16,9 +16,9 @@ from wechatpy.session.redisstorage import RedisStorage
 
 from app.config import ConfigError
 from app.wechat.login import WeChatLogin
-from app.wechat.wxacode import WxaCodes
 from app.wechat.pay import API_ORIGIN as PAY_API_ORIGIN
 from app.wechat.pay import WeChatPayClient
+from app.wechat.wxacode import WxaCodes
 
 WECHAT_API_ORIGIN = "https://api.weixin.qq.com/"
 NOTIFY_PATH = "/api/v1/pay/wechat/notify"

@@ -89,7 +89,7 @@ class Transaction:
     success_time: str | None
 
     @classmethod
-    def from_json(cls, data: dict) -> "Transaction":
+    def from_json(cls, data: dict) -> Transaction:
         amount = data.get("amount") or {}
         return cls(
             appid=data.get("appid"),

@@ -6,7 +6,6 @@ Create Date: 2026-11-22 06:20:21.347123
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +11,8 @@ from app.extensions import db
 from app.models import Certificate, Order, User
 from app.services.console import staff
 from app.services.offsetting import payments
-from tests.conftest import STAFF_PASSWORD, staff_headers as headers
+from tests.conftest import STAFF_PASSWORD
+from tests.conftest import staff_headers as headers
 from tests.journey import Guest, confirm
 
 URL = "/api/v1/staff/scenarios/CDF2021"
@@ -105,7 +106,7 @@ def test_dashboard_counts_the_day_door_by_door(client, event):
     assert body["series"][-1]["participants"] == 3 and body["series"][-1]["kg"] == 420
     first = datetime.fromisoformat(body["series"][0]["t"])
     assert body["series"][0]["t"].endswith(":00:00+08:00") and first <= datetime.now(CST)
-    assert datetime.fromisoformat(body["generated_at"]) <= datetime.now(timezone.utc)
+    assert datetime.fromisoformat(body["generated_at"]) <= datetime.now(UTC)
     # A scan after a deleted door's poster still counts, now as a tag seen without a door.
     assert client.delete(f"{URL}/doors/door1", headers=event["org"]).status_code == 204
     again = client.get(f"{URL}/dashboard", headers=event["org"]).json
@@ -115,10 +116,10 @@ def test_dashboard_counts_the_day_door_by_door(client, event):
 
 def test_series_buckets_are_china_days_and_hours(app, client, event):
     """Certificates moved to known moments around midnight in China (16:00 UTC), the scenario closed after."""
-    moments = [datetime(2026, 3, 1, 15, 59, 59, tzinfo=timezone.utc),  # 23:59:59 on 1 March in China
-               datetime(2026, 3, 1, 16, 0, 0, tzinfo=timezone.utc),  # midnight: 2 March
-               datetime(2026, 3, 1, 18, 30, tzinfo=timezone.utc),
-               datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)]  # 11:00 on 2 March
+    moments = [datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC),  # 23:59:59 on 1 March in China
+               datetime(2026, 3, 1, 16, 0, 0, tzinfo=UTC),  # midnight: 2 March
+               datetime(2026, 3, 1, 18, 30, tzinfo=UTC),
+               datetime(2026, 3, 2, 3, 0, tzinfo=UTC)]  # 11:00 on 2 March
     with app.app_context():
         for order, moment in zip(event["orders"], moments):  # alice 100, alice 50, bob 200, erin 70
             db.session.execute(db.update(Certificate).where(Certificate.order_id == order["id"])

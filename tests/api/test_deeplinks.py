@@ -1,6 +1,7 @@
 """Deep links: the mini-program code's scene and the printed link, and the scans they record."""
 from __future__ import annotations
 
+from datetime import UTC
 from urllib.parse import quote
 
 import pytest
@@ -94,11 +95,11 @@ def test_closed_scenario_410(app, client, seeded):
 
 
 def test_ended_scenario_410(app, client, seeded):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     with app.app_context():
         s = db.session.execute(db.select(Scenario).filter_by(code="DJY")).scalar_one()
-        s.open_until = datetime.now(timezone.utc) - timedelta(minutes=1)
+        s.open_until = datetime.now(UTC) - timedelta(minutes=1)
         db.session.commit()
     rv = client.get("/api/v1/deeplinks/resolve", query_string={"scene": "DJY"})
     assert rv.status_code == 410

@@ -6,7 +6,8 @@ import pytest
 from app.extensions import db
 from app.models import Scan, ScenarioDoor, StaffAccount
 from app.services.console import staff
-from tests.conftest import STAFF_PASSWORD, staff_headers as headers
+from tests.conftest import STAFF_PASSWORD
+from tests.conftest import staff_headers as headers
 
 URL = "/api/v1/staff/scenarios/CDF2021"
 

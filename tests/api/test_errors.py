@@ -60,7 +60,7 @@ def crashing_app():
 
 def test_500_hides_internals(crashing_app, caplog):
     rv = crashing_app.test_client().get("/boom")
-    err = envelope(rv, 500, "internal_error")
+    envelope(rv, 500, "internal_error")
     assert "secret" not in rv.get_data(as_text=True)
     assert "unhandled error" in caplog.text
 

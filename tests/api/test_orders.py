@@ -1,16 +1,15 @@
 """Projects and orders: pricing, holds, idempotency, ownership."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import math
+from datetime import timedelta
 
 import pytest
 
+from app.domain.money import price_fen
 from app.extensions import db
 from app.models import Footprint, Order, Project, Scenario, ScenarioProject
 from app.models.base import utcnow
-from app.domain.money import price_fen
 from tests.journey import Guest, stock
 
 

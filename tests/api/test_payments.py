@@ -6,7 +6,14 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import (
-    Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, PaymentNotification, SandboxPayTransaction, Scenario,
+    Certificate,
+    CreditClaim,
+    CreditUnit,
+    LedgerEntry,
+    Order,
+    PaymentNotification,
+    SandboxPayTransaction,
+    Scenario,
 )
 from app.models.base import utcnow
 from app.services.offsetting import certificates as certificate_service

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.money import yuan
 from app.extensions import db
 from app.models import LedgerEntry, Order, Organization, Payout
 from app.services.console import staff
 from app.services.offsetting import payments
-from app.domain.money import yuan
 from tests.conftest import STAFF_PASSWORD, on_postgres, staff_headers
 from tests.journey import Guest, confirm
 

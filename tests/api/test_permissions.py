@@ -11,9 +11,9 @@ import re
 
 import pytest
 
+from app import auth
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount, StaffAssignment
-from app import auth
 from app.services.console import staff
 
 ROLES = ("admin", "org", "other", "venue", "free", "owner", "anon")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import Scenario, StaffAccount, StaffAssignment
+from app.models import Scenario, StaffAssignment
 from app.services.console import staff
 
 PASSWORD = "correct horse battery"

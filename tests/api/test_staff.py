@@ -6,7 +6,8 @@ import pytest
 from app.extensions import db
 from app.models import Scenario, StaffAccount
 from app.services.console import staff
-from tests.conftest import STAFF_PASSWORD as PASSWORD, staff_headers as headers
+from tests.conftest import STAFF_PASSWORD as PASSWORD
+from tests.conftest import staff_headers as headers
 
 
 def test_sign_in(client, accounts):

@@ -6,7 +6,14 @@ from decimal import Decimal as D
 import pytest
 
 from app.domain.calculator import (
-    Activities, CalculationError, Diet, Energy, Meals, Stay, TravelLeg, calculate,
+    Activities,
+    CalculationError,
+    Diet,
+    Energy,
+    Meals,
+    Stay,
+    TravelLeg,
+    calculate,
 )
 from app.domain.factors import factor_set
 from app.domain.places import Place, great_circle_km

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from app.rendering import fonts
-from app.rendering import text as rtext
 from app.rendering import certificate_content as content
 from app.rendering import certificate_portrait as portrait
+from app.rendering import fonts
+from app.rendering import text as rtext
 from app.rendering.certificate import (
     CARD_SIZE,
     PORTRAIT_SIZE,
@@ -431,7 +431,7 @@ def test_visits_say_what_was_neutralised():
 
 def test_an_organizers_event_certificate_states_both_parts():
     base = replace(BASE, subject="event")
-    organizer = replace(base, subject="organiser", holder="中国互联网发展基金会", kg=26000,
+    organizer = replace(base, subject="organizer", holder="中国互联网发展基金会", kg=26000,
                         event_parts=(27994, 1994, 2, 26000))
     zh = {key: value for key, _label, value, *_ in portrait._details_rows(organizer, "zh")}
     assert "27,994" in zh["parts"] and "1,994" in zh["parts"] and "26,000" in zh["parts"]

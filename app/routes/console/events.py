@@ -5,7 +5,11 @@ from app.auth import current_staff, staff_required
 from app.i18n import language
 from app.routes.helpers import json_body
 from app.schemas.console.events import (
-    EventFootprintCreateSchema, EventFootprintSchema, EventStateSchema, TopupCreateSchema, TopupSchema,
+    EventFootprintCreateSchema,
+    EventFootprintSchema,
+    EventStateSchema,
+    TopupCreateSchema,
+    TopupSchema,
 )
 from app.services.console import events
 

@@ -4,8 +4,16 @@ from flask import Blueprint, Response
 from app.auth import current_staff, staff_required
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.console.payouts import (
-    BalanceSchema, OrganizationQuerySchema, OrganizationSchema, PayoutCreateSchema, PayoutSchema, ProjectSalesSchema,
-    SaleSchema, SalesQuerySchema, StatementQuerySchema, StatementSchema,
+    BalanceSchema,
+    OrganizationQuerySchema,
+    OrganizationSchema,
+    PayoutCreateSchema,
+    PayoutSchema,
+    ProjectSalesSchema,
+    SaleSchema,
+    SalesQuerySchema,
+    StatementQuerySchema,
+    StatementSchema,
 )
 from app.services.console import payouts
 

@@ -2,11 +2,20 @@
 from flask import Blueprint
 
 from app.auth import (
-    console_csrf_token, current_staff, end_console_session, staff_required, start_console_session,
+    console_csrf_token,
+    current_staff,
+    end_console_session,
+    staff_required,
+    start_console_session,
 )
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.console.staff import (
-    SignInSchema, StaffAccountSchema, StaffCreateSchema, StaffListQuerySchema, StaffSchema, StaffUpdateSchema,
+    SignInSchema,
+    StaffAccountSchema,
+    StaffCreateSchema,
+    StaffListQuerySchema,
+    StaffSchema,
+    StaffUpdateSchema,
 )
 from app.services.console import staff
 

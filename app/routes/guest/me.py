@@ -5,7 +5,11 @@ from app.auth import current_user, current_user_id_optional, login_required
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.guest.auth import UserSchema
 from app.schemas.guest.me import (
-    CertificateSummarySchema, FootprintSummarySchema, PageQuerySchema, ProfileSchema, ProfileUpdateSchema,
+    CertificateSummarySchema,
+    FootprintSummarySchema,
+    PageQuerySchema,
+    ProfileSchema,
+    ProfileUpdateSchema,
 )
 from app.services.guest import me
 

@@ -2,8 +2,8 @@
 from flask import Blueprint
 
 from app.auth import current_user_id_optional
-from app.routes.helpers import query_args
 from app.i18n import language
+from app.routes.helpers import query_args
 from app.schemas.offsetting.leaderboards import LeaderboardQuerySchema
 from app.services.offsetting import leaderboards
 

@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from app.schemas.common import DateTimeUTC
 
+
 class DashboardQuerySchema(Schema):
     # Omitted: hourly while that is at most a week of points, else daily.
     bucket = fields.String(load_default=None, validate=validate.OneOf(["hour", "day"]))

@@ -1,12 +1,12 @@
 """Scenario administration: the create and edit forms, and the scenario as staff see it (with its doors)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app import urls
 from app.domain.deeplinks import CODE_PATTERN
 from app.domain.kinds import GRIDS
 from app.models.scenario import KINDS
 from app.schemas.console.doors import DoorCreateSchema, DoorSchema
 from app.schemas.guest.scenarios import ScenarioSchema
-from app import urls
 
 CODE = validate.Regexp(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
 

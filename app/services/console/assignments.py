@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import policy
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import StaffAccount, StaffAssignment
-from app import policy
 from app.services.console.scenarios import get_managed
 
 

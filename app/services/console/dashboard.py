@@ -7,8 +7,8 @@ credited to the door its footprint was computed after: Order.footprint_id -> Foo
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Iterator
 
 from sqlalchemy import case, func, literal_column, select
 

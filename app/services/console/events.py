@@ -25,11 +25,12 @@ from app.domain.kinds import event_definition
 from app.domain.money import minimum_kg
 from app.errors import AppError, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
-from app.models import Certificate, EventFootprint, EventNeutralisation, Order, Scenario, StaffAccount
+from app.models import Certificate, EventFootprint, EventNeutralisation, Order, StaffAccount
 from app.models.base import utcnow
 from app.services.console.scenarios import get_managed
 from app.services.guest.footprints import inputs_record, item_record, travel_leg
-from app.services.offsetting import orders, projects as project_service
+from app.services.offsetting import orders
+from app.services.offsetting import projects as project_service
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 

@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import policy
 from app.csv_export import csv_text
 from app.domain.china_time import china_date, china_midnight, china_today
 from app.domain.money import yuan
 from app.errors import AppError, Forbidden, InvalidInput
 from app.extensions import db
 from app.models import Certificate, LedgerEntry, Order, Organization, Payout, Project, StaffAccount
-from app import policy
 from app.services import organizations
 from app.services.locks import lock_for_write
 from app.services.offsetting.projects import ProjectNotFound

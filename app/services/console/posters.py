@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app
 from PIL import Image

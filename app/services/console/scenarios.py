@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import policy
 from app.domain.deeplinks import SCENE_MAX, fits_scene
 from app.errors import AppError, InvalidInput, ScenarioNotFound
 from app.extensions import db
 from app.models import Scenario, ScenarioDoor, StaffAccount
-from app import policy
 from app.services import organizations
 from app.services.guest.scenarios import forget_scenario_refs
 

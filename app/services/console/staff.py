@@ -13,13 +13,13 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import policy
 from app.auth import issue_staff_token
 from app.errors import AppError, Forbidden, NotFound
 from app.extensions import db
 from app.models import StaffAccount
 from app.models.base import as_utc, utcnow
 from app.models.staff import ROLES
-from app import policy
 from app.services import organizations
 
 log = logging.getLogger("diandian.staff")
@@ -99,7 +99,8 @@ def _count_failure(account_id: int) -> None:
     """An atomic increment (parallel guesses all count); the MAX_FAILED_SIGN_INS-th one locks."""
     db.session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
                        .values(failed_sign_ins=StaffAccount.failed_sign_ins + 1))
-    failures = db.session.execute(select(StaffAccount.failed_sign_ins).where(StaffAccount.id == account_id)).scalar_one()
+    failures = db.session.execute(
+        select(StaffAccount.failed_sign_ins).where(StaffAccount.id == account_id)).scalar_one()
     if failures >= MAX_FAILED_SIGN_INS:
         db.session.execute(update(StaffAccount).where(StaffAccount.id == account_id)
                            .values(failed_sign_ins=0, locked_until=utcnow() + LOCKOUT))

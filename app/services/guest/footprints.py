@@ -6,7 +6,15 @@ from decimal import Decimal
 
 from app.domain import kinds
 from app.domain.calculator import (
-    Activities, CalculationError, Diet, Energy, LineItem, Meals, Stay, TravelLeg, calculate,
+    Activities,
+    CalculationError,
+    Diet,
+    Energy,
+    LineItem,
+    Meals,
+    Stay,
+    TravelLeg,
+    calculate,
 )
 from app.domain.factors import factor_set
 from app.errors import FootprintNotFound, InvalidInput

@@ -15,22 +15,17 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain.china_time import china_date
 from app.errors import InvalidInput
 from app.extensions import db
-from app.domain.china_time import china_date
 from app.models import Certificate
-from app.rendering import certificate as renderer
+from app.rendering import certificate_fingerprint
 from app.rendering.certificate import CertificateData, render_certificate
 from app.services.offsetting.certificates import CertificateNotFound, event_claim, get_certificate, normalise_serial
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
 ISSUER = "点点碳中和 Diandian"
-# Stored files are named after the renderer's source and its fonts (coverage.json records their
-# hashes): a new design or a font rebuild never serves an old picture.
-RENDER_VERSION = hashlib.sha256(
-    Path(renderer.__file__).read_bytes() + (Path(renderer.__file__).parent / "fonts" / "coverage.json").read_bytes()
-).hexdigest()[:10]
 
 
 class FileStorage:
@@ -72,7 +67,7 @@ def certificate_data(c: Certificate) -> CertificateData:
     event = event_claim(c)
     return CertificateData(
         serial=c.serial, status=c.status, holder=c.holder, kg=c.kg,
-        subject="organiser" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
+        subject="organizer" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
         event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
                      event["topup_kg"]) if event else None,
         scenario_title=s.title, scenario_title_en=s.title_en, venue=s.venue, venue_en=s.venue_en,
@@ -96,7 +91,9 @@ def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
         raise CertificateNotFound()
     # The key names everything the picture depends on; a revocation or a new renderer is a new file,
     # so it is also the ETag (no need to hash the bytes on every request).
-    key = f"{state.serial}.{state.status}.{lang}.{variant}.{RENDER_VERSION}.png"
+    # Stored files are named after the renderer's sources and fonts too: a new design or a font rebuild
+    # never serves an old picture.
+    key = f"{state.serial}.{state.status}.{lang}.{variant}.{certificate_fingerprint()}.png"
     data = storage().get(key)
     if data is None:
         data = render_certificate(certificate_data(get_certificate(serial)), lang=lang, variant=variant)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,15 +19,15 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.domain.china_time import to_china
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate, LeaderboardEntry, Order, User
-from app.domain.china_time import to_china
 from app.services.guest.scenarios import get_scenario
 
 log = logging.getLogger("diandian.leaderboard")
 
-EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TIME_BITS = 30
 MAX_SCORE_KG = (1 << 23) - 1
 REDIS_PREFIX = "diandian:lb:"
@@ -228,7 +228,7 @@ def board_for(scenario_code: str | None, kind: str, period: str) -> Board:
     if kind not in ("user", "org") or period not in ("all", "month"):
         raise InvalidInput(fields={"by" if kind not in ("user", "org") else "period": ["Unknown value."]})
     scope = f"s{get_scenario(scenario_code).id}" if scenario_code else "all"
-    return Board(scope, kind, month_of(datetime.now(timezone.utc)) if period == "month" else "all")
+    return Board(scope, kind, month_of(datetime.now(UTC)) if period == "month" else "all")
 
 
 def standings(scenario_code: str | None, kind: str, period: str, *, limit: int, user_id: int | None,

@@ -14,14 +14,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.china_time import china_now, to_china
 from app.domain.money import minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import Footprint, Order, Project, User
-from app.domain.china_time import china_now, to_china
 from app.models.base import utcnow
-from app.services.offsetting import projects as project_service
 from app.services.locks import lock_for_write
+from app.services.offsetting import projects as project_service
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 

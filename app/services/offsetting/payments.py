@@ -18,9 +18,9 @@ from app.errors import AppError, NotFound
 from app.extensions import db
 from app.models import Order, PaymentNotification, Project, Refund, User
 from app.models.base import utcnow
+from app.services.locks import lock_for_write
 from app.services.offsetting import certificates, leaderboards, ledger
 from app.services.offsetting.credits import InsufficientStock
-from app.services.locks import lock_for_write
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import InvalidNotification, Transaction
@@ -87,15 +87,21 @@ def _record(notification_id: str, event_type: str, tx: Transaction | None, outco
         trade_state=tx.trade_state if tx else None, amount_total=tx.amount_total if tx else None))
 
 
+def lock_order(out_trade_no: str) -> Order | None:
+    """The order re-read under its row lock (PostgreSQL; SQLite: the database write lock), fresh from the
+    database: the first step of every use case that settles, refunds or closes it."""
+    lock_for_write()
+    return db.session.execute(
+        select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None = None) -> Outcome:
     """Act on what WeChat Pay says about one transaction (from a notification or a query).
 
     Commits once. A paid order whose kilograms cannot be claimed is refunded right after.
     """
-    lock_for_write()
-    order = db.session.execute(
-        select(Order).where(Order.out_trade_no == tx.out_trade_no).with_for_update(of=Order).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    order = lock_order(tx.out_trade_no)
 
     def done(result: str) -> Outcome:
         if notification:
@@ -161,10 +167,7 @@ def refund_order(out_trade_no: str, *, reason: str) -> Order:
 
     :raise UnknownOrder: :raise NotRefundable: not paid, or already refunded. :raise RefundFailed:
     """
-    lock_for_write()
-    order = db.session.execute(
-        select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    order = lock_order(out_trade_no)
     if order is None:
         raise UnknownOrder()
     if order.status not in ("paid", "fulfilled", "review") or not order.transaction_id:
@@ -185,8 +188,7 @@ def refund_order(out_trade_no: str, *, reason: str) -> Order:
         db.session.commit()
         raise RefundFailed(f"WeChat Pay refused the refund: {exc.errcode} {exc.errmsg}") from None
 
-    lock_for_write()
-    order = db.session.execute(select(Order).where(Order.id == order.id).with_for_update(of=Order).execution_options(populate_existing=True)).scalar_one()
+    order = lock_order(order.out_trade_no)
     refund.refund_id, refund.status = result.refund_id, result.status
     if result.status == "SUCCESS":
         refund.completed_at = utcnow()

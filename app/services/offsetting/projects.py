@@ -8,8 +8,8 @@ from sqlalchemy import exists, func, select
 from app.errors import AppError, NotFound
 from app.extensions import db
 from app.models import Order, Project, ScenarioProject
-from app.services import organizations
 from app.models.base import utcnow
+from app.services import organizations
 from app.services.guest.scenarios import get_scenario
 
 # A payment may still be confirmed shortly after the order's expiry (the guest paid at the last

@@ -14,7 +14,6 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Order
 from app.models.base import utcnow
-from app.services.locks import lock_for_write
 from app.services.offsetting import payments
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
@@ -44,7 +43,10 @@ def reconcile() -> dict[str, int]:
             counts["unreachable"] = counts.get("unreachable", 0) + 1
             continue
         if tx is not None and tx.trade_state in ("SUCCESS", "REFUND"):
-            result = payments.settle(tx, source="reconcile").result if status == "pending" else _retry_paid(out_trade_no)
+            if status == "pending":
+                result = payments.settle(tx, source="reconcile").result
+            else:
+                result = _retry_paid(out_trade_no)
         elif expires_at <= now:
             result = _close_expired(out_trade_no)
         else:
@@ -73,9 +75,7 @@ def _close_expired(out_trade_no: str) -> str:
             raise
     except WeChatError:
         return "unreachable"
-    lock_for_write()
-    order = db.session.execute(
-        select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order).execution_options(populate_existing=True)).scalar_one()
+    order = payments.lock_order(out_trade_no)
     if order.status == "pending":
         order.mark_closed()
     db.session.commit()

@@ -6,12 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.domain.china_time import CST
 from app.extensions import db
 from app.models import CreditBlock, Organization, Project, Scenario, StaffAccount, StaffAssignment
-from app.domain.china_time import CST
 from app.services.console import staff
 from app.services.offsetting import credits
-
 
 ORGANIZATIONS = [
     {"name": "中国互联网发展基金会", "name_en": "China Internet Development Foundation"},
