@@ -36,7 +36,7 @@ function withQuery(path, query) {
 }
 
 /** A staff path ("/scenarios") becomes /api/v1/staff/scenarios; absolute paths ("/sandbox/...") stay. */
-export function staffUrl(path, query) {
+function staffUrl(path, query) {
   return withQuery(path.startsWith("/api/") || path.startsWith("/sandbox/") || path.startsWith("/healthz")
     ? path : `${STAFF}${path}`, query);
 }

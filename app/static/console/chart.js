@@ -13,7 +13,7 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 /** A "nice" upper bound and step for an axis from 0 to max (1, 2, 2.5 or 5 times a power of ten). */
-export function niceScale(max, ticks = 4, integer = false) {
+function niceScale(max, ticks = 4, integer = false) {
   if (!(max > 0)) return { top: ticks, step: 1 };
   const raw = max / ticks;
   const power = 10 ** Math.floor(Math.log10(raw));

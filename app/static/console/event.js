@@ -77,7 +77,7 @@ function plainFields(fields, values) {
 }
 
 /** The request body of POST /event/footprint from the model (sections the organiser left empty are left out). */
-export function footprintBody(sections, model) {
+function footprintBody(sections, model) {
   const body = {};
   for (const s of sections) {
     const value = model[s.key];

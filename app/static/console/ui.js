@@ -1,8 +1,10 @@
 // DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+// Money and China time are ../shared/format.js's (the preview's too), re-exported here for the pages.
 import { ApiError, fetchBlob } from "./api.js";
 import { fill, h, uid } from "../shared/dom.js";
 
 export { fill, h, uid };
+export { fenFromYuan, fromLocalInput, toLocalInput, when, yuan } from "../shared/format.js";
 
 /** Chinese first, English beneath or beside it: bi("场景", "Scenarios"). */
 export function bi(zh, en) {
@@ -22,55 +24,6 @@ export function num(value, digits = 0) {
 
 export function kg(value) {
   return `${num(value, 1)} kg`;
-}
-
-/** Integer fen -> "¥27.12", without float arithmetic. */
-export function yuan(fen) {
-  if (fen === null || fen === undefined) return "–";
-  const negative = fen < 0;
-  const abs = Math.abs(Math.trunc(fen));
-  return `${negative ? "-" : ""}¥${numberFormat(0).format(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, "0")}`;
-}
-
-/** "1234.5" (yuan typed by an admin) -> 123450 fen, exactly; null when it is not an amount. */
-export function fenFromYuan(text) {
-  const m = /^\s*(-)?(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(String(text));
-  if (!m) return null;
-  const fen = Number(m[2]) * 100 + Number((m[3] || "").padEnd(2, "0"));
-  return m[1] ? -fen : fen;
-}
-
-const parts = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
-  minute: "2-digit", second: "2-digit", hourCycle: "h23",
-});
-
-function chinaParts(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return null;
-  return Object.fromEntries(parts.formatToParts(d).map((p) => [p.type, p.value]));
-}
-
-/** ISO time -> "2021-09-07 09:00" in China time (the product's time zone). */
-export function when(iso, { seconds = false, date = true } = {}) {
-  if (!iso) return "";
-  const p = chinaParts(iso);
-  if (!p) return iso;
-  const time = `${p.hour}:${p.minute}${seconds ? `:${p.second}` : ""}`;
-  return date ? `${p.year}-${p.month}-${p.day} ${time}` : time;
-}
-
-/** ISO -> the value of an <input type="datetime-local"> in China time. */
-export function toLocalInput(iso) {
-  if (!iso) return "";
-  const p = chinaParts(iso);
-  return p ? `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` : "";
-}
-
-/** An <input type="datetime-local"> value (China time) -> ISO with +08:00, or null when empty. */
-export function fromLocalInput(value) {
-  if (!value) return null;
-  return `${value.length === 16 ? `${value}:00` : value}+08:00`;
 }
 
 /** A labelled form field: field({label, en, name, testid, input, hint, required}). */
@@ -196,13 +149,25 @@ export const GRIDS = [
   ["east", "华东电网", "East"], ["central", "华中电网", "Central"], ["northwest", "西北电网", "Northwest"],
   ["south", "南方电网", "South"], ["southwest", "西南电网", "Southwest"],
 ];
+// The scenario's fields as both the create and the settings forms show them (each passes the inputs it has).
+const SCENARIO_FIELDS = [
+  ["title", "名称", "Title", true], ["title_en", "英文名称", "Title in English"], ["venue", "场馆", "Venue"],
+  ["venue_en", "场馆（英文）", "Venue in English"], ["city", "城市", "City"], ["grid", "电网区域", "Grid region"],
+  ["status", "状态", "Status"], ["starts_at", "开始时间（北京时间）", "Starts (China time)"], ["ends_at", "结束时间", "Ends"],
+  ["open_until", "扫码截止", "Open until"],
+];
+
+export function scenarioFields(f) {
+  return SCENARIO_FIELDS.filter(([name]) => f[name]).map(([name, label, en, required = false]) => field({ label, en, name, input: f[name], required }));
+}
+
 export const ROLES = {
   admin: ["平台管理员", "Platform admin"],
   organizer: ["主办方", "Organiser"],
   venue_staff: ["场馆工作人员", "Venue staff"],
   project_owner: ["项目业主", "Project owner"],
 };
-export const STATUSES = {
+const STATUSES = {
   draft: ["草稿", "Draft"], active: ["进行中", "Open"], closed: ["已关闭", "Closed"],
   pending: ["待支付", "Awaiting payment"], paid: ["已支付", "Paid"], fulfilled: ["已完成", "Fulfilled"],
   refunded: ["已退款", "Refunded"], review: ["人工复核", "Under review"],

@@ -179,8 +179,8 @@ function busy(button, text) {
 // -- the scenario banner -----------------------------------------------------------------------------------
 function dateRange(s) {
   if (!s.starts_at) return "";
-  const start = when(s.starts_at, false);
-  const end = s.ends_at ? when(s.ends_at, false) : start;
+  const start = when(s.starts_at, { time: false });
+  const end = s.ends_at ? when(s.ends_at, { time: false }) : start;
   return start === end ? start : `${start} – ${end}`;
 }
 

@@ -38,7 +38,7 @@ function isDefault(field, value) {
   return Number(s) === Number(field.default);
 }
 
-export function placeText(place) {
+function placeText(place) {
   if (!place) return "";
   const name = lang() === "en" ? place.name_en || place.name : place.name;
   return place.iata ? `${name} (${place.iata})` : name;

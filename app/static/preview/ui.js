@@ -1,8 +1,10 @@
 // Small DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+// Money and China time are ../shared/format.js's (the console's too), re-exported here.
 import { lang, t } from "./i18n.js";
 import { fill, h, uid } from "../shared/dom.js";
 
 export { fill, h, uid };
+export { when, yuan } from "../shared/format.js";
 
 const numberFormats = {};
 function numberFormat(digits) {
@@ -19,30 +21,8 @@ export function kg(value) {
   return `${numberFormat(digits).format(value)} kg`;
 }
 
-/** Integer fen -> "¥27.12" (exact: no float arithmetic on money). */
-export function yuan(fen) {
-  const negative = fen < 0;
-  const abs = Math.abs(Math.trunc(fen));
-  const whole = numberFormat(0).format(Math.floor(abs / 100));
-  const cents = String(abs % 100).padStart(2, "0");
-  return `${negative ? "-" : ""}¥${whole}.${cents}`;
-}
-
 export function plain(value, digits = 0) {
   return numberFormat(digits).format(value);
-}
-
-/** ISO time -> "2021-09-07 09:00" in China time (the product's time zone), the same in both languages. */
-export function when(iso, withTime = true) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
-    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
-    minute: "2-digit", hourCycle: "h23",
-  }).formatToParts(d).map((p) => [p.type, p.value]));
-  const day = `${parts.year}-${parts.month}-${parts.day}`;
-  return withTime ? `${day} ${parts.hour}:${parts.minute}` : day;
 }
 
 /** The unit the calculator sends (night, meal, km…) in the page's language. */
