@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test test-pg bench bench-rush clean
+.PHONY: install install-dev run test test-fast test-pg lint bench bench-rush clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,23 @@ run: install
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	  $(BIN)/gunicorn wsgi:app --bind $(HOST):$(PORT) --workers 2
 
+# PYTEST_ARGS adds options (CI: coverage), e.g. make test PYTEST_ARGS="-x -k orders".
 test: install-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Everything but the tests marked slow (browser, gunicorn, render batches): under a minute here.
+test-fast: install-dev
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (what .ci/run does second).
 test-pg: install-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	  $(BIN)/python -m pytest -q
+	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Lint and import order; the layering rules are a test (tests/unit/test_import_rules.py).
+lint: install-dev
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python -m bench.run
@@ -44,4 +53,4 @@ bench-rush: install
 	$(BIN)/python -m bench.run --target door-rush
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .coverage .coverage.*

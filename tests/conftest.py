@@ -18,6 +18,13 @@ from app.config import TestConfig
 from app.extensions import db
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser and gunicorn tests take seconds each: slow, like the heavy renders marked in place."""
+    for item in items:
+        if {"browser", "e2e"} & set(item.path.parts):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionstart(session):
     """CI asks for the PostgreSQL/Redis run explicitly; silently falling back to SQLite would hide it."""
     if os.environ.get("REQUIRE_POSTGRES") and not on_postgres():

@@ -63,6 +63,7 @@ def test_pdf_poster_and_bad_requests(client, people):
     assert client.get("/api/v1/staff/scenarios/NOPE/posters/door3.png", headers=headers).status_code == 404
 
 
+@pytest.mark.slow
 def test_batch_of_100_doors(app, runner, seeded, tmp_path):
     zxingcpp = pytest.importorskip("zxingcpp")
     out = tmp_path / "posters.zip"

@@ -7,7 +7,6 @@ import importlib.metadata
 import importlib.util
 import json
 import math
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,22 +240,6 @@ def test_ranking_and_limit(index):
     assert all(p.pinyin.replace(" ", "").startswith("sh") or p.name_en.lower().startswith("sh")
                or initials(p).startswith("sh") for p in index.search("sh") if p.kind == "city")
     assert index.search("sh")[0].name == "上海"
-
-
-def test_search_is_fast(index):
-    queries = ["成都", "chengdu", "CTU", "北京", "beijing", "Hong Kong", "London", "JFK", "zhou", "州", "a", "xyzzyq"]
-    start = time.perf_counter()
-    for _ in range(20):
-        for q in queries:
-            index.search(q)
-    mean_ms = (time.perf_counter() - start) * 1000 / (20 * len(queries))
-    assert mean_ms < 5  # measured about 0.1 ms; generous for a loaded CI machine
-
-
-def test_load_is_fast():
-    start = time.perf_counter()
-    PlaceIndex.load(PLACES_JSON)
-    assert time.perf_counter() - start < 2  # measured about 0.1-0.2 s; generous for CI
 
 
 # ----------------------------------------------------------------------------------------- get

@@ -112,6 +112,7 @@ def test_large_code_on_portrait_formats():
 
 
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L"])
+@pytest.mark.slow
 def test_supplied_code_image_is_used(mode):
     qr = qrcode.QRCode(box_size=7, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(OTHER)
@@ -123,6 +124,7 @@ def test_supplied_code_image_is_used(mode):
         assert LINK not in found
 
 
+@pytest.mark.slow
 def test_deterministic_png():
     for fmt in sorted(FORMATS):
         assert render_poster_png(BASE, fmt) == render_poster_png(replace(BASE), fmt)
@@ -132,6 +134,7 @@ def test_deterministic_pdf():
     assert render_poster_pdf(BASE, "a5") == render_poster_pdf(BASE, "a5")
 
 
+@pytest.mark.slow
 def test_sparse_and_awkward_inputs_still_decode():
     """No optional fields, a very long title with emoji and control characters: still a poster
     whose code decodes."""

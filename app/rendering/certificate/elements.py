@@ -8,7 +8,7 @@ from functools import lru_cache
 from PIL import Image, ImageOps
 
 from app.rendering.canvas import Box, Canvas
-from app.rendering.certificate_content import TEXT, CertificateData
+from app.rendering.certificate.content import TEXT, CertificateData
 from app.rendering.fonts import font
 from app.rendering.palette import RGB, STAMP_RED
 from app.rendering.text import format_date, format_kg, tracked_width

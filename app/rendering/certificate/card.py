@@ -4,7 +4,7 @@ and the issuer."""
 from __future__ import annotations
 
 from app.rendering.canvas import Canvas
-from app.rendering.certificate_content import (
+from app.rendering.certificate.content import (
     TEXT,
     CertificateData,
     clean_holder,
@@ -12,7 +12,7 @@ from app.rendering.certificate_content import (
     scenario_title,
     status_text,
 )
-from app.rendering.certificate_elements import QR_LEVEL, kg_line, revoke
+from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
 from app.rendering.fonts import font
 from app.rendering.ornaments import background, diamond, emblem
 from app.rendering.palette import FOREST, GOLD, GREEN, INK, MUTED, STAMP_RED

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PIL import ImageFont
 
 from app.rendering.canvas import Canvas
-from app.rendering.certificate_content import (
+from app.rendering.certificate.content import (
     TEXT,
     CertificateData,
     clean_holder,
@@ -18,7 +18,7 @@ from app.rendering.certificate_content import (
     sentence,
     status_text,
 )
-from app.rendering.certificate_elements import QR_LEVEL, kg_line, revoke
+from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
 from app.rendering.fonts import font
 from app.rendering.ornaments import background, divider, emblem, seal
 from app.rendering.palette import FOREST, GOLD, GREEN, INK, MINT, MUTED, STAMP_RED

@@ -12,18 +12,17 @@ Pure code: CertificateData in, PNG bytes out (no Flask, no database, no network,
 * Variants: "portrait" 1080x1620 (2:3, for the social feed) and "card" 1000x800 (5:4, for chat share
   cards). lang "zh" or "en". A revoked certificate is greyed and stamped "已撤销 REVOKED" in red.
 
-This module is the entry point (checks, render_certificate, layout). The parts, beside it:
-certificate_content.py (CertificateData, the wording TEXT, the texts derived from the data),
-certificate_elements.py (the kilogram figure, the revoked stamp), certificate_portrait.py and
-certificate_card.py (the two layouts), and the toolkit shared with the poster: palette.py, fonts.py,
-text.py, qr.py, ornaments.py, canvas.py.
+This package's entry point (checks, render_certificate, layout). Its parts: content.py (CertificateData,
+the wording TEXT, the texts derived from the data), elements.py (the kilogram figure, the revoked stamp),
+portrait.py and card.py (the two layouts); the toolkit shared with the poster is one level up:
+palette.py, fonts.py, text.py, qr.py, ornaments.py, canvas.py.
 """
 from __future__ import annotations
 
 from app.rendering.canvas import Box, Canvas, png_bytes
-from app.rendering.certificate_card import CARD_SIZE, draw_card
-from app.rendering.certificate_content import CertificateData, summarise_serials
-from app.rendering.certificate_portrait import PORTRAIT_SIZE, draw_portrait
+from app.rendering.certificate.card import CARD_SIZE, draw_card
+from app.rendering.certificate.content import CertificateData, summarise_serials
+from app.rendering.certificate.portrait import PORTRAIT_SIZE, draw_portrait
 from app.rendering.fonts import fonts_ok, is_covered
 from app.rendering.text import clean_text
 
