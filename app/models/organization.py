@@ -1,4 +1,4 @@
-"""Organisations: event organisers now, staff accounts and project owners later."""
+"""Organisations: event organisers (their staff accounts run its scenarios) and the companies that own projects."""
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -30,7 +30,7 @@ class Scenario(db.Model):
     venue_en: Mapped[str | None] = mapped_column(sa.String(200))
     city: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     city_en: Mapped[str | None] = mapped_column(sa.String(64))
-    # Grid region of the factor set where the venue draws its power (event footprints later).
+    # Grid region of the factor set where the venue draws its power (the event footprint's electricity).
     grid: Mapped[str | None] = mapped_column(sa.String(16))
     description: Mapped[str | None] = mapped_column(sa.Text)
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
