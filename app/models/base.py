@@ -1,14 +1,10 @@
-"""Shared column helpers."""
+"""Shared column helpers: times are stored in UTC (China time for people is app.domain.china_time)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-
-# China time, the product's time zone for dates people read (orders, posters, statements, charts).
-# China has kept UTC+8 without daylight saving since 1991: a fixed offset is exact and needs no tz database.
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> datetime:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain.china_time import china_now
 from app.errors import AppError, NotFound
 from app.extensions import db
 from app.models import SandboxPayTransaction
 from app.models.base import utcnow
-from app.sandbox.wechatpay import CST, _state, encrypt_resource, signed_headers, transaction_json
+from app.sandbox.wechatpay import _state, encrypt_resource, signed_headers, transaction_json
 from app.wechat.transport import WSGIAdapter
 
 
@@ -53,7 +53,7 @@ def confirm(*, prepay_id: str | None = None, code_url: str | None = None, delive
         raise PaymentClosed("the order is closed or expired")
     if state == "NOTPAY":
         tx.trade_state = "SUCCESS"
-        tx.transaction_id = "4200" + datetime.now(CST).strftime("%Y%m%d") + "".join(
+        tx.transaction_id = "4200" + china_now().strftime("%Y%m%d") + "".join(
             secrets.choice("0123456789") for _ in range(16))
         tx.success_time = utcnow()
         tx.payer_total = tx.amount_total
@@ -66,7 +66,7 @@ def confirm(*, prepay_id: str | None = None, code_url: str | None = None, delive
     keys = current_app.extensions["wechatpay_sandbox_keys"]
     body = json.dumps({
         "id": "EV-" + secrets.token_hex(12),
-        "create_time": datetime.now(CST).isoformat(timespec="seconds"),
+        "create_time": china_now().isoformat(timespec="seconds"),
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
         "summary": "支付成功",

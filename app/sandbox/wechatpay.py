@@ -30,9 +30,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
+from app.domain.china_time import china_now, to_china
 from app.extensions import db
 from app.models import SandboxPayRefund, SandboxPayTransaction
-from app.models.base import CST, as_utc, utcnow
+from app.models.base import as_utc, utcnow
 from app.sandbox.keys import SandboxPayKeys
 
 API_PREFIX = "/sandbox/wechatpay-api"
@@ -147,7 +148,7 @@ def transaction_json(tx: SandboxPayTransaction, *, amount_total: int | None = No
     if tx.transaction_id:
         out["transaction_id"] = tx.transaction_id
         out["bank_type"] = "OTHERS"
-        out["success_time"] = as_utc(tx.success_time).astimezone(CST).isoformat(timespec="seconds")
+        out["success_time"] = to_china(tx.success_time).isoformat(timespec="seconds")
         out["amount"]["payer_total"] = tx.payer_total
     return out
 
@@ -194,7 +195,7 @@ def _order_request(*, needs_payer: bool) -> tuple[dict, datetime | None] | Respo
 
 def _new_transaction(data: dict, time_expire: datetime | None, **fields) -> SandboxPayTransaction:
     tx = SandboxPayTransaction(
-        prepay_id="wx" + datetime.now(CST).strftime("%d%H%M%S") + secrets.token_hex(12),
+        prepay_id="wx" + china_now().strftime("%d%H%M%S") + secrets.token_hex(12),
         out_trade_no=data["out_trade_no"], appid=data["appid"], mchid=data["mchid"],
         description=data["description"], amount_total=int(data["amount"]["total"]), notify_url=data["notify_url"],
         time_expire=time_expire, **fields)
@@ -312,7 +313,7 @@ def query_refund(out_refund_no: str):
 
 
 def _refund_json(r: SandboxPayRefund) -> dict:
-    created = as_utc(r.created_at).astimezone(CST).isoformat(timespec="seconds")
+    created = to_china(r.created_at).isoformat(timespec="seconds")
     return {"refund_id": r.refund_id, "out_refund_no": r.out_refund_no, "out_trade_no": r.out_trade_no,
             "channel": "ORIGINAL", "user_received_account": "支付用户零钱", "status": r.status,
             "create_time": created, "success_time": created,
