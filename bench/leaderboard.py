@@ -50,7 +50,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 AIM_REDIS_MS = 20.0
 AIM_SQL_MS = 100.0
 CST = dt.timezone(dt.timedelta(hours=8))
-REDIS_PREFIX = "diandian:lb:"  # app/services/leaderboard.py
+REDIS_PREFIX = "diandian:lb:"  # app/services/offsetting/leaderboards.py
 ME_CODE = "sandbox-bench-me"
 #: Share of the certificates per scenario code (split evenly over the projects); other active scenarios
 #: share what is left.
@@ -552,7 +552,7 @@ def compare(redis_bodies: dict, sql_bodies: dict) -> dict:
     return {"identical": not diffs, "compared": len(redis_bodies), "diffs": diffs}
 
 
-#: The rebuild's arithmetic (app/services/leaderboard.py: _targets, month_of, score) in one SQL statement.
+#: The rebuild's arithmetic (app/services/offsetting/leaderboards.py: _targets, month_of, score) in one SQL statement.
 SKETCH_SELECT = """
     WITH c AS (
         SELECT c.user_id, c.scenario_id, c.kg, date_trunc('second', c.issued_at) AS at,

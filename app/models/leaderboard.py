@@ -31,5 +31,5 @@ class LeaderboardEntry(db.Model):
     kg: Mapped[int] = mapped_column(sa.BigInteger)
     # When the member reached this total: the issue time of their latest certificate on the board.
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # kg and reached_at packed as in the Redis sorted sets (services/leaderboard.py: score()).
+    # kg and reached_at packed as in the Redis sorted sets (services/offsetting/leaderboards.py: score()).
     score: Mapped[int] = mapped_column(sa.BigInteger)

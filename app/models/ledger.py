@@ -20,7 +20,7 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"account IN {ACCOUNTS!r}", name="account"),
         sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
-        # An owner's balance and statements (services/payouts.py): its "owner" entries, by date. The
+        # An owner's balance and statements (services/console/payouts.py): its "owner" entries, by date. The
         # trailing amount_fen lets the sums read the index alone, never the (append-only) table.
         sa.Index("ix_ledger_entries_organization_account", "organization_id", "account", "created_at", "amount_fen"),
         # The owners' share per project (account "owner", grouped by project), and the projects foreign key.
