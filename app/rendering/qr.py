@@ -1,6 +1,6 @@
 """QR codes for every renderer: the module matrix, the code drawn at a whole number of pixels a
 module, a supplied code image (e.g. a WeChat mini-program code) scaled to a square, and pasting a
-code into a box on a Canvas.
+code into a box on a Canvas, and a plain PNG of a code for a screen (the console's Native pay QR).
 
 One implementation, parametrised where the callers differ: the certificate uses error correction
 "M", the poster "Q" (it is printed and scanned from further away); both keep a 4-module quiet zone
@@ -8,6 +8,7 @@ and draw QR_DARK on WHITE.
 """
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 
 import qrcode
@@ -79,3 +80,12 @@ def paste_qr(c: Canvas, data: str, box: Box, *, level: str, name: str = "qr",
     c.img.paste(q, (qx, qy))
     c.boxes[name] = (qx, qy, qx + q.width, qy + q.height)
     return c.boxes[name]
+
+
+def qr_png(data: str, *, box: int = 8, border: int = 2) -> bytes:
+    """A plain black-on-white QR code as PNG bytes, `box` pixels a module (a code shown on a screen to
+    be scanned, such as a Native pay link: error correction "M", a narrow quiet zone)."""
+    image = qrcode.make(data, box_size=box, border=border)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

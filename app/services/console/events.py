@@ -10,11 +10,9 @@ event certificate that states both parts.
 """
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 
-import qrcode
 from sqlalchemy import func, select
 
 from app.domain import event_footprint as domain
@@ -27,6 +25,7 @@ from app.errors import AppError, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import Certificate, EventFootprint, EventNeutralisation, Order, StaffAccount
 from app.models.base import utcnow
+from app.rendering.qr import qr_png
 from app.services.console.scenarios import get_managed
 from app.services.guest.footprints import inputs_record, item_record, travel_leg
 from app.services.offsetting import orders
@@ -172,10 +171,7 @@ def topup_qr_png(actor: StaffAccount, code: str, order_id: str) -> bytes:
     order = get_topup(actor, code, order_id).order
     if order.status != "pending" or not order.code_url or order.expires_at <= utcnow():
         raise TopupNotFound("this top-up can no longer be paid")
-    image = qrcode.make(order.code_url, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(order.code_url, box=8, border=2)
 
 
 @dataclass(frozen=True)
