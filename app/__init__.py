@@ -27,12 +27,19 @@ def create_app(config: Config | None = None) -> Flask:
     from app.request_log import configure_logging
 
     configure_logging(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address as the trusted load balancer saw it (rate limits, scans).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     register_extensions(app)
     register_blueprints(app)
 
     from app.errors import register_error_handlers
+    from app.limits import init_limits
 
     register_error_handlers(app)
+    init_limits(app)
     register_commands(app)
     return app
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+from datetime import UTC, datetime
 from functools import wraps
 
 from cachetools import TTLCache
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from app import policy
 from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
-from app.models import StaffAccount, User
+from app.models import StaffAccount, StaffSession, User
 
 _SALT = "diandian.auth.v1"
 # user id -> token_version, per process. A revoked token stops working within TOKEN_VERSION_TTL seconds
@@ -168,10 +169,19 @@ def _staff_from_session() -> StaffAccount:
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfFailed("send the session's CSRF token in X-CSRF-Token")
     account = _active_staff(data)
-    if account is None:
+    if account is None or not _session_open(data.get("sid"), account.id):
         session.clear()
         raise TokenInvalid()
     return account
+
+
+def _session_open(sid, staff_id: int) -> bool:
+    """The server's record of the console session: signing out ends it, whatever copy of the cookie is left."""
+    if not isinstance(sid, str):
+        return False
+    row = db.session.get(StaffSession, sid)
+    return (row is not None and row.staff_id == staff_id and row.ended_at is None
+            and row.expires_at > datetime.now(UTC))
 
 
 def current_staff() -> StaffAccount:
@@ -209,13 +219,20 @@ def staff_required(action: str | None = None):
     return decorator
 
 
-def start_console_session(account: StaffAccount) -> str:
-    """Sign the console in (the session cookie); returns the CSRF token the console must echo."""
+def start_console_session(account: StaffAccount, sid: str) -> str:
+    """Sign the console in (the session cookie naming the server's session `sid`); returns the CSRF token
+    the console must echo."""
     session.clear()
     session.permanent = True
-    session["staff"] = {"s": account.id, "v": account.token_version}
+    session["staff"] = {"s": account.id, "v": account.token_version, "sid": sid}
     session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
+
+
+def console_session_id() -> str | None:
+    """The server session the console's cookie names (None for a bearer request)."""
+    data = session.get("staff") if not request.headers.get("Authorization") else None
+    return data.get("sid") if isinstance(data, dict) else None
 
 
 def end_console_session() -> None:

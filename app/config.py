@@ -28,6 +28,23 @@ LIVE_REQUIRED = (
 
 SANDBOX_APPID = "wx5a4db0c5d1e0sbx0"
 
+#: Rate limits and their defaults (each can be set in the environment under the same name).
+RATE_LIMITS = {
+    "RATE_LOGIN_PER_ADDRESS": "6000/minute;60000/hour",
+    "RATE_LOGIN_FAILURES_PER_ADDRESS": "120/minute;1000/hour",
+    "RATE_RESOLVE_PER_GUEST": "60/minute",
+    "RATE_RESOLVE_PER_ADDRESS": "12000/minute",
+    "RATE_FOOTPRINTS_PER_GUEST": "30/minute;300/day",
+    "RATE_FOOTPRINTS_PER_ADDRESS": "12000/minute",
+    "RATE_ANONYMOUS_FOOTPRINTS_PER_ADDRESS": "1200/minute",
+    "RATE_ORDERS_PER_GUEST": "10/minute;100/day",
+    "RATE_ORDERS_PER_ADDRESS": "6000/minute",
+    "RATE_SIGN_IN_PER_ADDRESS": "30/minute;300/hour",
+    "RATE_POSTERS_PER_ACCOUNT": "30/minute;600/day",
+    "RATE_IMAGES_PER_ADDRESS": "1200/minute",
+    "RATE_DEFAULT_PER_ADDRESS": "20000/minute",
+}
+
 
 class Config:
     """Settings for a real deployment; every value can be overridden from the environment."""
@@ -81,6 +98,23 @@ class Config:
             Path(instance_path or "instance") / "certificates")
         # Orders hold their kilograms this long; WeChat Pay gets the same time_expire.
         self.ORDER_TTL_SECONDS = int(env.get("ORDER_TTL_SECONDS") or 15 * 60)
+        # Against hoarding: open (unpaid, unexpired) orders per guest, and the kilograms they hold in all.
+        self.ORDER_MAX_OPEN = int(env.get("ORDER_MAX_OPEN") or 3)
+        self.ORDER_MAX_HELD_KG = int(env.get("ORDER_MAX_HELD_KG") or 50_000)
+        # Abuse limits (README "Limits and abuse"; Flask-Limiter's syntax, several joined by ";").
+        # Per address, sized for a venue's Wi-Fi putting a whole door rush behind one address; per guest
+        # or staff account, tight.
+        for name, default in RATE_LIMITS.items():
+            setattr(self, name, env.get(name) or default)
+        self.RATELIMIT_ENABLED = (env.get("RATELIMIT_ENABLED") or "1") not in ("0", "false", "no")
+        # Behind a load balancer: how many X-Forwarded-For hops to trust for the client's address.
+        self.PROXY_HOPS = int(env.get("PROXY_HOPS") or 0)
+        # One scan per guest (or client) per scenario and door within this window.
+        self.SCAN_DEDUP_SECONDS = int(env.get("SCAN_DEDUP_SECONDS") or 30 * 60)
+        # CPU-heavy work (password hashes, cold renders, posters): slots per host, and the wait for one.
+        self.HEAVY_SLOTS = int(env.get("HEAVY_SLOTS") or _default_heavy_slots())
+        self.HEAVY_WAIT_SECONDS = float(env.get("HEAVY_WAIT_SECONDS") or 2)
+        self.HEAVY_LOCK_DIR = env.get("HEAVY_LOCK_DIR") or str(Path(instance_path or "instance") / "heavy-slots")
         # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
         self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")
         self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
@@ -155,6 +189,11 @@ def _instance_secret(instance_path: str | None) -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
+
+
+def _default_heavy_slots() -> int:
+    """One core left for the guests: max(1, cores - 1)."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _derived_secret(secret_key: str, purpose: str) -> str:

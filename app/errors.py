@@ -108,7 +108,9 @@ _HTTP_CODES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(e: AppError):
-        return error_response(e.status_code, e.code, e.detail, e.fields)
+        body, status = error_response(e.status_code, e.code, e.detail, e.fields)
+        retry_after = getattr(e, "retry_after", None)
+        return (body, status, {"Retry-After": str(retry_after)}) if retry_after else (body, status)
 
     @app.errorhandler(ValidationError)
     def _invalid(e: ValidationError):

@@ -99,6 +99,8 @@ def _clean_tables(request):
 
     _versions.clear()  # row ids are reused once the tables are wiped
     forget_scenario_refs()
+    with app.app_context():
+        app.extensions["limiter"].reset()  # every test starts with fresh rate-limit counts
     if app.extensions.get("redis") is not None:
         app.extensions["redis"].flushdb()
     with app.app_context():

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 from app.extensions import db
 from app.models import Order, Project
+from app.models.base import utcnow
 from app.sandbox.wechatpay import encrypt_resource, signed_headers
 
 CONFERENCE = {
@@ -103,3 +105,25 @@ def order_row(app, order_id: str) -> Order:
 
 def now() -> int:
     return int(time.time())
+
+
+SMALL = {"scenario": "CDF2021", "meals": {"standard": 1}}  # 1.9 kg: orders of 2 to 1,000 kg
+
+
+def tiny_project(app, units: int, code: str = "TINY") -> str:
+    """A project with `units` one-tonne credits only, offered everywhere: stock that runs out."""
+    from app.services.offsetting import credits, projects
+
+    with app.app_context():
+        projects.add_project(code=code, name="小项目（测试）", owner="小项目公司（测试）", price_fen_per_tonne=6000)
+        credits.import_blocks(f"project_code,vintage,serial_start,serial_end\n{code},2024,{code}-0001,"
+                              f"{code}-{units:04d}\n", source="test")
+    return code
+
+
+def lapse(app, order_id: str) -> None:
+    """The order's hold runs out (its time to pay and the grace after it are past)."""
+    with app.app_context():
+        db.session.execute(db.update(Order).where(Order.id == order_id)
+                           .values(expires_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()

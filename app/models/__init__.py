@@ -14,6 +14,7 @@ from app.models.project import Project, ScenarioProject
 from app.models.sandbox import SandboxPayRefund, SandboxPayTransaction
 from app.models.scan import Scan
 from app.models.scenario import Scenario
+from app.models.security import SignInThrottle, StaffSession
 from app.models.staff import StaffAccount, StaffAssignment
 from app.models.user import User
 
@@ -21,5 +22,6 @@ __all__ = [
     "Certificate", "CreditBlock", "CreditClaim", "CreditUnit", "EventFootprint", "EventNeutralisation", "Footprint",
     "LeaderboardEntry", "LedgerEntry", "Order",
     "Organization", "PaymentNotification", "Payout", "Project", "Refund", "SandboxPayRefund", "SandboxPayTransaction",
-    "Scan", "Scenario", "ScenarioDoor", "ScenarioProject", "StaffAccount", "StaffAssignment", "User",
+    "Scan", "Scenario", "ScenarioDoor", "ScenarioProject", "SignInThrottle", "StaffAccount", "StaffAssignment",
+    "StaffSession", "User",
 ]

@@ -46,6 +46,8 @@ class Order(db.Model):
     beneficiary: Mapped[str | None] = mapped_column(sa.String(64))
     organization_name: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # A hash of the request that first came with the key: the same key with another body is refused.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(32))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     prepay_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Native pay (event top-ups): the weixin:// link the organiser scans with WeChat.

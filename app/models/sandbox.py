@@ -15,7 +15,8 @@ class SandboxPayTransaction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prepay_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    out_trade_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    # Not unique: a payer charged twice for one order is a second row (the service refunds it).
+    out_trade_no: Mapped[str] = mapped_column(sa.String(32), index=True)
     appid: Mapped[str] = mapped_column(sa.String(32))
     mchid: Mapped[str] = mapped_column(sa.String(32))
     description: Mapped[str] = mapped_column(sa.String(128))

@@ -1,13 +1,11 @@
 """Staff accounts: platform admins, organisers, venue staff and project owners (the console's users)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, created_at_column
+from app.models.base import created_at_column
 
 ROLES = ("admin", "organizer", "venue_staff", "project_owner")
 
@@ -26,9 +24,6 @@ class StaffAccount(db.Model):
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     token_version: Mapped[int] = mapped_column(sa.Integer, default=1)
-    # Password guessing: consecutive failed sign-ins, and the time until which sign-in is refused.
-    failed_sign_ins: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at = created_at_column()
 
     organization = relationship("Organization", lazy="joined")

@@ -36,11 +36,13 @@ NATIVE_PAYER_OPENID = "o-sandbox-native-payer"
 
 
 def confirm(*, prepay_id: str | None = None, code_url: str | None = None, deliveries: int,
-            amount_total: int | None) -> tuple[str, list[int]]:
+            amount_total: int | None, again: bool = False) -> tuple[str, list[int]]:
     """Pay the transaction (once) and deliver its notification. Returns (transaction_id, statuses).
 
     A JSAPI order is named by its prepay_id (the pay sheet); a Native order by its code_url (the QR
-    code a payer scans). :raise PrepayNotFound: unknown. :raise PaymentClosed: closed or expired.
+    code a payer scans). `again` on a paid order plays the payer being charged a second time for it
+    (a second transaction of the same order, which the service must refund).
+    :raise PrepayNotFound: unknown. :raise PaymentClosed: closed or expired.
     """
     column = SandboxPayTransaction.prepay_id if prepay_id else SandboxPayTransaction.code_url
     tx = db.session.execute(
@@ -48,6 +50,8 @@ def confirm(*, prepay_id: str | None = None, code_url: str | None = None, delive
     ).scalar_one_or_none()
     if tx is None:
         raise PrepayNotFound()
+    if again and tx.trade_state in ("SUCCESS", "REFUND"):
+        tx = _second_payment(tx)
     state = _state(tx)
     if state == "CLOSED":
         raise PaymentClosed("the order is closed or expired")
@@ -74,6 +78,18 @@ def confirm(*, prepay_id: str | None = None, code_url: str | None = None, delive
                      **encrypt_resource(keys.apiv3_key, json.dumps(resource, ensure_ascii=False), "transaction")},
     }, ensure_ascii=False)
     return transaction_id, [deliver(notify_url, body) for _ in range(deliveries)]
+
+
+def _second_payment(paid: SandboxPayTransaction) -> SandboxPayTransaction:
+    """A second, unpaid transaction of the same order, paid just below like the first."""
+    second = SandboxPayTransaction(
+        prepay_id="wx2" + secrets.token_hex(15), out_trade_no=paid.out_trade_no, appid=paid.appid,
+        mchid=paid.mchid, description=paid.description, amount_total=paid.amount_total,
+        trade_type=paid.trade_type, payer_openid=paid.payer_openid, notify_url=paid.notify_url,
+        trade_state="NOTPAY")
+    db.session.add(second)
+    db.session.flush()
+    return second
 
 
 def deliver(notify_url: str, body: str) -> int:

@@ -161,8 +161,16 @@ def _state(tx: SandboxPayTransaction) -> str:
 
 
 def _find(out_trade_no: str) -> SandboxPayTransaction | None:
+    """The order's transaction (the first one: a second payment of the same order is a row of its own)."""
     return db.session.execute(
         select(SandboxPayTransaction).where(SandboxPayTransaction.out_trade_no == out_trade_no)
+        .order_by(SandboxPayTransaction.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _by_transaction_id(transaction_id: str) -> SandboxPayTransaction | None:
+    return db.session.execute(
+        select(SandboxPayTransaction).where(SandboxPayTransaction.transaction_id == transaction_id)
     ).scalar_one_or_none()
 
 
@@ -254,9 +262,7 @@ def query_by_out_trade_no(out_trade_no: str):
 
 @bp.get("/v3/pay/transactions/id/<transaction_id>")
 def query_by_transaction_id(transaction_id: str):
-    tx = db.session.execute(
-        select(SandboxPayTransaction).where(SandboxPayTransaction.transaction_id == transaction_id)
-    ).scalar_one_or_none()
+    tx = _by_transaction_id(transaction_id)
     if tx is None or request.args.get("mchid") != _keys().mchid:
         return _error(404, "ORDER_NOT_EXIST", "订单不存在")
     return _answer(200, transaction_json(tx))
@@ -287,7 +293,9 @@ def refund():
     ).scalar_one_or_none()
     if done is not None:
         return _answer(200, _refund_json(done))
-    tx = _find(data.get("out_trade_no", ""))
+    # WeChat takes either the merchant's order number or its own transaction id.
+    tx = _by_transaction_id(data["transaction_id"]) if data.get("transaction_id") else \
+        _find(data.get("out_trade_no", ""))
     if tx is None or tx.trade_state not in ("SUCCESS", "REFUND"):
         return _error(404, "RESOURCE_NOT_EXISTS", "订单不存在或未支付")
     if total_fen != tx.payer_total or refund_fen <= 0 or refund_fen > tx.payer_total - tx.refunded_fen:

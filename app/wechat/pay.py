@@ -217,17 +217,27 @@ class WeChatPayClient:
             return None
         return Transaction.from_json(self._check(status, text))
 
+    def query_transaction(self, transaction_id: str) -> Transaction | None:
+        """A transaction by WeChat Pay's own id; None when WeChat Pay has no such transaction for us."""
+        status, text = self._call(self._pay.query, transaction_id=transaction_id)
+        if status == 404:
+            return None
+        return Transaction.from_json(self._check(status, text))
+
     def close(self, out_trade_no: str) -> None:
         """Close an unpaid order so it can no longer be paid. :raise PayError: e.g. ORDERPAID."""
         status, text = self._call(self._pay.close, out_trade_no=out_trade_no)
         self._check(status, text)
 
-    def refund(self, *, out_refund_no: str, out_trade_no: str, refund_fen: int, total_fen: int,
-               reason: str) -> Refund:
+    def refund(self, *, out_refund_no: str, refund_fen: int, total_fen: int, reason: str,
+               out_trade_no: str | None = None, transaction_id: str | None = None) -> Refund:
+        """Refund a payment, named by our out_trade_no or by WeChat Pay's transaction id (a second
+        payment of one order has only the latter). :raise PayError: :raise WeChatUnreachable:"""
         status, text = self._call(
             self._pay.refund,
             out_refund_no=out_refund_no,
-            out_trade_no=out_trade_no,
+            transaction_id=transaction_id,
+            out_trade_no=None if transaction_id else out_trade_no,
             amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
             reason=reason[:80],
         )

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 import pytest
 
 from app.domain.money import price_fen
 from app.extensions import db
 from app.models import Footprint, Order, Project, Scenario, ScenarioProject
-from app.models.base import utcnow
-from tests.journey import Guest, stock
+from tests.journey import SMALL, Guest, lapse, stock, tiny_project
 
 
 def test_price_is_ceiling_in_integer_fen():
@@ -156,31 +154,29 @@ def test_anonymous_footprint_can_be_ordered_after_login(client, seeded):
     assert guest.order(fp["id"])["order"]["kg"] == 54
 
 
-SMALL = {"scenario": "CDF2021", "meals": {"standard": 1}}  # 1.9 kg: any order of 2 kg or more
-
-
 def test_insufficient_credits(app, client, seeded):
-    guest = Guest(client, "alice")
-    fp = guest.footprint(SMALL)
-    rv = guest.order(fp["id"], "CDCER-EV", kg=1_000_001, expect=422)  # above the per-order cap
+    tiny = tiny_project(app, units=2)
+    guests = [Guest(client, name) for name in ("alice", "bob", "carol")]
+    fp = guests[0].footprint(SMALL)
+    rv = guests[0].order(fp["id"], tiny, kg=1_000_001, expect=422)  # above every cap
     assert "kg" in rv["error"]["fields"]
-    guest.order(fp["id"], "CDCER-EV", kg=999_900)
-    rv = guest.order(fp["id"], "CDCER-EV", kg=101, expect=409)
+    guests[0].order(fp["id"], tiny, kg=1000)
+    guests[1].order(guests[1].footprint(SMALL)["id"], tiny, kg=998)
+    carol_fp = guests[2].footprint(SMALL)["id"]
+    rv = guests[2].order(carol_fp, tiny, kg=3, expect=409)
     assert rv["error"]["code"] == "insufficient_credits"
-    guest.order(fp["id"], "CDCER-EV", kg=100)
-    assert stock(app, "CDCER-EV") == (1_000_000, 0)  # holds, not claims
+    guests[2].order(carol_fp, tiny, kg=2)
+    assert stock(app, tiny) == (2000, 0)  # holds, not claims
 
 
 def test_expired_orders_release_their_hold(app, client, seeded):
-    guest = Guest(client, "alice")
-    fp = guest.footprint(SMALL)
-    order = guest.order(fp["id"], "CDCER-EV", kg=1_000_000)["order"]
-    guest.order(fp["id"], "CDCER-EV", kg=2, expect=409)
-    with app.app_context():
-        db.session.execute(db.update(Order).where(Order.id == order["id"])
-                           .values(expires_at=utcnow() - timedelta(minutes=11)))
-        db.session.commit()
-    guest.order(fp["id"], "CDCER-EV", kg=2)
+    tiny = tiny_project(app, units=1)
+    alice, bob = Guest(client, "alice"), Guest(client, "bob")
+    order = alice.order(alice.footprint(SMALL)["id"], tiny, kg=1000)["order"]
+    bob_fp = bob.footprint(SMALL)["id"]
+    bob.order(bob_fp, tiny, kg=2, expect=409)
+    lapse(app, order["id"])
+    bob.order(bob_fp, tiny, kg=2)
 
 
 def test_minimum_kg_rounds_up():

@@ -17,10 +17,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.offsetting import certificates as certificate_service
-from tests.journey import Guest, confirm, notification, order_row, paid_resource, stock
+from tests.journey import SMALL, Guest, confirm, lapse, notification, order_row, paid_resource, stock, tiny_project
 
 NOTIFY = "/api/v1/pay/wechat/notify"
-SMALL = {"scenario": "CDF2021", "meals": {"standard": 1}}
 
 
 def count(app, model, **filters):
@@ -134,24 +133,30 @@ def test_stale_timestamp_is_rejected(app, client, seeded):
     assert guest.get_order(order["id"])["status"] == "fulfilled"
 
 
-def test_wrong_amount_goes_to_review(app, client, seeded):
+def test_wrong_amount_is_refused_and_changes_nothing(app, client, seeded):
+    """WeChat's '假通知' warning: a payment of another amount is answered FAIL (WeChat retries) and the
+    order stays as it was, payable."""
     guest = Guest(client, "alice")
     body = guest.order(guest.footprint()["id"])
     result = confirm(client, body, deliveries=2, amount_total=1)
-    assert [d["status"] for d in result["deliveries"]] == [204, 204]
+    assert [d["status"] for d in result["deliveries"]] == [400, 400]
     order = guest.get_order(body["order"]["id"])
-    assert order["status"] == "review" and order["certificate"] is None
+    assert order["status"] == "pending" and order["certificate"] is None and order["paid_at"] is None
     assert count(app, Certificate) == 0 and count(app, LedgerEntry) == 0
-    assert "paid 1 CNY" in order_row(app, order["id"]).review_reason
+    assert order_row(app, order["id"]).review_reason is None
+    with app.app_context():
+        assert [n.outcome for n in db.session.execute(db.select(PaymentNotification)).scalars()] == \
+            ["rejected", "rejected"]
 
 
-def test_other_merchant_goes_to_review(app, client, seeded):
+def test_other_merchant_is_refused(app, client, seeded):
     guest = Guest(client, "alice")
     order = guest.order(guest.footprint()["id"])["order"]
     resource = paid_resource(app, order["out_trade_no"], order["amount_fen"], appid="wx_someone_else")
     headers, body = notification(app, resource)
-    assert client.post(NOTIFY, data=body, headers=headers).status_code == 204
-    assert guest.get_order(order["id"])["status"] == "review"
+    rv = client.post(NOTIFY, data=body, headers=headers)
+    assert rv.status_code == 400 and rv.json == {"code": "FAIL", "message": "payment_rejected"}
+    assert guest.get_order(order["id"])["status"] == "pending"
 
 
 def test_unknown_order_is_refused(app, client, seeded):
@@ -240,17 +245,16 @@ def test_refund_of_unpaid_or_unknown_order(client, runner, seeded):
 
 def test_paid_order_whose_credits_are_gone_is_refunded(app, client, seeded):
     """Inventory running out: the hold lapsed, others took the stock, then the payment arrived."""
+    tiny = tiny_project(app, units=1)
     alice, bob = Guest(client, "alice"), Guest(client, "bob")
-    late = alice.order(alice.footprint(SMALL)["id"], "CDCER-EV", kg=600_000)
-    with app.app_context():  # the hold lapses (the guest paid at the last second, the notice came late)
-        db.session.execute(db.update(Order).values(expires_at=utcnow() - timedelta(minutes=11)))
-        db.session.commit()
-    confirm(client, bob.order(bob.footprint(SMALL)["id"], "CDCER-EV", kg=600_000))
-    assert stock(app, "CDCER-EV") == (1_000_000, 600_000)
+    late = alice.order(alice.footprint(SMALL)["id"], tiny, kg=1000)
+    lapse(app, late["order"]["id"])  # the guest paid at the last second, the notice came late
+    confirm(client, bob.order(bob.footprint(SMALL)["id"], tiny, kg=1000))
+    assert stock(app, tiny) == (1000, 1000)
     assert confirm(client, late)["deliveries"] == [{"status": 204}]
     order = alice.get_order(late["order"]["id"])
     assert order["status"] == "refunded" and order["certificate"] is None
-    assert stock(app, "CDCER-EV") == (1_000_000, 600_000)
+    assert stock(app, tiny) == (1000, 1000)
     with app.app_context():
         assert db.session.execute(db.select(db.func.max(CreditUnit.claimed_kg))).scalar_one() <= 1000
         assert "refunded automatically" in db.session.get(Order, late["order"]["id"]).review_reason

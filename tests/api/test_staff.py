@@ -171,30 +171,38 @@ def test_production_hashes_passwords_at_werkzeugs_full_scrypt_cost(tmp_path):
     assert generate_password_hash("x", method=method).startswith("scrypt:32768:8:1$")
 
 
-def test_repeated_wrong_passwords_lock_sign_in_for_a_while(app, client, accounts):
+def test_wrong_passwords_slow_the_guesser_and_never_lock_out_the_owner(app, client, accounts):
+    """Growing delays per account and address instead of a lock: five guesses, then a wait; the owner at
+    another address signs in meanwhile; an unknown email is answered exactly like a known one."""
     from datetime import timedelta
 
+    from app.models import SignInThrottle
     from app.models.base import utcnow
 
-    wrong = {"email": "org@dd.test", "password": "guess"}
-    right = {"email": "org@dd.test", "password": PASSWORD}
-    for _ in range(2):
-        assert client.post("/api/v1/staff/sign-in", json=wrong).status_code == 401
-    assert client.post("/api/v1/staff/sign-in", json=right).status_code == 200  # a success resets the count
-    for _ in range(staff.MAX_FAILED_SIGN_INS):
-        assert client.post("/api/v1/staff/sign-in", json=wrong).status_code == 401
-    locked = client.post("/api/v1/staff/sign-in", json=right)  # even the right password, for now
-    assert locked.status_code == 429 and locked.json["error"]["code"] == "sign_in_locked"
-    assert client.post("/api/v1/staff/session", json=right).status_code == 429
-    # Other accounts and unknown emails are not affected.
-    assert client.post("/api/v1/staff/sign-in", json={"email": "admin@dd.test", "password": PASSWORD}).status_code == 200
-    for _ in range(staff.MAX_FAILED_SIGN_INS + 1):
-        assert client.post("/api/v1/staff/sign-in", json={"email": "nobody@dd.test", "password": "x"}).status_code == 401
-    with app.app_context():  # fifteen minutes later
-        db.session.execute(db.update(StaffAccount).filter_by(email="org@dd.test")
-                           .values(locked_until=utcnow() - timedelta(seconds=1)))
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    owner = {"REMOTE_ADDR": "198.51.100.20"}
+
+    def attempt(email, password, where):
+        rv = client.post("/api/v1/staff/sign-in", json={"email": email, "password": password},
+                         environ_base=where)
+        return rv.status_code, (rv.json.get("error") or {}).get("code"), rv.headers.get("Retry-After")
+
+    for email in ("org@dd.test", "nobody@dd.test"):
+        answers = [attempt(email, "guess", attacker) for _ in range(staff.MAX_FAILED_SIGN_INS)]
+        assert answers == [(401, "invalid_credentials", None)] * staff.MAX_FAILED_SIGN_INS
+        assert attempt(email, PASSWORD, attacker) == (429, "rate_limited", "1")  # even the right one, for now
+    rv = client.post("/api/v1/staff/session", json={"email": "org@dd.test", "password": PASSWORD},
+                     environ_base=attacker)
+    assert rv.status_code == 429
+    assert attempt("org@dd.test", PASSWORD, owner)[0] == 200  # the owner is not kept out
+    with app.app_context():  # the wait is over: one more guess, then twice as long a wait
+        db.session.execute(db.update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
         db.session.commit()
-    assert client.post("/api/v1/staff/sign-in", json=right).status_code == 200
+    assert attempt("org@dd.test", "guess", attacker)[0] == 401
+    assert attempt("org@dd.test", "guess", attacker) == (429, "rate_limited", "2")
     with app.app_context():
-        account = db.session.execute(db.select(StaffAccount).filter_by(email="org@dd.test")).scalar_one()
-        assert account.failed_sign_ins == 0 and account.locked_until is None
+        db.session.execute(db.update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert attempt("org@dd.test", PASSWORD, attacker)[0] == 200  # a success clears the account's count
+    assert [attempt("org@dd.test", "guess", attacker)[0] for _ in range(staff.MAX_FAILED_SIGN_INS)] == \
+        [401] * staff.MAX_FAILED_SIGN_INS

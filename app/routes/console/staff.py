@@ -3,11 +3,13 @@ from flask import Blueprint
 
 from app.auth import (
     console_csrf_token,
+    console_session_id,
     current_staff,
     end_console_session,
     staff_required,
     start_console_session,
 )
+from app.limits import client_address
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.console.staff import (
     SignInSchema,
@@ -34,7 +36,7 @@ STAFF_UPDATE_SCHEMA = StaffUpdateSchema()
 def sign_in():
     """Email and password to a staff bearer token (12 hours)."""
     data = json_body(SIGN_IN_SCHEMA)
-    account, token, expires_in = staff.sign_in(data["email"], data["password"])
+    account, token, expires_in = staff.sign_in(data["email"], data["password"], client=client_address())
     return {"token": token, "expires_in": expires_in, "staff": STAFF_SCHEMA.dump(account)}
 
 
@@ -42,8 +44,8 @@ def sign_in():
 def open_session():
     """The console's sign-in: sets the session cookie and returns the CSRF token to echo."""
     data = json_body(SIGN_IN_SCHEMA)
-    account, _, expires_in = staff.sign_in(data["email"], data["password"])
-    csrf = start_console_session(account)
+    account, _, expires_in = staff.sign_in(data["email"], data["password"], client=client_address())
+    csrf = start_console_session(account, staff.open_console_session(account))
     return {"csrf_token": csrf, "expires_in": expires_in, "staff": STAFF_SCHEMA.dump(account)}
 
 
@@ -55,8 +57,10 @@ def read_session():
 
 
 @bp.delete("/session")
+@staff_required()
 def close_session():
-    """Sign the console out."""
+    """Sign the console out: the session ends on the server (needs the CSRF token, like every write)."""
+    staff.end_console_session(console_session_id())
     end_console_session()
     return "", 204
 

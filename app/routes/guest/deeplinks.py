@@ -1,7 +1,8 @@
 """QR deep links (contract endpoint 2)."""
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from app.auth import current_user_id_optional
+from app.limits import client_address
 from app.routes.helpers import query_args
 from app.schemas.guest.deeplinks import ResolveQuerySchema, ResolveSchema
 from app.services.guest import deeplinks
@@ -19,7 +20,8 @@ def resolve():
     args = query_args(RESOLVE_QUERY_SCHEMA)
     scenario, scan = deeplinks.resolve(scene=args.get("scene"), q=args.get("q"),
                                        public_base_url=current_app.config["PUBLIC_BASE_URL"],
-                                       user_id=current_user_id_optional())
+                                       user_id=current_user_id_optional(),
+                                       client=f"{client_address()} {request.user_agent.string}")
     return RESOLVE_SCHEMA.dump(
         {"scenario": scenario, "entry": {"source": scan.source, "tag": scan.tag, "scan_id": scan.id}}
     )

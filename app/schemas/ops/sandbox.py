@@ -7,6 +7,8 @@ class ConfirmSchema(Schema):
     code_url = fields.String(validate=validate.Length(min=1, max=128))
     deliveries = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0, max=20))
     amount_total = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
+    # The payer is charged a second time for an order already paid (the service refunds it).
+    again = fields.Boolean(load_default=False)
 
     @validates_schema
     def _one_order(self, data, **_kwargs):

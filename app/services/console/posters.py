@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.capacity import heavy_work
 from app.domain.china_time import to_china
 from app.domain.deeplinks import scene
 from app.errors import InvalidInput, ScenarioNotFound
@@ -40,9 +41,11 @@ def poster_data(scenario: Scenario, door: str) -> PosterData:
 
 
 def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
+    """:raise InvalidInput: :raise Busy: every heavy-work slot of this host is taken."""
     if paper not in FORMATS or filetype not in FILETYPES:
         raise InvalidInput(fields={"paper" if paper not in FORMATS else "format": ["Unknown value."]})
-    return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
+    with heavy_work():  # a 300 dpi poster is heavy: capped per host (app.capacity)
+        return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
 
 
 def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: str) -> bytes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import issue_token
+from app.auth import forget_token_version, issue_token
 from app.errors import InvalidLoginCode, WeChatUnavailable
 from app.extensions import db
 from app.models import User
@@ -49,6 +49,15 @@ def login(code: str) -> tuple[User, str, int]:
     log.info("login user=%s new=%s", user.id, created)
     token, expires_in = issue_token(user)
     return user, token, expires_in
+
+
+def logout(user_id: int) -> None:
+    """Every token the guest holds stops working: at once in this worker, within
+    app.auth.TOKEN_VERSION_TTL seconds in the others (they cache token versions that long)."""
+    db.session.execute(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
+    db.session.commit()
+    forget_token_version(user_id)
+    log.info("logout user=%s", user_id)
 
 
 def _default_nickname(openid: str) -> str:

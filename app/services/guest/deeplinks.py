@@ -1,17 +1,26 @@
 """QR deep links: the mini-program code's `scene` and the printed link in `q`, both to a scenario.
 
 The forms are app.domain.deeplinks' (contract endpoint 2); WeChat URL-encodes `q`. Every successful
-resolution is recorded as a Scan so organisers can see which door brought guests in.
+resolution is recorded as a Scan so organisers can see which door brought guests in, once per guest (or
+anonymous client) per scenario and door within SCAN_DEDUP_SECONDS: reloads and floods do not inflate the
+organiser's figures.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import select
 
 from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
 from app.errors import InvalidDeeplink
 from app.extensions import db
 from app.models import Scan, Scenario
+from app.models.base import utcnow
 from app.services.guest.scenarios import get_open_scenario
 
 
@@ -65,17 +74,36 @@ def _check(code: str, tag: str | None, field: str) -> None:
         raise InvalidDeeplink(fields={field: ["The door tag is not valid."]})
 
 
-def resolve(*, scene: str | None, q: str | None, public_base_url: str,
-            user_id: int | None) -> tuple[Scenario, Scan]:
-    """Parse whichever form the mini-program received, find the open scenario and record the scan.
+def resolve(*, scene: str | None, q: str | None, public_base_url: str, user_id: int | None,
+            client: str = "") -> tuple[Scenario, Scan]:
+    """Parse whichever form the mini-program received, find the open scenario and record the scan
+    (or find the one this guest or client made of this door within the window).
 
+    `client` names an anonymous caller (address and user agent); only a keyed hash of it is kept.
     :raise InvalidDeeplink: not one of our forms. :raise ScenarioNotFound: unknown code.
     :raise ScenarioClosed: closed or ended.
     """
     entry = parse_scene(scene) if scene is not None else parse_link(q or "", public_base_url)
     scenario = get_open_scenario(entry.code)
-    scan = Scan(scenario_id=scenario.id, source=entry.source, tag=entry.tag,
-                user_id=user_id)
+    client_hash = None if user_id else _client_hash(client)
+    recent = _recent_scan(scenario.id, entry.tag, user_id, client_hash)
+    if recent is not None:
+        return scenario, recent
+    scan = Scan(scenario_id=scenario.id, source=entry.source, tag=entry.tag, user_id=user_id,
+                client_hash=client_hash)
     db.session.add(scan)
     db.session.commit()
     return scenario, scan
+
+
+def _client_hash(client: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"scan-client:{client}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _recent_scan(scenario_id: int, tag: str | None, user_id: int | None, client_hash: str | None) -> Scan | None:
+    since = utcnow() - timedelta(seconds=current_app.config["SCAN_DEDUP_SECONDS"])
+    who = Scan.user_id == user_id if user_id else (Scan.client_hash == client_hash) & Scan.user_id.is_(None)
+    door = Scan.tag.is_(None) if tag is None else Scan.tag == tag
+    return db.session.execute(select(Scan).where(Scan.scenario_id == scenario_id, door, who, Scan.created_at >= since)
+                              .order_by(Scan.id.desc()).limit(1)).scalar_one_or_none()

@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.capacity import heavy_work
 from app.domain.china_time import china_date
 from app.errors import InvalidInput
 from app.extensions import db
@@ -96,6 +97,9 @@ def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
     key = f"{state.serial}.{state.status}.{lang}.{variant}.{certificate_fingerprint()}.png"
     data = storage().get(key)
     if data is None:
-        data = render_certificate(certificate_data(get_certificate(serial)), lang=lang, variant=variant)
+        content = certificate_data(get_certificate(serial))
+        db.session.rollback()  # nothing stays open while the picture is drawn
+        with heavy_work():  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
+            data = render_certificate(content, lang=lang, variant=variant)
         storage().put(key, data)
     return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32])

@@ -3,9 +3,17 @@
 An order holds its kilograms from creation until it is paid or expires (ORDER_TTL_SECONDS, sent to
 WeChat Pay as time_expire), so a paid order always finds its credits. The hold is checked under the
 project's lock; the WeChat call happens after that commit, so no lock is held across the network.
+
+Stock cannot be hoarded: an order takes its footprint's kilograms, rounded up at most to the next whole
+tonne (a guest may retire whole credits); a guest has at most ORDER_MAX_OPEN open orders, one per
+footprint (a new order for the same footprint replaces the open one), holding at most
+ORDER_MAX_HELD_KG in all; and a guest cancels an unpaid order, which closes it at WeChat Pay and frees
+its kilograms at once.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import string
 from datetime import timedelta
@@ -15,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.china_time import china_now, to_china
-from app.domain.money import minimum_kg, price_fen
+from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import Footprint, Order, Project, User
@@ -24,8 +32,9 @@ from app.services.locks import lock_for_write
 from app.services.offsetting import projects as project_service
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
+from app.wechat.pay import PayError
 
-MAX_ORDER_KG = 1_000_000
+MAX_ORDER_KG = 1_000_000  # any order, an organiser's top-up included
 
 
 class OrderNotFound(NotFound):
@@ -38,6 +47,32 @@ class InsufficientCredits(AppError):
 
 class ProjectNotOffered(InvalidInput):
     pass
+
+
+class TooManyOpenOrders(AppError):
+    status_code, code = 409, "too_many_open_orders"
+
+
+class HoldLimitReached(AppError):
+    status_code, code = 409, "hold_limit_reached"
+
+
+class IdempotencyKeyReused(AppError):
+    status_code, code = 422, "idempotency_key_reused"
+
+
+class OrderNotCancellable(AppError):
+    status_code, code = 409, "order_not_cancellable"
+
+
+def largest_kg(least: int) -> int:
+    """The most one order may take for a footprint of `least` kg: rounded up to a whole tonne."""
+    return -(-least // KG_PER_TONNE) * KG_PER_TONNE
+
+
+def _fingerprint(**request) -> str:
+    """What an Idempotency-Key promises: the same key always means the same request."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def new_out_trade_no() -> str:
@@ -59,13 +94,17 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
     """Returns (order, created).
 
     :raise FootprintNotFound: unknown, or another guest's. :raise ProjectNotFound:
-    :raise InvalidInput: kg below the footprint, project not offered here.
+    :raise InvalidInput: kg outside the footprint's bounds, project not offered here.
+    :raise IdempotencyKeyReused: the key came with another request before.
+    :raise TooManyOpenOrders: :raise HoldLimitReached:
     :raise InsufficientCredits: not enough unheld kilograms. :raise WeChatUnavailable: no prepay_id.
     """
+    fingerprint = _fingerprint(footprint_id=footprint_id, project=project_code, kg=kg, beneficiary=beneficiary,
+                               organization=organization_name)
     if idempotency_key:
         existing = _by_idempotency_key(user.id, idempotency_key)
         if existing is not None:
-            return existing, False
+            return _replayed(existing, fingerprint), False
     footprint = db.session.get(Footprint, footprint_id) if len(footprint_id) <= 32 else None
     if footprint is None or footprint.user_id not in (None, user.id):
         raise FootprintNotFound()
@@ -76,20 +115,23 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
     kg = least if kg is None else kg
     if kg < least:
         raise InvalidInput(fields={"kg": [f"At least the footprint's {least} kg."]})
-    if kg > MAX_ORDER_KG:
-        raise InvalidInput(fields={"kg": [f"At most {MAX_ORDER_KG} kg in one order."]})
+    if kg > min(largest_kg(least), MAX_ORDER_KG):
+        raise InvalidInput(fields={"kg": [f"At most {min(largest_kg(least), MAX_ORDER_KG)} kg for this footprint."]})
 
     order = new_order(project, kg, kind="guest", user_id=user.id, footprint_id=footprint.id,
                       scenario_id=footprint.scenario_id, beneficiary=beneficiary,
-                      organization_name=organization_name, idempotency_key=idempotency_key)
+                      organization_name=organization_name, idempotency_key=idempotency_key,
+                      idempotency_fingerprint=fingerprint if idempotency_key else None)
     try:
-        hold(order, project)
+        replaced = hold(order, project, guest=user)
     except IntegrityError:
         db.session.rollback()
         existing = idempotency_key and _by_idempotency_key(user.id, idempotency_key)
         if existing:
-            return existing, False  # the same key raced in from a double tap
+            return _replayed(existing, fingerprint), False  # the same key raced in from a double tap
         raise
+    for old in replaced:
+        _close_at_wechat(old)
 
     try:
         order.prepay_id = wechat_pay().prepay(
@@ -116,17 +158,40 @@ def new_order(project: Project, kg: int, **fields) -> Order:
         **fields)
 
 
-def hold(order: Order, project: Project, also: tuple = ()) -> None:
+def hold(order: Order, project: Project, also: tuple = (), guest: User | None = None) -> list[Order]:
     """Commit `order`: its kilograms are held, visible to every other order before WeChat is called.
 
     Checked under the project's row lock (PostgreSQL; SQLite's write lock), so two orders can never
-    hold the same kilograms; rows in `also` (which refer to the order) commit with it.
-    :raise InsufficientCredits: :raise IntegrityError: (the caller decides)
+    hold the same kilograms; rows in `also` (which refer to the order) commit with it. For a guest's
+    order, the guest's row is locked too and their open orders counted: the open order of the same
+    footprint is closed (returned, for the caller to close at WeChat Pay after the commit), and the
+    guest's limits are checked on what stays open.
+    :raise InsufficientCredits: :raise TooManyOpenOrders: :raise HoldLimitReached:
+    :raise IntegrityError: (the caller decides)
     """
     lock_for_write()
+    replaced: list[Order] = []
+    if guest is not None:
+        # Lock order everywhere: the guest, then the project (a guest's orders are counted once at a time).
+        db.session.execute(select(User.id).where(User.id == guest.id).with_for_update())
+        open_orders = db.session.execute(select(Order).where(
+            Order.user_id == guest.id, Order.status == "pending", Order.expires_at > utcnow())
+            .with_for_update(of=Order)).scalars().all()
+        replaced = [o for o in open_orders if o.footprint_id == order.footprint_id]
+        kept = [o for o in open_orders if o.footprint_id != order.footprint_id]
+        config = current_app.config
+        if len(kept) >= config["ORDER_MAX_OPEN"]:
+            db.session.rollback()
+            raise TooManyOpenOrders(f"at most {config['ORDER_MAX_OPEN']} open orders: pay or cancel one first")
+        if sum(o.kg for o in kept) + order.kg > config["ORDER_MAX_HELD_KG"]:
+            db.session.rollback()
+            raise HoldLimitReached(f"at most {config['ORDER_MAX_HELD_KG']} kg held by one guest's open orders")
+        for old in replaced:
+            old.mark_closed()  # frees its hold in this same transaction
     locked = db.session.execute(
         select(Project).where(Project.id == project.id).with_for_update(of=Project)
         .execution_options(populate_existing=True)).scalar_one()
+    db.session.flush()
     if order.kg > project_service.available_kg(locked):
         db.session.rollback()
         raise InsufficientCredits(f"{project.code} cannot hold {order.kg} kg now")
@@ -134,6 +199,60 @@ def hold(order: Order, project: Project, also: tuple = ()) -> None:
     db.session.flush()
     db.session.add_all(also)
     db.session.commit()
+    return replaced
+
+
+def cancel_order(user_id: int, order_id: str) -> Order:
+    """The guest gives up an unpaid order: closed at WeChat Pay first (so it can no longer be paid), then
+    here, which frees its kilograms at once. Cancelling a closed order again changes nothing.
+
+    :raise OrderNotFound: :raise OrderNotCancellable: paid (or being paid at this moment).
+    :raise WeChatUnavailable:
+    """
+    order = get_order(user_id, order_id)
+    if order.status == "closed":
+        return order
+    if order.status != "pending":
+        raise OrderNotCancellable(f"order {order.id} is {order.status}")
+    try:
+        wechat_pay().close(order.out_trade_no)
+    except PayError as exc:
+        if exc.code == "ORDERPAID":
+            raise OrderNotCancellable("already paid: the payment is being confirmed") from None
+        if exc.code != "ORDER_NOT_EXIST":
+            raise WeChatUnavailable(f"close failed: {exc.code}") from None
+    except WeChatError as exc:
+        raise WeChatUnavailable(f"close failed: {exc.errcode}") from None
+    lock_for_write()
+    order = db.session.execute(select(Order).where(Order.id == order.id).with_for_update(of=Order)
+                               .execution_options(populate_existing=True)).scalar_one()
+    if order.status == "pending":
+        order.mark_closed()
+        db.session.commit()
+    else:
+        db.session.rollback()
+        if order.status != "closed":
+            raise OrderNotCancellable(f"order {order.id} is {order.status}")
+    return order
+
+
+def _close_at_wechat(order: Order) -> None:
+    """An order replaced by a newer one of the same footprint is closed here already; close it at WeChat
+    Pay too, so it cannot be paid. A failure is harmless: a late payment is filled from unheld stock or
+    refunded (services.offsetting.payments), and reconcile closes what WeChat still holds open."""
+    try:
+        wechat_pay().close(order.out_trade_no)
+    except WeChatError:
+        pass
+
+
+def _replayed(order: Order, fingerprint: str) -> Order:
+    """The order a repeated Idempotency-Key names, if the request is the same one.
+
+    :raise IdempotencyKeyReused:"""
+    if order.idempotency_fingerprint and order.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for another order request")
+    return order
 
 
 def _by_idempotency_key(user_id: int, key: str) -> Order | None:

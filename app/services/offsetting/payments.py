@@ -20,6 +20,7 @@ from app.models import Order, PaymentNotification, Project, Refund, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import certificates, leaderboards, ledger
+from app.services.offsetting import projects as project_service
 from app.services.offsetting.credits import InsufficientStock
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
@@ -42,6 +43,12 @@ class UnknownOrder(NotFound):
     code = "order_not_found"
 
 
+class PaymentRejected(AppError):
+    """Authentic, but not a payment we asked for: answered FAIL, nothing changes."""
+
+    status_code, code = 400, "payment_rejected"
+
+
 class RefundFailed(AppError):
     status_code, code = 502, "refund_failed"
 
@@ -53,7 +60,9 @@ class NotRefundable(AppError):
 @dataclass(frozen=True)
 class Outcome:
     order_id: str | None
-    result: str  # fulfilled, duplicate, review, refunded, pending, closed, unknown_order, ignored
+    # fulfilled, duplicate, review, refunded, pending, unknown_order, ignored, rejected,
+    # second_payment_refunded
+    result: str
 
 
 def handle_notification(headers, body: bytes) -> Outcome:
@@ -99,7 +108,11 @@ def lock_order(out_trade_no: str) -> Order | None:
 def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None = None) -> Outcome:
     """Act on what WeChat Pay says about one transaction (from a notification or a query).
 
-    Commits once. A paid order whose kilograms cannot be claimed is refunded right after.
+    Commits once. A paid order whose kilograms cannot be claimed is refunded right after; so is a
+    payment that arrives after its hold lapsed when the unheld stock cannot fill it (it never takes
+    another guest's live hold), and a second, different payment of an order already paid (the order
+    keeps its certificate). :raise PaymentRejected: not the payment we asked for (another merchant,
+    another amount, a transaction WeChat Pay does not know): nothing changes but the delivery's record.
     """
     order = lock_order(tx.out_trade_no)
 
@@ -118,24 +131,31 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
         return done("duplicate")
     problem = _mismatch(order, tx)
     if problem:
-        log.error("payment %s does not match order %s: %s", tx.transaction_id, order.id, problem)
-        order.mark_review(problem, tx.transaction_id, tx.amount_total)
-        return done("review")
+        log.error("payment %s refused for order %s: %s", tx.transaction_id, order.id, problem)
+        done("rejected")
+        raise PaymentRejected(problem)
+    if order.transaction_id:
+        return _second_payment(order, tx, done)
     if order.status == "review":
         return done("review")
 
+    lapsed = order.status == "closed" or order.expires_at <= utcnow() - project_service.HOLD_GRACE
     order.mark_paid(tx.transaction_id, tx.amount_total)
     user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
     # Claims on one project are planned one at a time: lock its row (PostgreSQL; SQLite holds the
     # database write lock already). Lock order everywhere: the order, then its project.
-    db.session.execute(select(Project.id).where(Project.id == order.project_id).with_for_update())
+    project = db.session.execute(select(Project).where(Project.id == order.project_id).with_for_update(of=Project)
+                                 .execution_options(populate_existing=True)).scalar_one()
+    db.session.flush()
     try:
+        if lapsed and project_service.available_kg(project) < order.kg:
+            raise InsufficientStock("the hold lapsed and the unheld stock cannot fill it")
         with db.session.begin_nested():  # a savepoint: a failed claim leaves the order paid
             certificate = certificates.issue(order, user)
             ledger.record_sale(order)
             order.mark_fulfilled()
     except InsufficientStock:
-        log.error("order %s paid but its credits are gone: refunding", order.id)
+        log.error("order %s paid but its credits are gone or held by others: refunding", order.id)
         order.review_reason = "paid, but the credits could not be claimed: refunded automatically"
         done("paid")
         refund_order(order.out_trade_no, reason="积分不足，自动退款 credits unavailable")
@@ -155,11 +175,51 @@ def _mismatch(order: Order, tx: Transaction) -> str | None:
         return f"paid {tx.amount_total} {tx.currency}, order is {order.amount_fen} CNY"
     if not tx.transaction_id:
         return "no transaction_id"
-    if order.transaction_id and order.transaction_id != tx.transaction_id:
-        return f"a second transaction {tx.transaction_id} for an order paid by {order.transaction_id}"
-    if order.status not in ("pending", "closed", "review"):
-        return f"payment for an order in status {order.status}"
     return None
+
+
+def _second_payment(order: Order, tx: Transaction, done) -> Outcome:
+    """Another transaction for an order already paid: refunded, once, if WeChat Pay confirms it took
+    that money for this order; the order and its certificate stay as they are.
+
+    :raise PaymentRejected: WeChat Pay does not know it (a forged or foreign transaction id).
+    """
+    confirmed = _confirmed(tx)
+    if confirmed is None:
+        log.error("order %s: transaction %s is not one WeChat Pay knows for it", order.id, tx.transaction_id)
+        done("rejected")
+        raise PaymentRejected(f"transaction {tx.transaction_id} is unknown to WeChat Pay for this order")
+    out_refund_no = f"RD{tx.transaction_id}"[:64]
+    refund = db.session.execute(select(Refund).where(Refund.out_refund_no == out_refund_no)).scalar_one_or_none()
+    if refund is None:
+        refund = Refund(out_refund_no=out_refund_no, order_id=order.id, amount_fen=confirmed.amount_total,
+                        reason="second payment of an order already paid", status="PROCESSING")
+        db.session.add(refund)
+    outcome = done("second_payment")  # on record before money moves; the same out_refund_no on retry
+    if refund.status != "SUCCESS":
+        try:
+            result = wechat_pay().refund(out_refund_no=refund.out_refund_no, transaction_id=tx.transaction_id,
+                                         refund_fen=refund.amount_fen, total_fen=refund.amount_fen,
+                                         reason="重复支付，自动退款 paid twice")
+        except WeChatError as exc:
+            log.error("refund of second payment %s failed: %s", tx.transaction_id, exc.errcode)
+            refund.status = "ABNORMAL"
+        else:
+            refund.refund_id, refund.status = result.refund_id, result.status
+            refund.completed_at = utcnow() if result.status == "SUCCESS" else None
+        db.session.commit()
+    return Outcome(outcome.order_id, "second_payment_refunded")
+
+
+def _confirmed(tx: Transaction) -> Transaction | None:
+    """WeChat Pay's own record of a transaction, if it is a payment of this out_trade_no to us."""
+    try:
+        known = wechat_pay().query_transaction(tx.transaction_id)
+    except WeChatError:
+        return None
+    if known is None or known.out_trade_no != tx.out_trade_no or known.trade_state not in ("SUCCESS", "REFUND"):
+        return None
+    return known
 
 
 def refund_order(out_trade_no: str, *, reason: str) -> Order:
@@ -173,7 +233,8 @@ def refund_order(out_trade_no: str, *, reason: str) -> Order:
     if order.status not in ("paid", "fulfilled", "review") or not order.transaction_id:
         db.session.rollback()
         raise NotRefundable(f"order {order.id} is {order.status}")
-    refund = db.session.execute(select(Refund).where(Refund.order_id == order.id)).scalar_one_or_none()
+    refund = db.session.execute(select(Refund).where(Refund.out_refund_no == f"RF{order.out_trade_no}")
+                                ).scalar_one_or_none()
     if refund is None:
         refund = Refund(out_refund_no=f"RF{order.out_trade_no}", order_id=order.id,
                         amount_fen=order.paid_fen or order.amount_fen, reason=reason[:200], status="PROCESSING")

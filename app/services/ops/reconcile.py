@@ -44,7 +44,10 @@ def reconcile() -> dict[str, int]:
             continue
         if tx is not None and tx.trade_state in ("SUCCESS", "REFUND"):
             if status == "pending":
-                result = payments.settle(tx, source="reconcile").result
+                try:
+                    result = payments.settle(tx, source="reconcile").result
+                except payments.PaymentRejected:
+                    result = "rejected"
             else:
                 result = _retry_paid(out_trade_no)
         elif expires_at <= now:

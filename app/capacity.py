@@ -1,0 +1,56 @@
+"""A cap on CPU-heavy work per host, so that no client can take every core from the guests.
+
+Password hashing (scrypt, ~0.1 s), a cold certificate render and a poster are the expensive things a
+request can ask for. Each takes one of HEAVY_SLOTS slots, shared by every worker process of the host
+(an exclusive file lock per slot under the instance folder); with none free within HEAVY_WAIT_SECONDS
+the request is refused (429 rate_limited, Retry-After) instead of queueing behind the others. The
+default leaves one core for everything else: max(1, cores - 1) slots.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from app.errors import AppError
+
+
+class Busy(AppError):
+    status_code, code = 429, "rate_limited"
+
+    def __init__(self, retry_after: int):
+        super().__init__("the service is busy with heavy work: try again shortly")
+        self.retry_after = retry_after
+
+
+@contextmanager
+def heavy_work():
+    """Hold one heavy slot for the duration of the block. :raise Busy: none came free in time."""
+    if not has_app_context() or not current_app.config.get("HEAVY_SLOTS"):
+        yield  # outside the service (command line, unit tests of pure code): no cap
+        return
+    config = current_app.config
+    folder = Path(config["HEAVY_LOCK_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + config["HEAVY_WAIT_SECONDS"]
+    while True:
+        for slot in range(config["HEAVY_SLOTS"]):
+            fd = os.open(folder / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            return
+        if time.monotonic() >= deadline:
+            raise Busy(retry_after=max(1, round(config["HEAVY_WAIT_SECONDS"])))
+        time.sleep(0.01)
