@@ -2,9 +2,10 @@
 
 Password hashing (scrypt, ~0.1 s), a cold certificate render and a poster are the expensive things a
 request can ask for. Each takes one of HEAVY_SLOTS slots, shared by every worker process of the host
-(an exclusive file lock per slot under the instance folder); with none free within HEAVY_WAIT_SECONDS
-the request is refused (429 rate_limited, Retry-After) instead of queueing behind the others. The
-default leaves one core for everything else: max(1, cores - 1) slots.
+(an exclusive file lock per slot under the instance folder); with none free in time the request is
+refused (429 rate_limited, Retry-After) instead of queueing behind the others: a sync worker waiting for a
+slot is a worker the guests cannot have. Sign-in, the unauthenticated way in, does not wait at all; renders
+and posters wait HEAVY_WAIT_SECONDS. The default leaves one core for everything else: max(1, cores - 1).
 """
 from __future__ import annotations
 
@@ -28,15 +29,17 @@ class Busy(AppError):
 
 
 @contextmanager
-def heavy_work():
-    """Hold one heavy slot for the duration of the block. :raise Busy: none came free in time."""
+def heavy_work(wait: float | None = None):
+    """Hold one heavy slot for the duration of the block, waiting at most `wait` seconds for one
+    (HEAVY_WAIT_SECONDS by default; 0: refuse at once). :raise Busy: none came free in time."""
     if not has_app_context() or not current_app.config.get("HEAVY_SLOTS"):
         yield  # outside the service (command line, unit tests of pure code): no cap
         return
     config = current_app.config
     folder = Path(config["HEAVY_LOCK_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + config["HEAVY_WAIT_SECONDS"]
+    wait = config["HEAVY_WAIT_SECONDS"] if wait is None else wait
+    deadline = time.monotonic() + wait
     while True:
         for slot in range(config["HEAVY_SLOTS"]):
             fd = os.open(folder / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -52,5 +55,5 @@ def heavy_work():
                 os.close(fd)
             return
         if time.monotonic() >= deadline:
-            raise Busy(retry_after=max(1, round(config["HEAVY_WAIT_SECONDS"])))
+            raise Busy(retry_after=1)
         time.sleep(0.01)

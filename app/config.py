@@ -113,7 +113,8 @@ class Config:
         self.SCAN_DEDUP_SECONDS = int(env.get("SCAN_DEDUP_SECONDS") or 30 * 60)
         # CPU-heavy work (password hashes, cold renders, posters): slots per host, and the wait for one.
         self.HEAVY_SLOTS = int(env.get("HEAVY_SLOTS") or _default_heavy_slots())
-        self.HEAVY_WAIT_SECONDS = float(env.get("HEAVY_WAIT_SECONDS") or 2)
+        # A sync worker waiting for a slot is a worker the guests cannot have: the wait is short.
+        self.HEAVY_WAIT_SECONDS = float(env.get("HEAVY_WAIT_SECONDS") or 0.25)
         self.HEAVY_LOCK_DIR = env.get("HEAVY_LOCK_DIR") or str(Path(instance_path or "instance") / "heavy-slots")
         # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
         self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")

@@ -108,13 +108,14 @@ def sign_in(email: str, password: str, *, client: str = "-") -> tuple[StaffAccou
 
     :raise InvalidCredentials: unknown email, wrong password or disabled account (one answer for all).
     :raise SignInThrottled: too many failures lately: refused before the password is checked.
+    :raise Busy: every heavy-work slot of the host is taken (app.capacity): nothing is counted.
     """
     email = _normalise_email(email)
     keys = _throttle_keys(email, client)
-    _count_attempt(keys)
-    account = db.session.execute(select(StaffAccount).where(StaffAccount.email == email)).scalar_one_or_none()
-    db.session.rollback()  # no transaction stays open while the hash is computed
-    with heavy_work():
+    with heavy_work(wait=0):  # a flood of sign-ins is refused (not counted), never queued ahead of the guests
+        _count_attempt(keys)
+        account = db.session.execute(select(StaffAccount).where(StaffAccount.email == email)).scalar_one_or_none()
+        db.session.rollback()  # no transaction stays open while the hash is computed
         valid = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
     if not account or not valid or not account.active:
         raise InvalidCredentials()
