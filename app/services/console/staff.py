@@ -46,6 +46,7 @@ THROTTLES = {
     "a": (20, timedelta(minutes=1)),  # one account from anywhere: the owner is never kept out for long
     "p": (50, timedelta(minutes=15)),  # one address over every account
 }
+FIRST_DELAY = timedelta(seconds=1)  # after the free failures: 1 s, then doubling
 FAILURE_MEMORY = timedelta(hours=1)  # counters start again after an hour without failures
 MAX_FAILED_SIGN_INS = THROTTLES["ap"][0]
 # Compared against when the email is unknown, so both failures take the same time.
@@ -134,11 +135,11 @@ class _Delay:
     ceiling: timedelta
 
     def after(self, failures: int) -> timedelta:
-        """0 until `free` failures, then 1 s, doubling to the ceiling."""
+        """0 until `free` failures, then FIRST_DELAY, doubling to the ceiling."""
         if failures < self.free:
             return timedelta(0)
         exponent = min(failures - self.free, 30)
-        return min(timedelta(seconds=2 ** exponent), self.ceiling)
+        return min(FIRST_DELAY * 2 ** exponent, self.ceiling)
 
 
 def _count_attempt(keys: list[str]) -> None:
