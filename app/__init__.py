@@ -27,6 +27,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app.request_log import configure_logging
 
     configure_logging(app)
+    from app.routes import install_converters
+
+    install_converters(app)
     register_extensions(app)
     register_blueprints(app)
 
