@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
-from itertools import chain
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, make_response, render_template, request
@@ -75,17 +73,6 @@ def query_args(schema: Schema) -> dict:
     if bad:
         raise ValidationError({name if "\x00" not in name else "_schema": [NOT_TEXT] for name in bad})
     return schema.load(request.args, unknown=EXCLUDE)
-
-
-def first_chunk_now(chunks: Iterable) -> Iterator:
-    """A streamed body whose first chunk is made now, in the view: the database is read before the status
-    line goes out, so a database that is away is a 503 rather than a 200 cut short."""
-    iterator = iter(chunks)
-    try:
-        first = next(iterator)
-    except StopIteration:
-        return iter(())
-    return chain([first], iterator)
 
 
 def paginated(data: list, args: dict, total: int) -> dict:

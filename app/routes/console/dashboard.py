@@ -3,7 +3,7 @@ from flask import Blueprint, Response, stream_with_context
 
 from app.auth import current_staff, staff_required
 from app.i18n import language
-from app.routes.helpers import first_chunk_now, query_args
+from app.routes.helpers import query_args
 from app.schemas.console.dashboard import DashboardQuerySchema, DashboardSchema
 from app.services.console import dashboard
 
@@ -36,5 +36,5 @@ def certificates_csv(code: str):
 
 
 def _csv(chunks, filename: str) -> Response:
-    return Response(stream_with_context(first_chunk_now(chunks)), content_type="text/csv; charset=utf-8", headers={
+    return Response(stream_with_context(chunks), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

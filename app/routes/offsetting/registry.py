@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, stream_with_context
 
 from app.csv_export import stream_csv
-from app.routes.helpers import first_chunk_now, paginated, query_args
+from app.routes.helpers import paginated, query_args
 from app.schemas.offsetting.registry import ProjectSummarySchema, RegistryQuerySchema, UnitRecordSchema
 from app.services.offsetting import registry
 
@@ -31,5 +31,5 @@ def get():
 def export_csv():
     """Every claim on every retired unit, one row each (streamed)."""
     rows = stream_csv(registry.CSV_HEADER, registry.csv_rows(), bom=False)
-    return Response(stream_with_context(first_chunk_now(rows)), mimetype="text/csv",
+    return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=diandian-registry.csv"})
