@@ -32,6 +32,9 @@ def create_app(config: Config | None = None) -> Flask:
 
         # The client's address as the trusted load balancer saw it (rate limits, scans).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
+    from app.routes import install_converters
+
+    install_converters(app)
     register_extensions(app)
     register_blueprints(app)
 

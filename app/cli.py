@@ -18,8 +18,12 @@ from app.services.ops import reconcile, seed
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Load the demo organisations, scenarios, projects and credits (running it twice changes nothing)."""
-    created = seed.seed_demo()
+    """Load the demo organisations, scenarios, projects and credits (running it twice changes nothing).
+    Sandbox mode only: in live mode it refuses and creates nothing."""
+    try:
+        created = seed.seed_demo()
+    except seed.LiveModeRefused as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("demo data: " + ", ".join(f"{n} {what}" for what, n in created.items()) + " created")
     if current_app.config["SANDBOX"]:
         made = seed.seed_demo_staff()

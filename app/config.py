@@ -84,6 +84,8 @@ class Config:
         # Staff passwords: werkzeug's scrypt at its default cost (N=32768, about 0.1 s a hash here).
         self.PASSWORD_HASH_METHOD = "scrypt"
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        # A 503 (the database or Redis cannot be reached) tells clients, and WeChat Pay, when to try again.
+        self.UNAVAILABLE_RETRY_AFTER_SECONDS = _seconds(env, "UNAVAILABLE_RETRY_AFTER_SECONDS", 5, maximum=3600)
 
         self.WECHAT_APPID = env.get("WECHAT_APPID") or (SANDBOX_APPID if self.SANDBOX else None)
         self.WECHAT_SECRET = env.get("WECHAT_SECRET") or (
@@ -159,6 +161,15 @@ def _rate(env: dict, name: str, default: str) -> Decimal:
     return value
 
 
+def _seconds(env: dict, name: str, default: int, *, maximum: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ConfigError(f"{name} must be a whole number of seconds from 1 to {maximum}")
+    return int(text)
+
+
 def _normalise_db_url(url: str) -> str:
     # Heroku-style "postgres://" is refused by SQLAlchemy 2; accept it as the same thing.
     if url.startswith("postgres://"):
@@ -170,7 +181,14 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Several gunicorn workers share one file: wait for the write lock instead of failing.
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    # A server that does not answer must fail a request well inside gunicorn's 30-second worker timeout,
+    # as a 503 (app.errors), rather than get the worker killed: connecting gives up after 5 s, waiting
+    # for a free pooled connection after 10 s. A lost connection invalidates the pool (app.errors), so
+    # recovery does not rest on pool_pre_ping alone.
+    options: dict = {"pool_pre_ping": True, "pool_timeout": 10}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 5}
+    return options
 
 
 def _instance_secret(instance_path: str | None) -> str:

@@ -7,6 +7,8 @@ from flask import has_request_context, request
 
 MESSAGES: dict[str, dict[str, str]] = {
     "bad_request": {"zh": "请求无效", "en": "The request is not valid."},
+    "invalid_json": {"zh": "请求体不是有效的 JSON（无法解析、嵌套过深或内容过多）",
+                     "en": "The body is not valid JSON (unparseable, nested too deep or too large)."},
     "validation_error": {"zh": "请求参数有误，请检查标出的字段", "en": "Some fields are not valid."},
     "unauthorized": {"zh": "请先登录", "en": "Please log in first."},
     "token_invalid": {"zh": "登录凭证无效，请重新登录", "en": "The login token is not valid; please log in again."},
@@ -23,7 +25,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "payload_too_large": {"zh": "请求内容过大", "en": "The request body is too large."},
     "unsupported_media_type": {"zh": "请求体必须是 JSON", "en": "The request body must be JSON."},
     "internal_error": {"zh": "服务器内部错误", "en": "Internal server error."},
-    "service_unavailable": {"zh": "服务暂时不可用", "en": "The service is not available."},
+    "service_unavailable": {"zh": "服务暂时不可用，请稍后再试",
+                            "en": "The service is not available right now; please try again shortly."},
     # offsetting and proof
     "project_not_found": {"zh": "找不到该减排项目", "en": "No such offset project."},
     "project_exists": {"zh": "该减排项目已存在", "en": "This project already exists."},
@@ -115,6 +118,9 @@ _FIELD_ZH: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"^At least the footprint's (\d+) kg\.$", r"至少为碳足迹的 \1 kg"),
     (r"^Not a scan of this scenario\.$", "扫码记录不属于该场景"),
     (r"^A JSON object is expected\.$", "请求体应为 JSON 对象"),
+    (r"^Not valid text \(a NUL character or an unpaired surrogate\)\.$", "含有无效字符（NUL 或不成对的代理项）"),
+    (r"^At most (\d+) decimal places\.$", r"小数位数至多为 \1"),
+    (r"^Not a valid number \(too many digits or an absurd exponent\)\.$", "数字无效（位数过多或指数异常）"),
 ]]
 
 

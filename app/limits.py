@@ -108,8 +108,8 @@ def init_limits(app: Flask) -> Limiter:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(e: RateLimitExceeded):
-        body, status = error_response(429, "rate_limited", f"limit {e.description}")
-        return body, status, {"Retry-After": str(_retry_after(limiter))}
+        body, status, headers = error_response(429, "rate_limited", f"limit {e.description}")
+        return body, status, {**headers, "Retry-After": str(_retry_after(limiter))}
 
     return limiter
 

@@ -10,7 +10,16 @@ import time
 from flask import Flask, g, request
 
 log = logging.getLogger("diandian.request")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """A request's text as one harmless log line: controls, line breaks, invisible and bidi characters
+    escaped as Python would (`\\n`, `\\x00`, `\\u202e`), cut to `limit` characters. A path can carry any."""
+    text = text[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -37,7 +46,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def _start():
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        g.request_id = incoming if _SAFE_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.started = time.perf_counter()
 
     @app.after_request
@@ -45,5 +54,5 @@ def configure_logging(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "-")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         # The path only: query strings may carry login codes or printed links.
-        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        log.info("%s %s %s %.1fms", request.method, printable(request.path), response.status_code, elapsed)
         return response

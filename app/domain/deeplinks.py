@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 SCENE_MAX = 32
-# A scenario code and a door tag: short and QR-safe.
+# A scenario code and a door tag: short and QR-safe. Always matched whole (re.fullmatch, or
+# app.schemas.common.Pattern): with .match, `$` also matches before a final "\n" and "door\n" would pass.
 CODE_PATTERN = r"^[A-Za-z0-9_-]{1,24}$"
 TAG_PATTERN = r"^[A-Za-z0-9_-]{1,24}$"
 CODE_RE = re.compile(CODE_PATTERN)
@@ -31,4 +32,4 @@ def printed_link(base_url: str, code: str, tag: str | None = None) -> str:
 
 def fits_scene(code: str, tag: str) -> bool:
     """A door tag that can travel in a QR scene with this scenario's code."""
-    return bool(TAG_RE.match(tag)) and len(scene(code, tag)) <= SCENE_MAX
+    return bool(TAG_RE.fullmatch(tag)) and len(scene(code, tag)) <= SCENE_MAX

@@ -91,7 +91,8 @@ def load_factor_set(version: str = DEFAULT_FACTOR_SET, directory: Path = FACTORS
 
 @lru_cache(maxsize=8)
 def factor_set(version: str = DEFAULT_FACTOR_SET) -> FactorSet:
-    """The loaded set, cached per process (the files never change while the service runs)."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", version) or not (FACTORS_DIR / f"{version}.csv").is_file():
+    """The loaded set, cached per process (the files never change while the service runs). A version is a
+    short name (at most 64 characters: a longer one would be a file name the system refuses)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,63}", version) or not (FACTORS_DIR / f"{version}.csv").is_file():
         raise KeyError(version)
     return load_factor_set(version)

@@ -98,7 +98,7 @@ def create_wechat_api_simulator(*, appid: str, secret: str) -> Flask:
         if not isinstance(body, dict):
             body = {}
         scene = body.get("scene", "")
-        if not isinstance(scene, str) or not 1 <= len(scene) <= 32 or not SCENE_CHARS.match(scene):
+        if not isinstance(scene, str) or not 1 <= len(scene) <= 32 or not SCENE_CHARS.fullmatch(scene):
             return _error(40169, "invalid length for scene, or the data is not json string")
         width = body.get("width", 430)
         if not isinstance(width, int) or not 280 <= width <= 1280:

@@ -188,7 +188,7 @@ def _order_request(*, needs_payer: bool) -> tuple[dict, datetime | None] | Respo
         return _error(400, "PARAM_ERROR", "参数错误")
     if data.get("appid") != current_app.config["WECHAT_APPID"] or data.get("mchid") != keys.mchid:
         return _error(400, "PARAM_ERROR", "appid 和 mch_id 不匹配")
-    if not OUT_TRADE_NO.match(out_trade_no) or not 1 <= len(description) <= 127 or amount <= 0:
+    if not OUT_TRADE_NO.fullmatch(out_trade_no) or not 1 <= len(description) <= 127 or amount <= 0:
         return _error(400, "PARAM_ERROR", "参数错误")
     if data["amount"].get("currency", "CNY") != "CNY" or not notify_url.startswith(("https://", "http://")):
         return _error(400, "PARAM_ERROR", "参数错误")

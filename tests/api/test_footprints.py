@@ -184,7 +184,7 @@ def test_empty_and_malformed_bodies(client, seeded):
     invalid(client, {}, "scenario")
     invalid(client, {"scenario": "CDF2021", "travel": "plane"}, "travel")
     rv = client.post("/api/v1/footprints", data="{not json", content_type="application/json")
-    assert rv.status_code == 400 and rv.json["error"]["code"] == "bad_request"
+    assert rv.status_code == 400 and rv.json["error"]["code"] == "invalid_json"
     rv = client.post("/api/v1/footprints", json=[1, 2])
     assert rv.status_code == 422
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app.errors import error_shape
 from app.routes.helpers import script_page
 
 bp = Blueprint("console", __name__)
 
 
 @bp.get("/console")
+@error_shape("html")
 def index():
     """The console shell for admins, organisers, venue staff and project owners."""
     return script_page("console.html")

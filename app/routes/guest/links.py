@@ -1,7 +1,7 @@
 """The printed link `/s/<code>?d=<door>` opened outside WeChat: a page that says what it is."""
 from flask import Blueprint, render_template, request
 
-from app.errors import NotFound
+from app.errors import NotFound, error_shape
 from app.i18n import language
 from app.services.guest import scenarios
 
@@ -9,6 +9,7 @@ bp = Blueprint("links", __name__)
 
 
 @bp.get("/s/<code>")
+@error_shape("html")
 def landing(code: str):
     """Web fallback of a poster's QR code (WeChat opens the mini-program instead)."""
     lang = language()

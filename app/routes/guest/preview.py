@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from app.errors import error_shape
 from app.routes.helpers import script_page
 
 bp = Blueprint("preview", __name__)
 
 
 @bp.get("/")
+@error_shape("html")
 def index():
     """The guest preview page: scan, sign in, calculate, neutralise, certificate (Chinese or English)."""
     lang = "en" if request.args.get("lang") == "en" else "zh"

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from app.domain.china_time import china_text
 from app.domain.money import yuan
+from app.errors import error_shape
 from app.i18n import language
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
@@ -38,6 +39,7 @@ def _helpers():
 
 
 @bp.get("/verify/<serial>")
+@error_shape("html")
 def verify(serial: str):
     """Anyone can check a certificate: its credits, footprint, factors and money flow."""
     lang = page_language()
@@ -65,6 +67,7 @@ def verify(serial: str):
 
 
 @bp.get("/registry")
+@error_shape("html")
 def registry_page():
     """Every retired unit per project, the certificates claiming it, and totals."""
     args = query_args(REGISTRY_QUERY_SCHEMA)

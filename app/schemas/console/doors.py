@@ -2,13 +2,15 @@
 from marshmallow import Schema, fields, validate
 
 from app.domain.deeplinks import TAG_PATTERN
-from app.schemas.common import DateTimeUTC
+from app.schemas.common import CleanTextSchema, DateTimeUTC, Pattern
 
 # The shape of a door tag; whether `<code>.<tag>` fits a QR scene is the service's check.
-TAG = validate.Regexp(TAG_PATTERN, error="1 to 24 of A-Z a-z 0-9 - _.")
+TAG = Pattern(TAG_PATTERN, error="1 to 24 of A-Z a-z 0-9 - _.")
 
 
-class DoorCreateSchema(Schema):
+class DoorCreateSchema(CleanTextSchema):
+    CLEAN_TEXT = ("label",)
+
     tag = fields.String(required=True, validate=TAG)
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 

@@ -9,7 +9,7 @@ from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
 from app.i18n import language
 from app.jsonutil import isoformat
-from app.schemas.common import DateTimeUTC, round_kg
+from app.schemas.common import Amount, DateTimeUTC, round_kg
 from app.schemas.guest.footprints import TravelLegSchema, event_item_view
 from app.urls import certificate_urls
 
@@ -29,7 +29,7 @@ class CateringSchema(Schema):
 
 class MaterialSchema(Schema):
     material = fields.String(required=True, validate=validate.OneOf(MATERIALS))
-    kg = fields.Decimal(required=True, validate=validate.Range(min=0, max=kinds.MAX_MATERIAL_KG))
+    kg = Amount(required=True, validate=validate.Range(min=0, max=kinds.MAX_MATERIAL_KG))
 
 
 class AttendeesSchema(Schema):
@@ -41,7 +41,7 @@ class AttendeesSchema(Schema):
 
 
 class EventFootprintCreateSchema(Schema):
-    electricity_kwh = fields.Decimal(load_default=None, allow_none=True,
+    electricity_kwh = Amount(load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=kinds.MAX_EVENT_KWH))
     grid = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(kinds.GRIDS))
     catering = fields.Nested(CateringSchema, load_default=None, allow_none=True)

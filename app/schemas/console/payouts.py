@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.domain.china_time import china_date
-from app.schemas.common import DateTimeUTC, page_query
+from app.schemas.common import MAX_ROW_ID, CleanTextSchema, DateTimeUTC, Pattern, page_query
 
 MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
 MAX_STATEMENT_DAYS = 366
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM.")
+MONTH = Pattern(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM.")
 
 
 def _printable(value: str) -> None:
@@ -25,7 +25,7 @@ class OrganizationRef(fields.Field):
     default_error_messages = {"invalid": "An organisation name or id."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID:
             return value
         if isinstance(value, str) and 1 <= len(value.strip()) <= 200:
             return value.strip()
@@ -60,7 +60,12 @@ class StatementQuerySchema(OrganizationQuerySchema):
                 raise ValidationError(f"At most {MAX_STATEMENT_DAYS} days.", "to")
 
 
-class PayoutCreateSchema(Schema):
+class PayoutCreateSchema(CleanTextSchema):
+    # Pasted references carry stray spaces and invisible characters: cleaned, the same reference stays the
+    # same (unique). Line breaks and control characters are left for _printable to refuse.
+    CLEAN_TEXT = ("organization",)
+    KEEP_CONTROLS = ("bank_reference", "note")
+
     organization = OrganizationRef(required=True)
     # Integer fen; strict: "100", 1.5 and true are refused rather than coerced. Negative: a correction.
     amount_fen = fields.Integer(strict=True, required=True, validate=[
@@ -68,16 +73,6 @@ class PayoutCreateSchema(Schema):
     bank_reference = fields.String(required=True, validate=[validate.Length(min=1, max=64), _printable])
     paid_on = fields.Date(required=True, validate=validate.Range(min=date(2020, 1, 1)))
     note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), _printable])
-
-    @pre_load
-    def _trim(self, data, **_kwargs):
-        """Pasted references carry stray spaces; trimmed, the same reference stays the same (unique)."""
-        if isinstance(data, dict):
-            data = {k: v.strip() if k in ("bank_reference", "note") and isinstance(v, str) else v
-                    for k, v in data.items()}
-            if data.get("note") == "":
-                data["note"] = None
-        return data
 
 
 # -- responses ------------------------------------------------------------------------------------------

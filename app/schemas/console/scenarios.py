@@ -1,17 +1,20 @@
 """Scenario administration: the create and edit forms, and the scenario as staff see it (with its doors)."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app import urls
 from app.domain.deeplinks import CODE_PATTERN
 from app.domain.kinds import GRIDS
 from app.models.scenario import KINDS
+from app.schemas.common import CleanTextSchema, Pattern
 from app.schemas.console.doors import DoorCreateSchema, DoorSchema
 from app.schemas.guest.scenarios import ScenarioSchema
 
-CODE = validate.Regexp(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
+CODE = Pattern(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
 
 
-class _ScenarioFields(Schema):
+class _ScenarioFields(CleanTextSchema):
+    CLEAN_TEXT = ("title", "title_en", "venue", "venue_en", "city", "city_en", "organizer")
+
     title = fields.String(validate=validate.Length(min=1, max=200))
     title_en = fields.String(allow_none=True, validate=validate.Length(max=200))
     venue = fields.String(allow_none=True, validate=validate.Length(max=200))

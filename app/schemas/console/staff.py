@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.staff import ROLES
-from app.schemas.common import DateTimeUTC, page_query
+from app.schemas.common import CleanTextSchema, DateTimeUTC, page_query
 
 
 class SignInSchema(Schema):
@@ -29,13 +29,17 @@ class StaffListQuerySchema(page_query(limit=50, max_limit=200)):
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
 
 
-class StaffUpdateSchema(Schema):
+class StaffUpdateSchema(CleanTextSchema):
+    CLEAN_TEXT = ("name",)
+
     name = fields.String(validate=validate.Length(min=1, max=64))
     active = fields.Boolean()
     password = fields.String(validate=validate.Length(min=10, max=256))
 
 
-class StaffCreateSchema(Schema):
+class StaffCreateSchema(CleanTextSchema):
+    CLEAN_TEXT = ("name", "organization")
+
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=10, max=256))

@@ -10,18 +10,18 @@ from app.domain.calculator import ENTERED_DISTANCE_ONLY
 from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
 from app.i18n import language
-from app.schemas.common import DateTimeUTC, round_kg
+from app.schemas.common import MAX_ROW_ID, Amount, DateTimeUTC, round_kg
 
 _FS = factor_set()  # the default set decides which keys exist; loaded once per process
 
 
 def _amount(maximum):
-    return fields.Decimal(load_default=Decimal(0), validate=validate.Range(min=0, max=maximum))
+    return Amount(load_default=Decimal(0), validate=validate.Range(min=0, max=maximum))
 
 
 class TravelLegSchema(Schema):
     mode = fields.String(required=True, validate=validate.OneOf(_FS.travel_modes))
-    distance_km = fields.Decimal(
+    distance_km = Amount(
         validate=validate.Range(min=0, max=kinds.MAX_LEG_KM, min_inclusive=False),
     )
     origin = fields.String(data_key="from", validate=validate.Length(min=1, max=64))
@@ -83,7 +83,8 @@ SECTIONS = ("travel", "stay", "meals", "energy", "diet")
 
 class FootprintCreateSchema(Schema):
     scenario = fields.String(required=True, validate=validate.Length(min=1, max=24))
-    scan_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    scan_id = fields.Integer(strict=True, load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=MAX_ROW_ID))
     travel = fields.List(fields.Nested(TravelLegSchema), validate=validate.Length(max=kinds.MAX_LEGS))
     stay = fields.Nested(StaySchema)
     meals = fields.Nested(MealsSchema)

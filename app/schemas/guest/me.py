@@ -1,20 +1,16 @@
 """The guest's own profile and history."""
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.schemas.common import DateTimeUTC, clean_text, page_query, round_kg
+from app.schemas.common import CleanTextSchema, DateTimeUTC, page_query, round_kg
 from app.schemas.guest.auth import UserSchema
 
 
-class ProfileUpdateSchema(Schema):
+class ProfileUpdateSchema(CleanTextSchema):
+    CLEAN_TEXT = ("nickname",)
+
     nickname = fields.String(validate=validate.Length(min=1, max=32))
     avatar_url = fields.String(allow_none=True, validate=validate.Length(max=512))
     show_on_leaderboard = fields.Boolean(truthy={True}, falsy={False})
-
-    @pre_load
-    def _clean(self, data, **_kwargs):
-        if isinstance(data, dict) and isinstance(data.get("nickname"), str):
-            data = {**data, "nickname": clean_text(data["nickname"]) or ""}
-        return data
 
     @validates("avatar_url")
     def _https(self, value, **_kwargs):

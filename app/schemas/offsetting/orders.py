@@ -1,27 +1,28 @@
 """Order requests and responses (contract endpoints 8 and 9)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
-from app.schemas.common import DateTimeUTC, clean_text, page_query
+from app.schemas.common import CleanTextSchema, DateTimeUTC, Pattern, page_query
 from app.urls import certificate_urls
 
+#: An order's kilograms: the column is an INTEGER and amount_fen = ceil(kg x price / 1000) must stay one
+#: too; 10,000 tonnes is far above any guest's footprint.
+MAX_ORDER_KG = 10_000_000
 
-class OrderCreateSchema(Schema):
+
+class OrderCreateSchema(CleanTextSchema):
+    CLEAN_TEXT = ("beneficiary", "organization")
+
     footprint_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     project = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    kg = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    kg = fields.Integer(strict=True, load_default=None, allow_none=True,
+                        validate=validate.Range(min=1, max=MAX_ORDER_KG))
     beneficiary = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     organization = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
-    @pre_load
-    def _clean(self, data, **_kwargs):
-        if isinstance(data, dict):
-            data = {k: clean_text(v) if k in ("beneficiary", "organization") else v for k, v in data.items()}
-        return data
 
-
-IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,64}$", error="1 to 64 visible ASCII characters.")
+IDEMPOTENCY_KEY = Pattern(r"^[\x21-\x7e]{1,64}$", error="1 to 64 visible ASCII characters.")
 
 
 class OrderSchema(Schema):

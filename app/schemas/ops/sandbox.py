@@ -6,7 +6,8 @@ class ConfirmSchema(Schema):
     prepay_id = fields.String(validate=validate.Length(min=1, max=64))
     code_url = fields.String(validate=validate.Length(min=1, max=128))
     deliveries = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0, max=20))
-    amount_total = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
+    amount_total = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(min=1, max=2**31 - 1))  # an INTEGER column
     # The payer is charged a second time for an order already paid (the service refunds it).
     again = fields.Boolean(load_default=False)
 

@@ -38,7 +38,7 @@ def parse_scene(scene: str) -> Entry:
         scene = unquote(scene)
     if len(scene) > SCENE_MAX:
         raise InvalidDeeplink(fields={"scene": [f"At most {SCENE_MAX} characters."]})
-    if not SCENE_RE.match(scene):
+    if not SCENE_RE.fullmatch(scene):
         raise InvalidDeeplink(fields={"scene": ["Contains characters a mini-program scene cannot carry."]})
     code, _, tag = scene.partition(".")
     _check(code, tag or None, "scene")
@@ -68,9 +68,9 @@ def parse_link(q: str, public_base_url: str) -> Entry:
 
 
 def _check(code: str, tag: str | None, field: str) -> None:
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         raise InvalidDeeplink(fields={field: ["The scenario code is not valid."]})
-    if tag is not None and not TAG_RE.match(tag):
+    if tag is not None and not TAG_RE.fullmatch(tag):
         raise InvalidDeeplink(fields={field: ["The door tag is not valid."]})
 
 

@@ -114,7 +114,7 @@ def _parse(line: int, fields: list[str], projects: dict[str, Project]) -> _Row:
         projects[code] = project
     if not vintage_text.isdigit() or not 1990 <= int(vintage_text) <= 2100:
         raise CreditImportError(f"line {line}: vintage must be a year, not {vintage_text!r}")
-    a, b = SERIAL.match(start), SERIAL.match(end)
+    a, b = SERIAL.fullmatch(start), SERIAL.fullmatch(end)
     if not a or not b:
         raise CreditImportError(f"line {line}: serials must end in digits ({start!r}, {end!r})")
     if a["prefix"] != b["prefix"] or len(a["number"]) != len(b["number"]):

@@ -123,7 +123,16 @@ CSV_HEADER = ["project_code", "standard", "unit_serial", "vintage", "retired_at"
 
 
 def csv_rows():
-    """Every claim on every retired unit, streamed in allocation order (one row per claim)."""
+    """Every claim on every retired unit, streamed in allocation order (one row per claim).
+
+    The database is asked now, in the view (a 503 while it is away, not a 200 cut short); the rows are
+    read as the response streams, in the streaming context's own session.
+    """
+    db.session.execute(select(Project.id).limit(1))
+    return _csv_rows()
+
+
+def _csv_rows():
     stmt = (select(Project.code, Project.standard, CreditUnit.serial, CreditUnit.vintage, CreditUnit.retired_at,
                    CreditUnit.claimed_kg, Certificate.serial, Certificate.status, CreditClaim.kg,
                    CreditClaim.released_at)

@@ -6,14 +6,14 @@ import logging
 from flask import current_app
 from sqlalchemy import text
 
-from app.errors import AppError
+from app.errors import ServiceUnavailable
 from app.extensions import db
 
 log = logging.getLogger("diandian.health")
 
 
-class Unhealthy(AppError):
-    status_code, code = 503, "service_unavailable"
+class Unhealthy(ServiceUnavailable):
+    """503 `service_unavailable` with Retry-After, like every request while the database is away."""
 
 
 def check() -> None:
@@ -24,7 +24,6 @@ def check() -> None:
         redis = current_app.extensions.get("redis")
         if redis is not None:
             redis.ping()
-    except Exception as exc:
-        db.session.rollback()
-        log.error("health check failed: %s", type(exc).__name__)
+    except Exception as exc:  # the error handler rolls the session back (app.errors)
+        log.warning("health check failed: %s", type(exc).__name__)
         raise Unhealthy() from None

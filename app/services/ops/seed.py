@@ -1,9 +1,16 @@
 """Demo data (contract: seed-demo). Creates what is missing and never touches what exists,
-so running it twice changes nothing and never overwrites an organiser's edits."""
+so running it twice changes nothing and never overwrites an organiser's edits.
+
+Sandbox only: in live mode it refuses and creates nothing. Demo credits are serials nobody retired at
+CDCER; in a live database a guest could pay real money for them (and demo projects without them would
+show fake companies to real guests). A live deployment registers its projects with `projects add` and
+imports the real serials with `credits import`.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.domain.china_time import CST
@@ -103,8 +110,19 @@ PROJECTS = [
 ]
 
 
+class LiveModeRefused(RuntimeError):
+    """seed-demo in live mode (WECHAT_MODE=live): nothing was created."""
+
+
 def seed_demo() -> dict[str, int]:
-    """Insert the demo organisations, scenarios, projects and credits that are missing. Returns counts."""
+    """Insert the demo organisations, scenarios, projects and credits that are missing. Returns counts.
+
+    :raise LiveModeRefused: in live mode, before anything is written.
+    """
+    if not current_app.config["SANDBOX"]:
+        raise LiveModeRefused("seed-demo only runs in sandbox mode (WECHAT_MODE=sandbox): demo credits must "
+                              "never be sold for real money. Register projects with `projects add` and "
+                              "import their real serials with `credits import`.")
     created = {"organizations": 0, "scenarios": 0, "projects": 0, "credit units": 0}
     orgs = {o.name: o for o in db.session.execute(select(Organization)).scalars()}
     for spec in ORGANIZATIONS:
