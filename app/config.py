@@ -81,6 +81,8 @@ class Config:
             Path(instance_path or "instance") / "certificates")
         # Orders hold their kilograms this long; WeChat Pay gets the same time_expire.
         self.ORDER_TTL_SECONDS = int(env.get("ORDER_TTL_SECONDS") or 15 * 60)
+        # Scans lose their link to a guest after this many days (`flask privacy purge`, run daily by cron).
+        self.SCAN_RETENTION_DAYS = _positive_int(env, "SCAN_RETENTION_DAYS", 90)
         # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
         self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")
         self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
@@ -121,6 +123,19 @@ def _rate(env: dict, name: str, default: str) -> Decimal:
         raise ConfigError(f"{name} must be a decimal fraction such as {default}") from None
     if not Decimal(0) <= value < Decimal(1):
         raise ConfigError(f"{name} must be between 0 and 1")
+    return value
+
+
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of days, such as {default}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1")
     return value
 
 
