@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.errors import TokenInvalid
 from app.extensions import db
 from app.models import Certificate, Footprint, User
+from app.services.locks import lock_for_write
 from app.services.offsetting import leaderboards
 
 PROFILE_FIELDS = ("nickname", "avatar_url", "show_on_leaderboard", "show_places")
@@ -21,6 +22,7 @@ def update_profile(user: User, changes: dict) -> User:
     :raise TokenInvalid: the guest was erased (another worker may still hold the old token version for
     a few seconds: see app.auth.TOKEN_VERSION_TTL).
     """
+    lock_for_write()
     db.session.refresh(user, with_for_update=True)
     if user.erased_at is not None:
         raise TokenInvalid()

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.guest.footprints import owner_id
+from app.services.locks import lock_for_write
 from app.services.offsetting import certificate_images, leaderboards
 
 log = logging.getLogger("diandian.privacy")
@@ -108,6 +109,7 @@ def erase(user_id: int) -> bool:
     once erase once, and a fulfilment recording an organisation for them waits or is waited for
     (leaderboards.record takes the same lock).
     """
+    lock_for_write()
     user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None or user.erased_at is not None:
         return False

@@ -193,29 +193,73 @@ def refresh_guest(user_id: int) -> list[tuple[str, str]]:
     In the caller's transaction (flush, never commit); the caller has locked the guest's row first.
     Guest rows need nothing: their name is chosen when read. Returns the (board, member) pairs to mirror
     to Redis after the commit (sync_rows).
+
+    Other guests' fulfilments and refunds write the same rows meanwhile. So: the rows that exist are
+    locked first, in the order those write a certificate's rows (_write_order: no deadlock), and only
+    then recounted (one read per organisation), so the recount sees whatever held them; a row that did not
+    exist is inserted as a delta, so a fulfilment inserting it at the same instant keeps its kilograms.
     """
-    touched: dict[tuple[str, str], tuple[Board, str]] = {}
+    boards: dict[str, set[Board]] = {}
     for name, scenario_id, issued_at in db.session.execute(
             select(Order.organization_name, Certificate.scenario_id, Certificate.issued_at)
             .join(Order, Order.id == Certificate.order_id)
             .where(Certificate.user_id == user_id, Certificate.status == "valid", Certificate.kind == "personal",
                    Order.organization_name.is_not(None))).all():
-        for board in _boards(scenario_id, issued_at, "org"):
-            touched[(board.key, org_member(name))] = (board, name)
+        boards.setdefault(name, set()).update(_boards(scenario_id, issued_at, "org"))
+    if not boards:
+        return []
+    e = LeaderboardEntry
+    wanted = sorted(((b.key, org_member(name)) for name, bs in boards.items() for b in bs), key=_write_key)
+    existing = {(key, member) for key, member in db.session.execute(
+        select(e.board, e.member).where(_pairs(wanted)).order_by(*_write_order()).with_for_update())}
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for (key, member), (board, name) in sorted(touched.items()):
-        kg, reached = _recount(board, None, name)
-        if kg:
-            reached = reached.replace(microsecond=0)
-            stmt = insert(LeaderboardEntry).values(board=key, member=member, user_id=None, kg=kg, reached_at=reached,
-                                                   score=score(kg, reached))
-            db.session.execute(stmt.on_conflict_do_update(
-                index_elements=["board", "member"],
-                set_={"kg": stmt.excluded.kg, "reached_at": stmt.excluded.reached_at, "score": stmt.excluded.score}))
-        else:
-            db.session.execute(delete(LeaderboardEntry).where(LeaderboardEntry.board == key,
-                                                              LeaderboardEntry.member == member))
-    return sorted(touched)
+    for name in sorted(boards):
+        member = org_member(name)
+        certs = [(sid, kg, at, month_of(at)) for sid, kg, at in db.session.execute(
+            select(Certificate.scenario_id, Certificate.kg, Certificate.issued_at)
+            .join(Order, Order.id == Certificate.order_id).join(User, User.id == Certificate.user_id)
+            .where(Order.organization_name == name, Certificate.status == "valid", Certificate.kind == "personal",
+                   User.show_on_leaderboard.is_(True), User.erased_at.is_(None))).all()]
+        for board in sorted(boards[name], key=lambda b: _write_key((b.key, member))):
+            counted = [(kg, at) for sid, kg, at, month in certs
+                       if board.scope in ("all", f"s{sid}") and board.period in ("all", month)]
+            kg = sum(k for k, _ in counted)
+            reached = max((at for _, at in counted), default=None)
+            where = (e.board == board.key, e.member == member)
+            if (board.key, member) in existing:
+                if kg:
+                    reached = reached.replace(microsecond=0)
+                    db.session.execute(sa.update(e).where(*where).values(kg=kg, reached_at=reached,
+                                                                        score=score(kg, reached)))
+                else:
+                    db.session.execute(delete(e).where(*where))
+            elif kg:
+                stmt = insert(e).values(board=board.key, member=member, user_id=None, kg=kg,
+                                        reached_at=reached.replace(microsecond=0), score=0)
+                db.session.execute(stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
+                    "kg": e.kg + stmt.excluded.kg,
+                    "reached_at": sa.case((stmt.excluded.reached_at > e.reached_at, stmt.excluded.reached_at),
+                                          else_=e.reached_at)}))
+                _rescore(board, member)
+    return wanted
+
+
+def _pairs(pairs: list[tuple[str, str]]):
+    e = LeaderboardEntry
+    return or_(*(and_(e.board == key, e.member == member) for key, member in pairs))
+
+
+def _write_order():
+    """The order in which record() and unrecord() write one certificate's rows, as SQL: per member,
+    scenario boards before the overall ones, all time before the month."""
+    e = LeaderboardEntry
+    return (e.member, sa.case((e.board.like("all:%"), 1), else_=0), sa.case((e.board.like("%:all"), 0), else_=1),
+            e.board)
+
+
+def _write_key(pair: tuple[str, str]) -> tuple:
+    key, member = pair
+    return member, 1 if key.startswith("all:") else 0, 0 if key.endswith(":all") else 1, key
 
 
 def sync_rows(pairs: list[tuple[str, str]]) -> None:
@@ -224,14 +268,15 @@ def sync_rows(pairs: list[tuple[str, str]]) -> None:
     if redis is None or not pairs:
         return
     try:
+        e = LeaderboardEntry
+        scores = {(key, member): row_score for key, member, row_score in db.session.execute(
+            select(e.board, e.member, e.score).where(_pairs(pairs)))}
         pipe = redis.pipeline(transaction=False)
         for key, member in pairs:
-            row_score = db.session.execute(select(LeaderboardEntry.score).where(
-                LeaderboardEntry.board == key, LeaderboardEntry.member == member)).scalar_one_or_none()
-            if row_score is None:
-                pipe.zrem(REDIS_PREFIX + key, member)
+            if (key, member) in scores:
+                pipe.zadd(REDIS_PREFIX + key, {member: scores[key, member]})
             else:
-                pipe.zadd(REDIS_PREFIX + key, {member: row_score})
+                pipe.zrem(REDIS_PREFIX + key, member)
         pipe.execute()
     except Exception as exc:  # Redis is a cache of the database here, never the truth
         log.error("leaderboard: Redis update failed (%s); run `flask leaderboard rebuild`", type(exc).__name__)
