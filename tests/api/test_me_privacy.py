@@ -4,8 +4,11 @@ from __future__ import annotations
 import pytest
 
 from app.config import ConfigError, TestConfig
+from app.domain.privacy import mask_identifier, masked_name, public_holder
+from app.errors import TokenInvalid
 from app.extensions import db
-from app.models import Footprint
+from app.models import Footprint, User
+from app.services.guest import me, privacy
 from tests.journey import CONFERENCE, Guest, confirm
 
 
@@ -68,3 +71,22 @@ def test_scan_retention_must_be_a_positive_whole_number(value):
 def test_scan_retention_default_and_override():
     assert TestConfig().SCAN_RETENTION_DAYS == 90
     assert TestConfig({"SCAN_RETENTION_DAYS": "30"}).SCAN_RETENTION_DAYS == 30
+
+
+def test_an_erased_guest_cannot_write_their_profile_back(app, client, seeded):
+    """Another worker may accept the old token for TOKEN_VERSION_TTL seconds: the use case refuses anyway."""
+    guest = Guest(client, "gone")
+    with app.app_context():
+        assert privacy.erase(guest.user_id) is True
+        with pytest.raises(TokenInvalid):
+            me.update_profile(db.session.get(User, guest.user_id), {"nickname": "回来了"})
+        assert db.session.get(User, guest.user_id).nickname == ""
+
+
+def test_the_mask_and_shortened_identifiers():
+    assert public_holder("王小明", True, "zh") == "王小明"
+    assert public_holder("王小明", False, "zh") == masked_name("zh") == "匿名用户"
+    assert public_holder("王小明", False, "en") == "Anonymous guest"
+    assert masked_name("fr") == "匿名用户"  # a language the service does not speak yet: the default
+    assert mask_identifier("oSbx1234567890abcdef3kQ2") == "oSbx…3kQ2"
+    assert mask_identifier("short") == "*****" and mask_identifier(None) is None and mask_identifier("") is None

@@ -310,12 +310,22 @@ def test_delete_erases_the_guest_and_keeps_the_registry_whole(app, client, peopl
     secrets = people["secrets"] | {openid, "unionid-of-the-hidden-guest"}
     assert [s for s in secrets if s in _dump(app)]  # there before
     before = _registry(client)
+    serial = people["hidden_certs"][0]["serial"]
+    assert client.get(f"/api/v1/certificates/{serial}/image.png").status_code == 200
+    with app.app_context():
+        store = certificate_images.storage()
+
+    def renders():
+        return sorted(p.name for p in store.root.glob(f"*/{serial}.*"))
+
+    assert len(renders()) == 1
 
     rv = client.delete("/api/v1/me", headers=hidden.headers)
     assert rv.status_code == 204 and rv.data == b""
     dump = _dump(app)
     assert [s for s in secrets if s in dump] == [], "personal strings left in the database"
     assert _registry(client) == before
+    assert renders() == []  # the stored picture that printed the holder is gone
     with app.app_context():
         user = db.session.get(User, hidden.user_id)
         assert user.erased_at is not None and user.openid.startswith("erased:") and user.nickname == ""
