@@ -194,10 +194,12 @@ def refresh_guest(user_id: int) -> list[tuple[str, str]]:
     Guest rows need nothing: their name is chosen when read. Returns the (board, member) pairs to mirror
     to Redis after the commit (sync_rows).
 
-    Other guests' fulfilments and refunds write the same rows meanwhile. So: the rows that exist are
-    locked first, in the order those write a certificate's rows (_write_order: no deadlock), and only
-    then recounted (one read per organisation), so the recount sees whatever held them; a row that did not
-    exist is inserted as a delta, so a fulfilment inserting it at the same instant keeps its kilograms.
+    Other guests' fulfilments and refunds write the same rows meanwhile. So the rows that exist are
+    locked first, in the order those write a certificate's rows (_write_order: no deadlock), and only then
+    recounted (one read per organisation): a writer that committed before is counted, one that comes after
+    waits and adds to the result. A row that does not exist had no guest who shows: it gets only this
+    guest's kilograms (when they now show), added on conflict, so a fulfilment inserting the same row at
+    the same instant keeps its own.
     """
     boards: dict[str, set[Board]] = {}
     for name, scenario_id, issued_at in db.session.execute(
@@ -215,18 +217,20 @@ def refresh_guest(user_id: int) -> list[tuple[str, str]]:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for name in sorted(boards):
         member = org_member(name)
-        certs = [(sid, kg, at, month_of(at)) for sid, kg, at in db.session.execute(
-            select(Certificate.scenario_id, Certificate.kg, Certificate.issued_at)
+        certs = [(uid, sid, kg, at, month_of(at)) for uid, sid, kg, at in db.session.execute(
+            select(Certificate.user_id, Certificate.scenario_id, Certificate.kg, Certificate.issued_at)
             .join(Order, Order.id == Certificate.order_id).join(User, User.id == Certificate.user_id)
             .where(Order.organization_name == name, Certificate.status == "valid", Certificate.kind == "personal",
                    User.show_on_leaderboard.is_(True), User.erased_at.is_(None))).all()]
         for board in sorted(boards[name], key=lambda b: _write_key((b.key, member))):
-            counted = [(kg, at) for sid, kg, at, month in certs
-                       if board.scope in ("all", f"s{sid}") and board.period in ("all", month)]
+            mine = (board.key, member) not in existing  # absent: only this guest's kilograms go in
+            counted = [(kg, at) for uid, sid, kg, at, month in certs
+                       if board.scope in ("all", f"s{sid}") and board.period in ("all", month)
+                       and (uid == user_id or not mine)]
             kg = sum(k for k, _ in counted)
             reached = max((at for _, at in counted), default=None)
             where = (e.board == board.key, e.member == member)
-            if (board.key, member) in existing:
+            if not mine:
                 if kg:
                     reached = reached.replace(microsecond=0)
                     db.session.execute(sa.update(e).where(*where).values(kg=kg, reached_at=reached,
