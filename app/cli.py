@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from app.errors import AppError
 from app.schemas.console.payouts import PayoutCreateSchema
 from app.services.console import payouts, posters, staff
+from app.services.guest import privacy
 from app.services.offsetting import credits, leaderboards, payments, projects
 from app.services.ops import reconcile, seed
 
@@ -104,6 +105,21 @@ def leaderboard_rebuild():
     click.echo(f"leaderboards rebuilt from {counts['certificates']} certificates ({counts['rows']} rows)")
 
 
+privacy_cli = AppGroup("privacy", help="Personal data retention.")
+
+
+@privacy_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Retention in days (default: SCAN_RETENTION_DAYS, 90).")
+@click.option("--batch-size", type=click.IntRange(min=1, max=100_000), default=privacy.PURGE_BATCH,
+              show_default=True, help="Scans unlinked per transaction.")
+def privacy_purge(days: int | None, batch_size: int):
+    """Unlink scans older than the retention period from their guest (run daily, e.g. from cron)."""
+    days = days or current_app.config["SCAN_RETENTION_DAYS"]
+    count = privacy.purge_scans(retention_days=days, batch_size=batch_size)
+    click.echo(f"privacy purge: {count} scans older than {days} days unlinked from their guest")
+
+
 staff_cli = AppGroup("staff", help="Staff accounts.")
 
 
@@ -177,5 +193,5 @@ def payouts_record(organization: str, amount_fen: int, bank_reference: str, paid
 
 def register_commands(app: Flask) -> None:
     for command in (seed_demo_command, projects_cli, credits_cli, reconcile_command, orders_cli, leaderboard_cli,
-                    staff_cli, posters_command, payouts_cli):
+                    staff_cli, posters_command, payouts_cli, privacy_cli):
         app.cli.add_command(command)

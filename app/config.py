@@ -118,6 +118,8 @@ class Config:
         # A sync worker waiting for a slot is a worker the guests cannot have: the wait is short.
         self.HEAVY_WAIT_SECONDS = float(env.get("HEAVY_WAIT_SECONDS") or 0.25)
         self.HEAVY_LOCK_DIR = env.get("HEAVY_LOCK_DIR") or str(Path(instance_path or "instance") / "heavy-slots")
+        # Scans lose their link to a guest after this many days (`flask privacy purge`, run daily by cron).
+        self.SCAN_RETENTION_DAYS = _positive_int(env, "SCAN_RETENTION_DAYS", 90)
         # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
         self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")
         self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
@@ -168,6 +170,17 @@ def _seconds(env: dict, name: str, default: int, *, maximum: int) -> int:
     if not text.isdigit() or not 1 <= int(text) <= maximum:
         raise ConfigError(f"{name} must be a whole number of seconds from 1 to {maximum}")
     return int(text)
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of days, such as {default}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return value
 
 
 def _normalise_db_url(url: str) -> str:

@@ -29,6 +29,9 @@ class Order(db.Model):
         sa.UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
         sa.Index("ix_orders_project_status", "project_id", "status", "expires_at"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
+        # An organisation's board rows recounted from its orders (leaderboards._recount: refunds, and a
+        # guest changing show_on_leaderboard), without reading every order.
+        sa.Index("ix_orders_organization_name", "organization_name"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)

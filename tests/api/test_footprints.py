@@ -72,8 +72,12 @@ def test_contract_life_example(client, seeded):
 def test_get_footprint_roundtrip_and_user(app, client, auth, seeded):
     headers = auth.login("alice")
     created = post(client, CONFERENCE, headers=headers).json
-    rv = client.get(f"/api/v1/footprints/{created['id']}")
-    assert rv.status_code == 200 and rv.json == created
+    rv = client.get(f"/api/v1/footprints/{created['id']}", headers=headers)
+    assert rv.status_code == 200 and rv.json == created and created["places_hidden"] is False
+    # Without the owner's token: the same lines and kilograms, no places (tests/security/test_privacy.py).
+    public = client.get(f"/api/v1/footprints/{created['id']}").json
+    assert public["places_hidden"] is True and public["total_kg"] == created["total_kg"]
+    assert public["items"][0]["from"] is None and "北京" not in public["items"][0]["label"]
     with app.app_context():
         assert db.session.get(Footprint, created["id"]).user_id is not None
 

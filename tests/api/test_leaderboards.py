@@ -150,7 +150,7 @@ def test_profile_update_and_history(client, seeded):
                                           "show_on_leaderboard": False}, headers=guest.headers)
     assert rv.status_code == 200
     assert rv.json == {"id": guest.user_id, "nickname": "小明", "avatar_url": "https://x.example/a.png",
-                       "show_on_leaderboard": False}
+                       "show_on_leaderboard": False, "show_places": False}
     for body, field in (({"nickname": "x" * 33}, "nickname"), ({"nickname": "\u0001 "}, "nickname"),
                         ({"avatar_url": "http://x"}, "avatar_url"), ({"show_on_leaderboard": "yes"}, "show_on_leaderboard"),
                         ({"openid": "x"}, "openid")):

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from app.auth import current_user_id_optional
 from app.routes.helpers import json_body
-from app.schemas.guest.footprints import FootprintCreateSchema, FootprintSchema
+from app.schemas.guest.footprints import FootprintCreateSchema, FootprintSchema, PublicFootprintSchema
 from app.services.guest import footprints
 
 bp = Blueprint("footprints", __name__, url_prefix="/api/v1/footprints")
@@ -11,6 +11,7 @@ bp = Blueprint("footprints", __name__, url_prefix="/api/v1/footprints")
 # Schemas are stateless: build them once, not per request (nested ones are costly to build).
 FOOTPRINT_CREATE_SCHEMA = FootprintCreateSchema()
 FOOTPRINT_SCHEMA = FootprintSchema()
+PUBLIC_FOOTPRINT_SCHEMA = PublicFootprintSchema()
 
 
 @bp.post("")
@@ -23,5 +24,6 @@ def create():
 
 @bp.get("/<footprint_id>")
 def get(footprint_id: str):
-    """A stored footprint, by its unguessable id."""
-    return FOOTPRINT_SCHEMA.dump(footprints.get_footprint(footprint_id))
+    """A stored footprint, by its unguessable id: with its places only for its owner (login optional)."""
+    view = footprints.footprint_view(footprint_id, current_user_id_optional())
+    return (FOOTPRINT_SCHEMA if view.full else PUBLIC_FOOTPRINT_SCHEMA).dump(view.footprint)

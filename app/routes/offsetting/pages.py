@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from app.domain.china_time import china_text
 from app.domain.money import yuan
+from app.domain.privacy import public_holder
 from app.errors import error_shape
 from app.i18n import language
 from app.routes.helpers import query_args
@@ -48,12 +49,13 @@ def verify(serial: str):
     except CertificateNotFound:
         return render_template("not_found.html", serial=serial), 404
     c = v.certificate
+    holder = public_holder(c.holder, v.holder_shown, lang)
     title = (c.scenario.title_en or c.scenario.title) if lang == "en" else c.scenario.title
     if c.kind == "event":
         subject = (f"The event {title} itself, beyond what its guests neutralised" if lang == "en"
                    else f"「{title}」活动本身的排放（参会者已自行中和的部分除外）")
         items = [event_item_view(item, lang) for item in v.event["items"]]
-        return render_template("verify.html", v=v, c=c, subject=subject, items=items,
+        return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                                footprint_total=v.event["total_kg"], event=v.event)
     if c.scenario.kind == "life":
         subject = "Their daily life" if lang == "en" else "日常生活的碳排放"
@@ -61,8 +63,8 @@ def verify(serial: str):
         subject = f"Their travel and stay for {title}" if lang == "en" else f"参加「{title}」的出行与住宿等碳排放"
     else:
         subject = f"Their travel and consumption at {title}" if lang == "en" else f"在「{title}」的出行与消费碳排放"
-    items = [item_view(item, lang) for item in v.footprint.items]
-    return render_template("verify.html", v=v, c=c, subject=subject, items=items,
+    items = [item_view(item, lang, places=v.places_shown) for item in v.footprint.items]
+    return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                            footprint_total=round_kg(v.footprint.total_kg), event=None)
 
 

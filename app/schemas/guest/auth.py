@@ -11,3 +11,10 @@ class UserSchema(Schema):
     nickname = fields.String()
     avatar_url = fields.String(allow_none=True)
     show_on_leaderboard = fields.Boolean()
+
+
+class OwnUserSchema(UserSchema):
+    """The user as the guest themselves reads it back (PATCH /me, GET /me, the export)."""
+
+    # Extension: the verify page names the places of the guest's footprints (opt-in, default false).
+    show_places = fields.Boolean()

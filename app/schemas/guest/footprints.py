@@ -9,6 +9,7 @@ from app.domain import kinds
 from app.domain.calculator import ENTERED_DISTANCE_ONLY
 from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
+from app.domain.privacy import without_places
 from app.i18n import language
 from app.schemas.common import MAX_ROW_ID, Amount, DateTimeUTC, round_kg
 
@@ -114,14 +115,31 @@ class FootprintSchema(Schema):
     factor_set = fields.String()
     items = fields.Method("_items")
     created_at = DateTimeUTC()
+    # True when the places were left out (the caller is not the footprint's owner).
+    places_hidden = fields.Function(lambda _fp: False)
 
     def _items(self, fp):
         lang = language()
         return [item_view(item, lang) for item in fp.items]
 
 
-def item_view(item: dict, lang: str) -> dict:
-    """A stored line item as clients see it (display rounding, a readable label in `lang`)."""
+class PublicFootprintSchema(FootprintSchema):
+    """A footprint read without its owner's token: every line's method, factor and kilograms, no places."""
+
+    places_hidden = fields.Function(lambda _fp: True)
+
+    def _items(self, fp):
+        lang = language()
+        return [item_view(item, lang, places=False) for item in fp.items]
+
+
+def item_view(item: dict, lang: str, *, places: bool = True) -> dict:
+    """A stored line item as clients see it (display rounding, a readable label in `lang`).
+
+    `places=False`: the places it was computed between are left out of `from`, `to` and the label.
+    """
+    if not places:
+        item = without_places(item)
     distance = _num(item.get("distance_km"))
     out = {
         "category": item["category"],

@@ -1,6 +1,7 @@
 """Certificates (contract endpoint 11): the public record, dumped from services' CertificateView."""
 from marshmallow import Schema, fields
 
+from app.domain.privacy import public_holder
 from app.i18n import language
 from app.schemas.common import DateTimeUTC
 from app.schemas.guest.footprints import event_item_view
@@ -10,7 +11,9 @@ from app.urls import image_url, verify_url
 class CertificateSchema(Schema):
     serial = fields.String(attribute="certificate.serial")
     status = fields.String(attribute="certificate.status")
-    holder = fields.String(attribute="certificate.holder")
+    # The typed beneficiary or the nickname, or the mask for a holder who chose not to show.
+    holder = fields.Function(lambda v: public_holder(v.certificate.holder, v.holder_shown, language()))
+    holder_masked = fields.Function(lambda v: not v.holder_shown)
     kg = fields.Integer(attribute="certificate.kg")
     scenario = fields.Function(lambda v: {"code": v.certificate.scenario.code, "title": v.certificate.scenario.title,
                                           "title_en": v.certificate.scenario.title_en})

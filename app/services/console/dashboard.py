@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import case, func, literal_column, select
 
 from app.csv_export import CHUNK_ROWS, stream_csv
 from app.domain.china_time import china_text, to_china
+from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
-from app.models import Certificate, Footprint, Order, Project, Scan, Scenario, ScenarioDoor, StaffAccount
+from app.models import Certificate, Footprint, Order, Project, Scan, Scenario, ScenarioDoor, StaffAccount, User
 from app.models.base import as_utc, utcnow
 from app.services.console.scenarios import get_managed
 from app.services.offsetting import leaderboards
@@ -179,19 +181,23 @@ def orders_csv(actor: StaffAccount, code: str) -> Iterator[str]:
     return stream_csv(ORDER_COLUMNS, rows)
 
 
-def certificates_csv(actor: StaffAccount, code: str) -> Iterator[str]:
-    """The scenario's certificates (valid and revoked, personal and event) as on their public pages.
+def certificates_csv(actor: StaffAccount, code: str, *, lang: str = "zh") -> Iterator[str]:
+    """The scenario's certificates (valid and revoked, personal and event) as on their public pages: a holder
+    who chose not to show (or was erased) is the mask, as there.
 
     :raise ScenarioNotFound: :raise Forbidden:
     """
     scenario = get_managed(actor, code)
+    shown = sa.or_(Certificate.kind == "event",
+                   sa.and_(User.show_on_leaderboard.is_(True), User.erased_at.is_(None)))
     stmt = (select(Certificate.serial, Certificate.issued_at, Certificate.status, Certificate.kind,
-                   Certificate.holder, Certificate.kg, Project.code)
+                   Certificate.holder, Certificate.kg, Project.code, sa.case((shown, True), else_=False))
             .join(Project, Project.id == Certificate.project_id)
+            .outerjoin(User, User.id == Certificate.user_id)
             .where(Certificate.scenario_id == scenario.id).order_by(Certificate.issued_at, Certificate.id))
-    rows = ((serial, china_text(issued), status, kind, holder, kg, project,
+    rows = ((serial, china_text(issued), status, kind, public_holder(holder, bool(holder_shown), lang), kg, project,
              verify_url(serial))
-            for serial, issued, status, kind, holder, kg, project in _stream(stmt))
+            for serial, issued, status, kind, holder, kg, project, holder_shown in _stream(stmt))
     return stream_csv(CERTIFICATE_COLUMNS, rows)
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from app.domain import kinds
 from app.domain.calculator import (
@@ -19,7 +22,7 @@ from app.domain.calculator import (
 from app.domain.factors import factor_set
 from app.errors import FootprintNotFound, InvalidInput
 from app.extensions import db
-from app.models import Footprint, Scan
+from app.models import Footprint, Order, Scan
 from app.services.guest.places import find_place
 from app.services.guest.scenarios import open_scenario_ref
 
@@ -82,6 +85,42 @@ def get_footprint(footprint_id: str) -> Footprint:
     if footprint is None:
         raise FootprintNotFound()
     return footprint
+
+
+@dataclass(frozen=True)
+class FootprintView:
+    """A footprint as one caller may read it: `full` with its places, else its line items without them."""
+
+    footprint: Footprint
+    full: bool
+
+
+def footprint_view(footprint_id: str, viewer_id: int | None) -> FootprintView:
+    """GET /footprints/<id>: places only for the footprint's owner (see owner_id).
+
+    An anonymous footprint that no order has used yet is read in full by whoever holds its id: that is the
+    guest who just computed it before logging in, and its id has been published nowhere. Once an order
+    uses it, its certificate prints the id, so from then on only the owner's token shows the places.
+    :raise FootprintNotFound:
+    """
+    footprint = get_footprint(footprint_id)
+    owner = owner_id(footprint)
+    full = (owner is None and footprint.user_id is None) or (viewer_id is not None and viewer_id == owner)
+    return FootprintView(footprint=footprint, full=full)
+
+
+def owner_id(footprint: Footprint) -> int | None:
+    """The guest a footprint belongs to: who computed it logged in, else who first ordered it.
+
+    Anyone may order an anonymous footprint (services/offsetting/orders.py), so a later order must not make
+    its guest an owner: the id of a certified footprint is public, and ordering it would otherwise unlock
+    the places. The first order is the guest who computed it: the id is published only by that order's
+    certificate, after it exists. None: an anonymous footprint nobody has ordered.
+    """
+    if footprint.user_id is not None:
+        return footprint.user_id
+    return db.session.execute(select(Order.user_id).where(Order.footprint_id == footprint.id, Order.kind == "guest")
+                              .order_by(Order.created_at, Order.id).limit(1)).scalar_one_or_none()
 
 
 def travel_leg(leg: dict, path: str, errors: dict) -> TravelLeg:

@@ -17,12 +17,19 @@ from sqlalchemy import select
 
 from app.capacity import heavy_work
 from app.domain.china_time import china_date
+from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import CertificateData, render_certificate
-from app.services.offsetting.certificates import CertificateNotFound, event_claim, get_certificate, normalise_serial
+from app.services.offsetting.certificates import (
+    CertificateNotFound,
+    event_claim,
+    get_certificate,
+    holder_shown,
+    normalise_serial,
+)
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
@@ -51,6 +58,14 @@ class FileStorage:
         tmp.write_bytes(data)
         os.replace(tmp, path)
 
+    def delete_serial(self, serial: str) -> int:
+        """Remove every stored render of one certificate (all states, languages, variants); returns how many."""
+        removed = 0
+        for path in self._path(serial).parent.glob(f"{serial}.*"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
 
 def storage() -> FileStorage:
     return current_app.extensions.setdefault(
@@ -63,11 +78,12 @@ class Image:
     etag: str
 
 
-def certificate_data(c: Certificate) -> CertificateData:
+def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) -> CertificateData:
+    """What the picture says; a holder who chose not to show is drawn as the mask (app.domain.privacy)."""
     s, p = c.scenario, c.project
     event = event_claim(c)
     return CertificateData(
-        serial=c.serial, status=c.status, holder=c.holder, kg=c.kg,
+        serial=c.serial, status=c.status, holder=public_holder(c.holder, shown, lang), kg=c.kg,
         subject="organizer" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
         event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
                      event["topup_kg"]) if event else None,
@@ -87,17 +103,20 @@ def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
         raise InvalidInput(fields={"variant": [f"One of: {', '.join(VARIANTS)}."]})
     canonical = normalise_serial(serial)
     state = canonical and db.session.execute(
-        select(Certificate.serial, Certificate.status).where(Certificate.serial == canonical)).one_or_none()
+        select(Certificate.serial, Certificate.status, Certificate.kind, Certificate.user_id)
+        .where(Certificate.serial == canonical)).one_or_none()
     if not state:
         raise CertificateNotFound()
-    # The key names everything the picture depends on; a revocation or a new renderer is a new file,
-    # so it is also the ETag (no need to hash the bytes on every request).
-    # Stored files are named after the renderer's sources and fonts too: a new design or a font rebuild
-    # never serves an old picture.
-    key = f"{state.serial}.{state.status}.{lang}.{variant}.{certificate_fingerprint()}.png"
+    shown = holder_shown(state)
+    # The key names everything the picture depends on; a revocation, a holder who stops (or starts)
+    # showing or a new renderer is a new file, so it is also the ETag (no need to hash the bytes on every
+    # request). Stored files are named after the renderer's sources and fonts too: a new design or a font
+    # rebuild never serves an old picture.
+    key = (f"{state.serial}.{state.status}.{'named' if shown else 'masked'}.{lang}.{variant}."
+           f"{certificate_fingerprint()}.png")
     data = storage().get(key)
     if data is None:
-        content = certificate_data(get_certificate(serial))
+        content = certificate_data(get_certificate(serial), lang=lang, shown=shown)
         db.session.rollback()  # nothing stays open while the picture is drawn
         with heavy_work():  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
             data = render_certificate(content, lang=lang, variant=variant)

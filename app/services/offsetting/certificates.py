@@ -66,16 +66,39 @@ def get_certificate(serial: str) -> Certificate:
 
 @dataclass(frozen=True)
 class CertificateView:
-    """A certificate with what its public record shows: for an event certificate, both parts of the claim."""
+    """A certificate with what its public record shows: for an event certificate, both parts of the claim;
+    whether its holder text may be printed (else the mask of app.domain.privacy)."""
 
     certificate: Certificate
     event: dict | None
+    holder_shown: bool = True
 
 
 def certificate_view(serial: str) -> CertificateView:
     """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
     certificate = get_certificate(serial)
-    return CertificateView(certificate=certificate, event=event_claim(certificate))
+    return CertificateView(certificate=certificate, event=event_claim(certificate),
+                           holder_shown=holder_shown(certificate))
+
+
+def holder_shown(certificate: Certificate) -> bool:
+    """May public surfaces print this certificate's holder text?
+
+    An event certificate's holder is the organising organisation: always. A personal certificate's holder
+    (the typed beneficiary or the nickname) only while its guest shows on leaderboards and is not erased.
+    """
+    if certificate.kind == "event":
+        return True
+    return certificate.user_id is not None and certificate.user_id in shown_guests([certificate.user_id])
+
+
+def shown_guests(user_ids) -> set[int]:
+    """Of these guests, those who chose to show (and were not erased)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return set()
+    return set(db.session.execute(select(User.id).where(
+        User.id.in_(ids), User.show_on_leaderboard.is_(True), User.erased_at.is_(None))).scalars())
 
 
 # What an event certificate covers, in the words the API, the verify page and the image use.

@@ -6,6 +6,12 @@ transactions. With REDIS_URL, sorted sets mirror them (written after each commit
 way: most kilograms, then who got there first (to the second), then the member key, descending. The
 score packs the first two: kg x 2^30 + (2^30 - 1 - seconds since 2024), exact in a Redis double up to
 8,388,607 kg per board member. Rows keep the same score, and both order by (score, member) descending.
+
+Privacy: a guest who chose not to show (show_on_leaderboard false, or erased) ranks on guest boards under
+the generic name (read time), and the organisation names they typed count on no organisation board: their
+kilograms are left out of those rows when written (record, _recount, the rebuild's SQL), and changing the
+choice recomputes the organisation rows that guest touched (refresh_guest), so reads stay one indexed
+range (or one ZREVRANGE) with no join.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.china_time import to_china
+from app.domain.privacy import masked_name
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Certificate, LeaderboardEntry, Order, User
@@ -31,7 +38,6 @@ EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TIME_BITS = 30
 MAX_SCORE_KG = (1 << 23) - 1
 REDIS_PREFIX = "diandian:lb:"
-ANONYMOUS = {"zh": "匿名用户", "en": "Anonymous guest"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,14 @@ def _targets(certificate: Certificate, organization: str | None) -> list[tuple[B
 
 # -- writes (inside the caller's transaction: flush, never commit) ------------------------------------
 def record(certificate: Certificate, organization: str | None) -> None:
-    """Add a new certificate's kilograms to every board it counts on (an atomic upsert per row)."""
+    """Add a new certificate's kilograms to every board it counts on (an atomic upsert per row).
+
+    The organisation named by a guest who chose not to show counts on no board. The guest's row is read
+    under its lock (after the order, project and scenario locks of fulfilment), so a concurrent change of
+    the choice (refresh_guest, which takes the same lock first) sees this certificate or is seen by it.
+    """
+    if organization and certificate.kind != "event" and not _shows(certificate.user_id):
+        organization = None
     reached = certificate.issued_at.replace(microsecond=0)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for board, member, user_id in _targets(certificate, organization):
@@ -119,6 +132,15 @@ def unrecord(certificate: Certificate, organization: str | None) -> None:
                 LeaderboardEntry.board == board.key, LeaderboardEntry.member == member))
 
 
+def _shows(user_id: int | None) -> bool:
+    """Does this guest show on boards? Read under the guest's row lock (see record and refresh_guest)."""
+    if user_id is None:
+        return False
+    row = db.session.execute(select(User.show_on_leaderboard, User.erased_at).where(User.id == user_id)
+                             .with_for_update()).one_or_none()
+    return bool(row and row.show_on_leaderboard and row.erased_at is None)
+
+
 def _recount(board: Board, user_id: int | None, organization: str | None):
     stmt = select(func.coalesce(func.sum(Certificate.kg), 0), func.max(Certificate.issued_at)).where(
         Certificate.status == "valid", Certificate.kind == "personal")
@@ -127,7 +149,10 @@ def _recount(board: Board, user_id: int | None, organization: str | None):
     if board.kind == "user":
         stmt = stmt.where(Certificate.user_id == user_id)
     else:
-        stmt = stmt.join(Order, Order.id == Certificate.order_id).where(Order.organization_name == organization)
+        # Only the kilograms of guests who show: an opted-out guest's organisation stays off the boards.
+        stmt = (stmt.join(Order, Order.id == Certificate.order_id).join(User, User.id == Certificate.user_id)
+                .where(Order.organization_name == organization, User.show_on_leaderboard.is_(True),
+                       User.erased_at.is_(None)))
     rows = db.session.execute(stmt).one()
     if board.period == "all":
         return rows
@@ -156,6 +181,106 @@ def sync(certificate: Certificate, organization: str | None) -> None:
                 pipe.zrem(REDIS_PREFIX + board.key, member)
             else:
                 pipe.zadd(REDIS_PREFIX + board.key, {member: row_score})
+        pipe.execute()
+    except Exception as exc:  # Redis is a cache of the database here, never the truth
+        log.error("leaderboard: Redis update failed (%s); run `flask leaderboard rebuild`", type(exc).__name__)
+
+
+def refresh_guest(user_id: int) -> list[tuple[str, str]]:
+    """After a guest's show_on_leaderboard changed (or before they are erased): recompute every
+    organisation row their valid certificates count on, from the certificates of guests who show.
+
+    In the caller's transaction (flush, never commit); the caller has locked the guest's row first.
+    Guest rows need nothing: their name is chosen when read. Returns the (board, member) pairs to mirror
+    to Redis after the commit (sync_rows).
+
+    Other guests' fulfilments and refunds write the same rows meanwhile. So the rows that exist are
+    locked first, in the order those write a certificate's rows (_write_order: no deadlock), and only then
+    recounted (one read per organisation): a writer that committed before is counted, one that comes after
+    waits and adds to the result. A row that does not exist had no guest who shows: it gets only this
+    guest's kilograms (when they now show), added on conflict, so a fulfilment inserting the same row at
+    the same instant keeps its own.
+    """
+    boards: dict[str, set[Board]] = {}
+    for name, scenario_id, issued_at in db.session.execute(
+            select(Order.organization_name, Certificate.scenario_id, Certificate.issued_at)
+            .join(Order, Order.id == Certificate.order_id)
+            .where(Certificate.user_id == user_id, Certificate.status == "valid", Certificate.kind == "personal",
+                   Order.organization_name.is_not(None))).all():
+        boards.setdefault(name, set()).update(_boards(scenario_id, issued_at, "org"))
+    if not boards:
+        return []
+    e = LeaderboardEntry
+    wanted = sorted(((b.key, org_member(name)) for name, bs in boards.items() for b in bs), key=_write_key)
+    existing = {(key, member) for key, member in db.session.execute(
+        select(e.board, e.member).where(_pairs(wanted)).order_by(*_write_order()).with_for_update())}
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for name in sorted(boards):
+        member = org_member(name)
+        certs = [(uid, sid, kg, at, month_of(at)) for uid, sid, kg, at in db.session.execute(
+            select(Certificate.user_id, Certificate.scenario_id, Certificate.kg, Certificate.issued_at)
+            .join(Order, Order.id == Certificate.order_id).join(User, User.id == Certificate.user_id)
+            .where(Order.organization_name == name, Certificate.status == "valid", Certificate.kind == "personal",
+                   User.show_on_leaderboard.is_(True), User.erased_at.is_(None))).all()]
+        for board in sorted(boards[name], key=lambda b: _write_key((b.key, member))):
+            mine = (board.key, member) not in existing  # absent: only this guest's kilograms go in
+            counted = [(kg, at) for uid, sid, kg, at, month in certs
+                       if board.scope in ("all", f"s{sid}") and board.period in ("all", month)
+                       and (uid == user_id or not mine)]
+            kg = sum(k for k, _ in counted)
+            reached = max((at for _, at in counted), default=None)
+            where = (e.board == board.key, e.member == member)
+            if not mine:
+                if kg:
+                    reached = reached.replace(microsecond=0)
+                    db.session.execute(sa.update(e).where(*where).values(kg=kg, reached_at=reached,
+                                                                        score=score(kg, reached)))
+                else:
+                    db.session.execute(delete(e).where(*where))
+            elif kg:
+                stmt = insert(e).values(board=board.key, member=member, user_id=None, kg=kg,
+                                        reached_at=reached.replace(microsecond=0), score=0)
+                db.session.execute(stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
+                    "kg": e.kg + stmt.excluded.kg,
+                    "reached_at": sa.case((stmt.excluded.reached_at > e.reached_at, stmt.excluded.reached_at),
+                                          else_=e.reached_at)}))
+                _rescore(board, member)
+    return wanted
+
+
+def _pairs(pairs: list[tuple[str, str]]):
+    e = LeaderboardEntry
+    return or_(*(and_(e.board == key, e.member == member) for key, member in pairs))
+
+
+def _write_order():
+    """The order in which record() and unrecord() write one certificate's rows, as SQL: per member,
+    scenario boards before the overall ones, all time before the month."""
+    e = LeaderboardEntry
+    return (e.member, sa.case((e.board.like("all:%"), 1), else_=0), sa.case((e.board.like("%:all"), 0), else_=1),
+            e.board)
+
+
+def _write_key(pair: tuple[str, str]) -> tuple:
+    key, member = pair
+    return member, 1 if key.startswith("all:") else 0, 0 if key.endswith(":all") else 1, key
+
+
+def sync_rows(pairs: list[tuple[str, str]]) -> None:
+    """Mirror these committed (board, member) rows to Redis: ZADD their score, or ZREM when gone."""
+    redis = _redis()
+    if redis is None or not pairs:
+        return
+    try:
+        e = LeaderboardEntry
+        scores = {(key, member): row_score for key, member, row_score in db.session.execute(
+            select(e.board, e.member, e.score).where(_pairs(pairs)))}
+        pipe = redis.pipeline(transaction=False)
+        for key, member in pairs:
+            if (key, member) in scores:
+                pipe.zadd(REDIS_PREFIX + key, {member: scores[key, member]})
+            else:
+                pipe.zrem(REDIS_PREFIX + key, member)
         pipe.execute()
     except Exception as exc:  # Redis is a cache of the database here, never the truth
         log.error("leaderboard: Redis update failed (%s); run `flask leaderboard rebuild`", type(exc).__name__)
@@ -206,18 +331,21 @@ def _rebuild_statements(dialect: str) -> list[str]:
     top, epoch = (1 << TIME_BITS) - 1, int(EPOCH.timestamp())
     score_sql = (f"{least}(SUM(c.kg), {MAX_SCORE_KG}) * {1 << TIME_BITS} + "
                  f"({top} - {greatest}({least}({seconds} - {epoch}, {top}), 0))")
+    # Organisation rows count only guests who show (as _recount): the names opted-out guests typed stay off.
+    shows = "u.show_on_leaderboard = " + ("true" if dialect == "postgresql" else "1") + " AND u.erased_at IS NULL"
     statements = []
     for scope in ("'s' || CAST(c.scenario_id AS TEXT)", "'all'"):
-        for kind, member, user_id, where in (
-                ("user", user, "c.user_id", ""),
-                ("org", "'o:' || o.organization_name", "NULL", " AND o.organization_name IS NOT NULL")):
+        for kind, member, user_id, join, where in (
+                ("user", user, "c.user_id", "", ""),
+                ("org", "'o:' || o.organization_name", "NULL", " JOIN users u ON u.id = c.user_id",
+                 f" AND o.organization_name IS NOT NULL AND {shows}")):
             for period in ("'all'", month):
                 board = f"{scope} || ':{kind}:' || {period}"
                 group = f"{board}, {member}" + (", c.user_id" if kind == "user" else "")
                 statements.append(
                     "INSERT INTO leaderboard_entries (board, member, user_id, kg, reached_at, score) "
                     f"SELECT {board}, {member}, {user_id}, SUM(c.kg), {reached}, {score_sql} "
-                    "FROM certificates c JOIN orders o ON o.id = c.order_id "
+                    f"FROM certificates c JOIN orders o ON o.id = c.order_id{join} "
                     f"WHERE c.status = 'valid' AND c.kind = 'personal'{where} GROUP BY {group}")
     return statements
 
@@ -289,15 +417,16 @@ def _sql_rank(board: Board, member: str) -> dict | None:
 
 
 def _names(members: list[str], lang: str) -> list[str]:
-    """Display names; guests who opted out appear under a generic name."""
+    """Display names; guests who opted out (or were erased) appear under a generic name."""
     ids = [int(m[1:]) for m in members if m.startswith("u")]
     users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
-    anonymous = ANONYMOUS.get(lang, ANONYMOUS["zh"])
+    anonymous = masked_name(lang)
     names = []
     for m in members:
         if m.startswith("o:"):
             names.append(m[2:])
         else:
             user = users.get(int(m[1:]))
-            names.append(user.nickname if user and user.show_on_leaderboard else anonymous)
+            names.append(user.nickname if user and user.show_on_leaderboard and user.erased_at is None
+                         else anonymous)
     return names

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Certificate, CreditClaim, CreditUnit, Footprint, LedgerEntry, Order, Project
+from app.models import Certificate, CreditClaim, CreditUnit, Footprint, LedgerEntry, Order, Project, User
 from app.models.project import KG_PER_UNIT
-from app.services.offsetting.certificates import event_claim, get_certificate
+from app.services.guest.footprints import owner_id
+from app.services.offsetting.certificates import event_claim, get_certificate, holder_shown
 from app.services.offsetting.projects import ProjectNotFound, get_project
 
 
@@ -26,20 +27,32 @@ class Verification:
     claims: list[CreditClaim]
     money: dict[str, int]  # account -> fen (sale minus refunds)
     refunded: bool
+    holder_shown: bool = True  # else the page prints the mask (app.domain.privacy)
+    places_shown: bool = False  # the footprint's places, which its holder opted in to show
 
 
 def verification(serial: str) -> Verification:
-    """:raise CertificateNotFound:"""
+    """The verify page's record. Places are named only when the holder opted in (`show_places`) and the
+    footprint is theirs (someone who ordered another guest's anonymous footprint cannot unveil it).
+
+    :raise CertificateNotFound:
+    """
     certificate = get_certificate(serial)
     order = db.session.get(Order, certificate.order_id)
     footprint = db.session.get(Footprint, certificate.footprint_id) if certificate.footprint_id else None
+    shown = holder_shown(certificate)
+    places = False
+    if footprint is not None and certificate.user_id is not None and shown:
+        opted_in = db.session.execute(select(User.show_places).where(User.id == certificate.user_id)).scalar()
+        places = bool(opted_in) and owner_id(footprint) == certificate.user_id
     money: dict[str, int] = {"payment_fees": 0, "platform": 0, "owner": 0}
     refunded = False
     for entry in db.session.execute(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).scalars():
         money[entry.account] += entry.amount_fen
         refunded = refunded or entry.kind == "refund"
     return Verification(certificate=certificate, order=order, footprint=footprint, event=event_claim(certificate),
-                        claims=list(certificate.claims), money=money, refunded=refunded)
+                        claims=list(certificate.claims), money=money, refunded=refunded, holder_shown=shown,
+                        places_shown=places)
 
 
 @dataclass(frozen=True)
