@@ -5,58 +5,17 @@ single worker must serve everything without waiting on an HTTP call to itself.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.e2e.service import gunicorn
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/e2e.db", "WECHAT_MODE": "sandbox",
-           "SECRET_KEY": "e2e", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "SANDBOX_KEYS_DIR": str(folder / "keys"), "LOG_LEVEL": "WARNING"}
-    for key in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REDIS_URL"):
-        env.pop(key, None)
-    for args in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-    log = open(folder / "gunicorn.log", "w")
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--worker-class", "sync",
-                             "--bind", f"127.0.0.1:{port}", "--timeout", "30"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or the worker still booting
-                time.sleep(0.2)
-        else:
-            raise RuntimeError((folder / "gunicorn.log").read_text())
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with gunicorn(folder, f"sqlite:///{folder}/e2e.db") as running:
+        yield running.base
 
 
 def test_whole_journey_under_one_sync_worker(service):

@@ -30,7 +30,7 @@ from app.config import TestConfig
 from app.extensions import db
 from app.models import Certificate, CreditClaim, LedgerEntry, Order, PaymentNotification, Project
 from tests.conftest import on_postgres
-from tests.e2e.test_gunicorn import BIN, ROOT, free_port
+from tests.e2e.service import BIN, ROOT, gunicorn, healthy
 from tests.journey import CONFERENCE
 from tests.pg.test_payment_concurrency import check_invariants
 
@@ -78,34 +78,10 @@ def schema_url():
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, schema_url):
     folder = tmp_path_factory.mktemp("kill9")
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": schema_url, "WECHAT_MODE": "sandbox", "SECRET_KEY": "kill9",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "SANDBOX_KEYS_DIR": str(folder / "keys"),
-           "LOG_LEVEL": "WARNING"}
-    for key in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REDIS_URL"):
-        env.pop(key, None)
-    for args in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-    log = open(folder / "gunicorn.log", "w")
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--worker-class", "sync",
-                             "--bind", f"127.0.0.1:{port}", "--timeout", "120"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: _healthy(base), 60, "gunicorn to answer")
-        yield {"base": base, "env": env, "master": proc.pid, "log": folder / "gunicorn.log"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    # A long worker timeout: the worker must still be alive, blocked in fulfilment, when it is killed.
+    with gunicorn(folder, schema_url, timeout=120) as running:
+        yield {"base": running.base, "env": running.env, "master": running.master, "log": running.log}
 
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def test_kill_9_in_the_middle_of_fulfilment_leaves_nothing_half_written(service, schema_url):
@@ -195,7 +171,7 @@ def test_kill_9_in_the_middle_of_fulfilment_leaves_nothing_half_written(service,
         with checker.app_context():
             db.engine.dispose()
 
-    _wait(lambda: _healthy(base), 60, "a fresh worker")
+    _wait(lambda: healthy(base), 60, "a fresh worker")
     fetched = s.get(f"{base}/api/v1/orders/{order['id']}", headers=auth, timeout=10).json()
     assert fetched["status"] == "fulfilled" and fetched["certificate"]["serial"] == certificates[0].serial
     assert "Traceback" not in service["log"].read_text()
