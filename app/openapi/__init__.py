@@ -282,8 +282,8 @@ def _path(app: Flask, rule, op: Op) -> tuple[str, list[dict]]:
     params = []
     for match in _RULE_ARG.finditer(rule.rule):
         converter, name = match["converter"] or "default", match["name"]
-        if converter == "int":
-            schema = {"type": "integer", "minimum": 0}
+        if converter == "int":  # app.routes.BoundedInt: a longer number is no route
+            schema = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
         elif converter == "path":
             schema = {"type": "string", "minLength": 1}
         else:  # default / string: one path segment

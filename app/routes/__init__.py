@@ -4,6 +4,7 @@ Views only parse (app.schemas), call one service and dump; staff views authentic
 app.auth.staff_required.
 """
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.routes.console import (
     assignments,
@@ -36,7 +37,15 @@ BLUEPRINTS = (
 )
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` up to a BIGINT: a longer number in a path is no route (404), never an overflow in the database."""
+
+    def __init__(self, map, *args, max: int = 2**63 - 1, **kwargs):
+        super().__init__(map, *args, max=max, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     if app.config["SANDBOX"]:
