@@ -282,8 +282,8 @@ def _path(app: Flask, rule, op: Op) -> tuple[str, list[dict]]:
     params = []
     for match in _RULE_ARG.finditer(rule.rule):
         converter, name = match["converter"] or "default", match["name"]
-        if converter == "int":  # app.routes.BoundedInt: a longer number is no route
-            schema = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+        if converter == "int":  # app.routes.BoundedInt: a larger number is no route
+            schema = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
         elif converter == "path":
             schema = {"type": "string", "minLength": 1}
         else:  # default / string: one path segment
@@ -351,7 +351,7 @@ def _responses(op: Op, method: str, has_path_params: bool, statuses: dict) -> di
         codes.append("csrf_failed")
     if op.error_body == ENVELOPE and op.body is not None:
         codes += _BODY_ERRORS
-    if op.query is not None:
+    if op.query is not None and op.error_body == ENVELOPE:
         codes.append("validation_error")
     if has_path_params:
         codes.append("not_found")  # a value that leaves its route (a slash) is routing's 404

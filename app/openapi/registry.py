@@ -106,7 +106,7 @@ class Op:
     status: int = 200
     auth: str = PUBLIC
     body: Any = None  # the JSON body's schema (json_body): implies 400 bad_request, 413 and 422
-    query: Any = None  # the query string's schema (query_args): implies 422
+    query: Any = None  # the query string's schema (query_args): implies 422 (with the envelope)
     errors: tuple[str, ...] = ()  # further error codes this route can answer (their statuses come from app.errors)
     media: tuple[str, ...] = (JSON,)
     also: tuple[int, ...] = ()  # other success statuses with the same body (e.g. 200 when nothing was created)
@@ -198,13 +198,13 @@ ENDPOINTS: dict[str, Op] = {
     "staff.close_session": Op(status=204),
     "staff.me": Op(StaffSchema, auth=STAFF),
     "staff.create_account": Op(StaffAccountSchema, status=201, auth=STAFF_ROLE, body=StaffCreateSchema,
-                               errors=("staff_exists", "organization_not_found")),
+                               errors=("staff_exists",)),
     "staff.list_accounts": Op(page_of(StaffAccountSchema, total=True), auth=STAFF_ROLE, query=StaffListQuerySchema),
     "staff.update_account": Op(StaffAccountSchema, auth=STAFF_ROLE, body=StaffUpdateSchema,
                                errors=("staff_not_found", "cannot_disable_self")),
     "console_scenarios.list": Op(data_of(ManagedScenarioSchema), auth=STAFF_ROLE),
     "console_scenarios.create": Op(ManagedScenarioSchema, status=201, auth=STAFF_ROLE, body=ScenarioCreateSchema,
-                                   errors=("scenario_exists", "organization_not_found")),
+                                   errors=("scenario_exists",)),
     "console_scenarios.update": Op(ManagedScenarioSchema, auth=STAFF_ROLE, body=ScenarioUpdateSchema,
                                    errors=("scenario_not_found",)),
     "doors.list": Op(data_of(DoorSchema), auth=STAFF_ROLE, errors=("scenario_not_found",)),
@@ -252,15 +252,21 @@ ENDPOINTS: dict[str, Op] = {
     "sandbox_wechatpay_api.native": Op(shapes.WeChatPayCodeUrlSchema, auth=WECHATPAY_MERCHANT,
                                        error_body=WECHATPAY_API, body={"type": "object"}, notes=WECHATPAY_API_NOTES),
     "sandbox_wechatpay_api.query_by_out_trade_no": Op(shapes.WeChatPayTransactionSchema, auth=WECHATPAY_MERCHANT,
-                                                      error_body=WECHATPAY_API, notes=WECHATPAY_API_NOTES),
+                                                      query=shapes.MchidQuerySchema, error_body=WECHATPAY_API,
+                                                      summary="Query a transaction by out_trade_no.",
+                                                      notes=WECHATPAY_API_NOTES),
     "sandbox_wechatpay_api.query_by_transaction_id": Op(shapes.WeChatPayTransactionSchema, auth=WECHATPAY_MERCHANT,
-                                                        error_body=WECHATPAY_API, notes=WECHATPAY_API_NOTES),
+                                                        query=shapes.MchidQuerySchema, error_body=WECHATPAY_API,
+                                                        summary="Query a transaction by WeChat's transaction_id.",
+                                                        notes=WECHATPAY_API_NOTES),
     "sandbox_wechatpay_api.close": Op(status=204, auth=WECHATPAY_MERCHANT, error_body=WECHATPAY_API,
-                                      notes=WECHATPAY_API_NOTES),
+                                      summary="Close an unpaid order.", notes=WECHATPAY_API_NOTES),
     "sandbox_wechatpay_api.refund": Op(shapes.WeChatPayRefundSchema, auth=WECHATPAY_MERCHANT, error_body=WECHATPAY_API,
-                                       body={"type": "object"}, notes=WECHATPAY_API_NOTES),
+                                       body={"type": "object"}, summary="Refund a paid order (all or part).",
+                                       notes=WECHATPAY_API_NOTES),
     "sandbox_wechatpay_api.query_refund": Op(shapes.WeChatPayRefundSchema, auth=WECHATPAY_MERCHANT,
-                                             error_body=WECHATPAY_API, notes=WECHATPAY_API_NOTES),
+                                             error_body=WECHATPAY_API, summary="Query a refund by out_refund_no.",
+                                             notes=WECHATPAY_API_NOTES),
 }
 
 # Routes left out of the document on purpose.

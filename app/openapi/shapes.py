@@ -155,6 +155,10 @@ class WeChatPayCodeUrlSchema(Schema):
     code_url = fields.String(required=True)
 
 
+class MchidQuerySchema(Schema):
+    mchid = fields.String(required=True, metadata={"description": "The merchant id (404 ORDER_NOT_EXIST if another)."})
+
+
 class WeChatPayTransactionSchema(Schema):
     """A v3 Transaction as WeChat Pay's query answers carry it (the simulator's subset)."""
 

@@ -37,10 +37,14 @@ BLUEPRINTS = (
 )
 
 
-class BoundedInt(IntegerConverter):
-    """`<int:...>` up to a BIGINT: a longer number in a path is no route (404), never an overflow in the database."""
+MAX_PATH_INT = 2**31 - 1  # the ids' column type, INTEGER, on PostgreSQL (SQLite's holds 2**63 - 1)
 
-    def __init__(self, map, *args, max: int = 2**63 - 1, **kwargs):
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` up to an INTEGER column's largest value: a larger number in a path is no route (404), never
+    an overflow in the database (a 500 schemathesis found)."""
+
+    def __init__(self, map, *args, max: int = MAX_PATH_INT, **kwargs):
         super().__init__(map, *args, max=max, **kwargs)
 
 

@@ -55,6 +55,7 @@ def test_the_document_is_valid_openapi_3_1_and_built_once_per_process(app, clien
     assert again.json == doc, "the document does not depend on the request"
     ids = [op["operationId"] for _, _, op in _operations(doc)]
     assert len(ids) == len(set(ids))
+    assert all(op["summary"] for _, _, op in _operations(doc)), "every operation has a summary (docstring or entry)"
 
 
 def test_every_route_is_in_the_document_with_its_methods(app, doc):
