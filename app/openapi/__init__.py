@@ -27,13 +27,19 @@ from marshmallow import Schema, fields, validate
 from app.errors import AppError
 from app.i18n import MESSAGES
 from app.openapi.registry import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    COOKIE_WRITE_ERRORS,
     ENDPOINTS,
     ENVELOPE,
+    EVERY_ERRORS,
     GUEST,
     GUEST_OPTIONAL,
     HTML,
     HTML_PAGE,
     JSON,
+    PATH_ERRORS,
+    QUERY_ERRORS,
     STAFF,
     STAFF_ROLE,
     UNDOCUMENTED,
@@ -58,14 +64,6 @@ REF = "#/components/schemas/"
 _PLAIN_CODES = {"bad_request": 400, "unauthorized": 401, "not_found": 404, "method_not_allowed": 405,
                 "payload_too_large": 413, "unsupported_media_type": 415, "validation_error": 422,
                 "internal_error": 500, "service_unavailable": 503}
-
-_AUTH_ERRORS = {
-    GUEST: ("unauthorized", "token_invalid", "token_expired"),
-    GUEST_OPTIONAL: ("token_invalid", "token_expired"),
-    STAFF: ("unauthorized", "token_invalid", "token_expired"),
-    STAFF_ROLE: ("unauthorized", "token_invalid", "token_expired", "forbidden"),
-}
-_BODY_ERRORS = ("bad_request", "payload_too_large", "validation_error")
 
 # Fields whose dump can be null although the schema does not say allow_none (responses only).
 NULLABLE: dict[str, set[str]] = {
@@ -346,15 +344,15 @@ def _responses(op: Op, method: str, has_path_params: bool, statuses: dict) -> di
     responses: dict[str, dict] = {}
     for status in (op.status, *op.also):
         responses[str(status)] = _success(op, status)
-    codes = ["internal_error", *_AUTH_ERRORS.get(op.auth, ())]
+    codes = [*EVERY_ERRORS, *AUTH_ERRORS.get(op.auth, ())]
     if op.auth in (STAFF, STAFF_ROLE) and method in WRITES:
-        codes.append("csrf_failed")
+        codes += COOKIE_WRITE_ERRORS
     if op.error_body == ENVELOPE and op.body is not None:
-        codes += _BODY_ERRORS
+        codes += BODY_ERRORS
     if op.query is not None and op.error_body == ENVELOPE:
-        codes.append("validation_error")
+        codes += QUERY_ERRORS
     if has_path_params:
-        codes.append("not_found")  # a value that leaves its route (a slash) is routing's 404
+        codes += PATH_ERRORS
     codes += op.errors
     by_status: dict[int, list[str]] = {}
     for code in dict.fromkeys(codes):

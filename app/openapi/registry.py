@@ -84,6 +84,21 @@ PDF = "application/pdf"
 ENVELOPE, WECHAT_NOTIFY, WECHATPAY_API, HTML_PAGE = "envelope", "wechat_notify", "wechatpay_api", "html"
 
 
+# The error codes an entry's kind implies (its own `errors` add the rest). A code the service starts answering
+# everywhere (v1.1: invalid_json, rate_limited, service_unavailable) is one word in one of these.
+EVERY_ERRORS = ("internal_error",)
+BODY_ERRORS = ("bad_request", "payload_too_large", "validation_error")  # json_body: a JSON object body
+QUERY_ERRORS = ("validation_error",)  # query_args
+PATH_ERRORS = ("not_found",)  # a path value that leaves its route (a slash) is routing's 404
+AUTH_ERRORS = {
+    GUEST: ("unauthorized", "token_invalid", "token_expired"),
+    GUEST_OPTIONAL: ("token_invalid", "token_expired"),
+    STAFF: ("unauthorized", "token_invalid", "token_expired"),
+    STAFF_ROLE: ("unauthorized", "token_invalid", "token_expired", "forbidden"),
+}
+COOKIE_WRITE_ERRORS = ("csrf_failed",)  # staff writes made with the console's cookie
+
+
 def data_of(schema) -> dict:
     """`{"data": [...]}`: a short list that is never paged."""
     return {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": schema}}}
