@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test test-fast test-pg lint bench bench-rush clean
+.PHONY: install install-dev run test test-fast test-pg lint fuzz bench bench-rush clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-pg: install-dev
 # Lint and import order; the layering rules are a test (tests/unit/test_import_rules.py).
 lint: install-dev
 	$(BIN)/ruff check .
+
+# schemathesis against the running service, from its own OpenAPI document (what .ci/run does last): ~2.5 min.
+fuzz: install-dev
+	$(BIN)/python scripts/fuzz_api.py $(FUZZ_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -24,11 +24,11 @@ from app.routes.console import (
 from app.routes.guest import auth, deeplinks, factor_sets, footprints, links, me, places, preview, scenarios
 from app.routes.helpers import register_security_headers
 from app.routes.offsetting import certificates, leaderboards, orders, pages, payments, projects, registry
-from app.routes.ops import health
+from app.routes.ops import health, openapi
 from app.schemas.common import MAX_ROW_ID
 
 BLUEPRINTS = (
-    health.bp,
+    health.bp, openapi.bp,
     # the guest journey
     auth.bp, deeplinks.bp, scenarios.bp, places.bp, footprints.bp, factor_sets.bp, links.bp, me.bp, preview.bp,
     # offsetting, money and public proof

@@ -26,6 +26,9 @@ def find_or_add(name: str) -> Organization:
     return org
 
 
+MAX_ID = 2**31 - 1  # the ids' column type, INTEGER, on PostgreSQL
+
+
 def find(ref: str | int, *, for_update: bool = False) -> Organization:
     """By id (an int), or by name (a string; an all-digit string that names nobody is taken as an id).
 
@@ -37,8 +40,9 @@ def find(ref: str | int, *, for_update: bool = False) -> Organization:
     org = None
     if isinstance(ref, str):
         org = db.session.execute(stmt.where(Organization.name == ref.strip())).scalar_one_or_none()
-        ref = int(ref) if org is None and ref.strip().isdigit() else ref
-    if org is None and isinstance(ref, int):
+        # isdecimal, not isdigit: '²' is a digit int() refuses; and only as many digits as an id can have.
+        ref = int(ref) if org is None and ref.strip().isdecimal() and len(ref.strip()) <= 10 else ref
+    if org is None and isinstance(ref, int) and 0 < ref <= MAX_ID:  # past the INTEGER column: nobody
         org = db.session.execute(stmt.where(Organization.id == ref)).scalar_one_or_none()
     if org is None:
         raise OrganizationNotFound("no such organisation")

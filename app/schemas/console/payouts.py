@@ -10,7 +10,11 @@ from app.schemas.common import MAX_ROW_ID, CleanTextSchema, DateTimeUTC, Pattern
 
 MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
 MAX_STATEMENT_DAYS = 366
-MONTH = Pattern(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM.")
+# Statements cover the platform's years: 2020 (before any sale) to 2099; a year 0 or 9999 would overflow
+# the period's arithmetic.
+MONTH = Pattern(r"^20[2-9]\d-(0[1-9]|1[0-2])$", error="A month as YYYY-MM, from 2020-01 to 2099-12.")
+FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2099, 12, 31)
+STATEMENT_DAY = validate.Range(min=FIRST_DAY, max=LAST_DAY, error="A day from 2020-01-01 to 2099-12-31.")
 
 
 def _printable(value: str) -> None:
@@ -44,8 +48,8 @@ class SalesQuerySchema(page_query()):
 
 class StatementQuerySchema(OrganizationQuerySchema):
     month = fields.String(load_default=None, validate=MONTH)
-    start = fields.Date(data_key="from", load_default=None)
-    end = fields.Date(data_key="to", load_default=None)
+    start = fields.Date(data_key="from", load_default=None, validate=STATEMENT_DAY)
+    end = fields.Date(data_key="to", load_default=None, validate=STATEMENT_DAY)
 
     @validates_schema
     def _one_period(self, data, **_kwargs):
