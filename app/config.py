@@ -143,6 +143,8 @@ class TestConfig(Config):
             "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or "sqlite://",
             # Generated once per machine, not per test app: RSA key generation is slow.
             "SANDBOX_KEYS_DIR": str(Path(tempfile.gettempdir()) / "diandian-test-wechatpay-sandbox"),
+            # Heavy-work slots per test process: two suites run at once must not take each other's.
+            "HEAVY_LOCK_DIR": str(Path(tempfile.gettempdir()) / f"diandian-test-heavy-{os.getpid()}"),
         }
         if os.environ.get("TEST_REDIS_URL"):
             env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
