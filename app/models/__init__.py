@@ -10,7 +10,7 @@ from app.models.order import Order
 from app.models.organization import Organization
 from app.models.payment import PaymentNotification, Refund
 from app.models.payout import Payout
-from app.models.project import Project, ScenarioProject
+from app.models.project import Project, ScenarioProject, StockShard
 from app.models.sandbox import SandboxPayRefund, SandboxPayTransaction
 from app.models.scan import Scan
 from app.models.scenario import Scenario
@@ -23,5 +23,5 @@ __all__ = [
     "LeaderboardEntry", "LedgerEntry", "Order",
     "Organization", "PaymentNotification", "Payout", "Project", "Refund", "SandboxPayRefund", "SandboxPayTransaction",
     "Scan", "Scenario", "ScenarioDoor", "ScenarioProject", "SignInThrottle", "StaffAccount", "StaffAssignment",
-    "StaffSession", "User",
+    "StaffSession", "StockShard", "User",
 ]

@@ -36,8 +36,10 @@ class CreditUnit(db.Model):
     __tablename__ = "credit_units"
     __table_args__ = (
         sa.CheckConstraint("claimed_kg >= 0 AND claimed_kg <= 1000", name="claimed_kg_range"),
-        # The allocation order: oldest vintage, then lowest serial, among units with room left.
-        sa.Index("ix_credit_units_allocation", "project_id", "vintage", "serial"),
+        # The allocation order: oldest vintage, then lowest serial, among units with room left. Partial:
+        # full units leave the index, so a claim never scans past the units sold before it.
+        sa.Index("ix_credit_units_open", "project_id", "vintage", "serial",
+                 postgresql_where=sa.text("claimed_kg < 1000"), sqlite_where=sa.text("claimed_kg < 1000")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,9 @@ class Order(db.Model):
         sa.UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
         sa.Index("ix_orders_project_status", "project_id", "status", "expires_at"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
+        # Holds still on a stock shard, by project and expiry: the lapsed ones are released from here.
+        sa.Index("ix_orders_holds", "project_id", "expires_at", postgresql_where=sa.text("stock_shard IS NOT NULL"
+                 " AND status = 'pending'"), sqlite_where=sa.text("stock_shard IS NOT NULL AND status = 'pending'")),
         # An organisation's board rows recounted from its orders (leaderboards._recount: refunds, and a
         # guest changing show_on_leaderboard), without reading every order.
         sa.Index("ix_orders_organization_name", "organization_name"),
@@ -52,6 +55,9 @@ class Order(db.Model):
     # A hash of the request that first came with the key: the same key with another body is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(32))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    # The project's stock shard (models/project.py: StockShard) that holds this order's kilograms while
+    # it is pending (None once released) and that its certificate's kilograms were claimed from.
+    stock_shard: Mapped[int | None] = mapped_column(sa.SmallInteger)
     prepay_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Native pay (event top-ups): the weixin:// link the organiser scans with WeChat.
     code_url: Mapped[str | None] = mapped_column(sa.String(128))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, as_utc, created_at_column, utcnow
+from app.models.leaderboard import LeaderboardEntry
 
 KINDS = ("conference", "scenic", "supermarket", "restaurant", "hotel", "life")
 STATUSES = ("draft", "active", "closed")
@@ -39,9 +40,6 @@ class Scenario(db.Model):
     # Guests keep neutralising after the event (the trip home); the QR stops working after this.
     open_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(sa.String(16), default="draft")
-    # Running totals, kept by the fulfilment transaction so a scan never aggregates orders.
-    participants: Mapped[int] = mapped_column(sa.Integer, default=0)
-    neutralized_kg: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
@@ -50,6 +48,19 @@ class Scenario(db.Model):
     organization = relationship("Organization", lazy="joined")
     # Staff views only (loaded on access, or with selectinload for a list); guests never need them.
     doors = relationship("ScenarioDoor", order_by="ScenarioDoor.id", viewonly=True)
+
+    # Running totals, read from the scenario's all-time guest board: one row per guest with a valid
+    # personal certificate here (unique on board and member), holding their kilograms. Fulfilment writes
+    # that row, never this one, so guests of one event do not queue on the scenario's row. Loaded with
+    # the scenario (two index range reads): every guest view of a scenario shows them.
+    _board = sa.literal("s") + sa.cast(id, sa.String) + sa.literal(":user:all")
+    participants: Mapped[int] = column_property(
+        sa.select(sa.func.count()).select_from(LeaderboardEntry).where(LeaderboardEntry.board == _board)
+        .correlate_except(LeaderboardEntry).scalar_subquery())
+    neutralized_kg: Mapped[int] = column_property(
+        sa.select(sa.func.coalesce(sa.func.sum(LeaderboardEntry.kg), 0)).where(LeaderboardEntry.board == _board)
+        .correlate_except(LeaderboardEntry).scalar_subquery())
+    del _board
 
     def is_visible(self) -> bool:
         """Drafts are invisible to guests: a draft code answers 404 like an unknown one."""

@@ -1,8 +1,8 @@
 """kill -9 of a gunicorn worker in the middle of fulfilling a paid order (PostgreSQL only).
 
-Deterministic: the test holds the row lock of the order's project (SELECT ... FOR UPDATE in its own
-connection), so the worker settling the payment blocks inside fulfilment, after it has marked the order
-paid and before it claims credits. The test then SIGKILLs that worker and releases the lock. Fulfilment is
+Deterministic: the test holds the row locks of the order's project's stock rows (SELECT ... FOR UPDATE in
+its own connection), so the worker settling the payment blocks inside fulfilment, after it has marked the
+order paid and before it claims credits. The test then SIGKILLs that worker and releases the lock. Fulfilment is
 one transaction, so PostgreSQL rolls it all back: nothing is half-written. `flask reconcile` then learns
 from WeChat Pay (the sandbox) that the order was paid and fulfils it: one certificate, claims equal to
 its kilograms, three ledger entries.
@@ -86,7 +86,7 @@ def service(tmp_path_factory, schema_url):
 
 def test_kill_9_in_the_middle_of_fulfilment_leaves_nothing_half_written(service, schema_url):
     """Figure: a worker SIGKILLed while fulfilling (order locked, marked paid, waiting for the project's
-    lock) leaves the order pending with no certificate, claim, ledger entry or recorded notification, and
+    stock rows) leaves the order pending with no certificate, claim, ledger entry or recorded notification, and
     every invariant holds; `flask reconcile` then fulfils it once: 1 certificate, claims = kg, 3 ledger
     entries adding up to the amount; the service (a fresh worker) answers again."""
     base = service["base"]
@@ -104,7 +104,8 @@ def test_kill_9_in_the_middle_of_fulfilment_leaves_nothing_half_written(service,
     locker = psycopg.connect(plain)  # a transaction: the lock is held until rollback
     watcher = psycopg.connect(plain, autocommit=True)
     try:
-        locker.execute("SELECT id FROM projects WHERE code = 'CDCER-FOR' FOR UPDATE")
+        locker.execute("SELECT s.shard FROM stock_shards s JOIN projects p ON p.id = s.project_id "
+                       "WHERE p.code = 'CDCER-FOR' FOR UPDATE OF s")
         locker_pid = locker.info.backend_pid
         outcome: dict = {}
 
@@ -119,8 +120,8 @@ def test_kill_9_in_the_middle_of_fulfilment_leaves_nothing_half_written(service,
         payer.start()
         blocked = _wait(lambda: watcher.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> %s "
-            "AND wait_event_type = 'Lock' AND query ILIKE %s", (locker_pid, "%FROM projects%FOR UPDATE%")
-        ).fetchone(), 30, "the worker to block on the project's row lock")[0]
+            "AND wait_event_type = 'Lock' AND query ILIKE %s", (locker_pid, "%UPDATE stock_shards%")
+        ).fetchone(), 30, "the worker to block on the project's stock rows")[0]
         # The worker's transaction has marked the order paid (not committed): only it can see that.
         assert watcher.execute("SELECT status FROM orders WHERE id = %s", (order["id"],)).fetchone()[0] == "pending"
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, Project, Scenario
+from app.models import Certificate, CreditClaim, CreditUnit, LedgerEntry, Order, Project, Scenario, StockShard
 from app.models.base import utcnow
 from app.services.offsetting import credits, projects
 from tests.conftest import on_postgres
@@ -41,6 +41,13 @@ def check_invariants(app):
             units = db.session.execute(select(func.coalesce(func.sum(CreditUnit.claimed_kg), 0))
                                        .where(CreditUnit.project_id == project.id)).scalar_one()
             assert project.claimed_kg == units, project.code
+            # The stock rows' books: what was imported, what live holds and certificates have, per row.
+            shards = db.session.execute(select(StockShard).where(StockShard.project_id == project.id)).scalars().all()
+            assert sum(r.credited_kg for r in shards) == project.credited_kg, project.code
+            assert all(0 <= r.held_kg and r.held_kg + r.claimed_kg <= r.credited_kg for r in shards), project.code
+            held = db.session.execute(select(func.coalesce(func.sum(Order.kg), 0)).where(
+                Order.project_id == project.id, Order.status == "pending", Order.stock_shard.isnot(None))).scalar_one()
+            assert sum(r.held_kg for r in shards) == held, project.code
         assert db.session.execute(select(func.count()).select_from(Order).where(Order.status == "paid")).scalar_one() == 0
         for order in db.session.execute(select(Order).where(Order.status == "fulfilled")).scalars():
             cert = order.certificate

@@ -148,7 +148,7 @@ def quote_topup(actor: StaffAccount, code: str, *, footprint_id: str, project_co
             out_trade_no=order.out_trade_no, description=f"活动碳中和 {topup_kg} kg · {scenario.title}"[:127],
             amount_fen=order.amount_fen, time_expire=to_china(order.expires_at))
     except WeChatError as exc:
-        order.mark_closed()  # releases the hold
+        orders.close(order)
         db.session.commit()
         raise WeChatUnavailable(f"native prepay failed: {exc.errcode}") from None
     db.session.commit()

@@ -83,8 +83,7 @@ def create(actor: StaffAccount, data: dict) -> Scenario:
         organization_id = organizations.find_or_add(data["organizer"]).id
     fields = {k: data[k] for k in EDITABLE if k in data}
     fields.setdefault("status", "draft")
-    scenario = Scenario(code=data["code"], kind=data["kind"], organization_id=organization_id,
-                        participants=0, neutralized_kg=0, **fields)
+    scenario = Scenario(code=data["code"], kind=data["kind"], organization_id=organization_id, **fields)
     db.session.add(scenario)
     db.session.flush()
     db.session.add_all(ScenarioDoor(scenario_id=scenario.id, tag=door["tag"], label=door.get("label"))
@@ -101,4 +100,5 @@ def update(actor: StaffAccount, code: str, changes: dict) -> Scenario:
             setattr(scenario, key, changes[key])
     db.session.commit()
     forget_scenario_refs()  # this worker stops serving the old state at once; others within seconds
+    db.session.refresh(scenario, ["participants", "neutralized_kg"])  # the write expired the read-only totals
     return scenario

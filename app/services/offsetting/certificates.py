@@ -10,15 +10,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.domain.money import minimum_kg
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Certificate, EventNeutralisation, Order, Scenario, User
+from app.models import Certificate, EventNeutralisation, Order, User
 from app.models.base import utcnow
-from app.services.offsetting import credits, leaderboards
+from app.services.offsetting import credits, leaderboards, stock
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -153,8 +153,8 @@ def issue(order: Order, user: User | None) -> Certificate:
     db.session.flush()
     credits.claim(order.project_id, order.kg, certificate.id,
                   reason=f"Diandian pooled retirement, first claimed by certificate {serial}")
-    if not event:
-        _count(order.scenario_id, order.user_id, order.kg, joining=True)
+    # Last, so that its rows (the guest's, and an organisation's that many guests name) stay locked only
+    # for the commit: the scenario's participants and kilograms are read from these rows.
     leaderboards.record(certificate, order.organization_name)
     return certificate
 
@@ -164,26 +164,7 @@ def revoke(certificate: Certificate, reason: str) -> None:
     if certificate.status == "revoked":
         return
     certificate.status, certificate.revoked_at, certificate.revocation_reason = "revoked", utcnow(), reason[:200]
-    credits.release(certificate.claims, certificate.project_id)
+    stock.unclaim(certificate.order, credits.release(certificate.claims))
     db.session.flush()
-    if certificate.kind != "event":
-        _count(certificate.scenario_id, certificate.user_id, -certificate.kg, joining=False)
     leaderboards.unrecord(certificate, certificate.order.organization_name)
 
-
-def _count(scenario_id: int, user_id: int, kg: int, *, joining: bool) -> None:
-    """Keep the scenario's participants and kilograms in step (atomic UPDATEs, no read-modify-write).
-
-    The scenario row is locked first (PostgreSQL; SQLite's write lock is held already), so two of one
-    guest's orders on different projects, fulfilled at the same instant, cannot both count them as new.
-    Lock order everywhere: the order, its project, then the scenario.
-    """
-    db.session.execute(select(Scenario.id).where(Scenario.id == scenario_id).with_for_update())
-    others = db.session.execute(select(func.count(Certificate.id)).where(
-        Certificate.scenario_id == scenario_id, Certificate.user_id == user_id,
-        Certificate.status == "valid", Certificate.kind == "personal")).scalar_one()
-    # After a new certificate the guest has `others` valid ones (this one included); after a revocation,
-    # `others` excludes it.
-    delta = (1 if others == 1 else 0) if joining else (-1 if others == 0 else 0)
-    db.session.execute(update(Scenario).where(Scenario.id == scenario_id).values(
-        neutralized_kg=Scenario.neutralized_kg + kg, participants=Scenario.participants + delta))

@@ -1,9 +1,12 @@
 """Credit inventory: importing serialised blocks, claiming kilograms for certificates, releasing them.
 
 Allocation order: oldest vintage, then lowest serial, among units with room left, so partially claimed
-units fill up before a new unit is retired. Every claim is a conditional UPDATE (`claimed_kg + x <=
-1000`), so no unit can be over-claimed whatever the isolation level; the project's row lock (PostgreSQL)
-or the database write lock (SQLite) serialises allocations per project.
+units fill up before a new unit is retired. How many kilograms a project can give is the stock shards'
+business (services/offsetting/stock.py): a claim here only picks units. Every claim is a conditional
+UPDATE (`claimed_kg + x <= 1000`), so no unit can be over-claimed whatever the isolation level, and
+fulfilments at the same moment take different units (`FOR UPDATE SKIP LOCKED`) instead of queueing on the
+first one with room; only when every unit with room is locked does a claim wait for one. Units skipped
+that way fill up with later claims. SQLite runs the same statements under its database write lock.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from app.models import CreditBlock, CreditClaim, CreditUnit, Project
 from app.models.base import utcnow
 from app.models.project import KG_PER_UNIT
 from app.services.locks import lock_for_write
+from app.services.offsetting import stock
 
 SERIAL = re.compile(r"^(?P<prefix>[A-Za-z0-9][A-Za-z0-9._/-]*?[^0-9]|)(?P<number>[0-9]+)$")
 HEADER = ["project_code", "vintage", "serial_start", "serial_end"]
@@ -31,8 +35,7 @@ class CreditImportError(AppError):
     status_code, code = 422, "credit_import_invalid"
 
 
-class InsufficientStock(Exception):
-    """Fewer unclaimed kilograms than asked: the caller refunds or refuses."""
+InsufficientStock = stock.InsufficientStock
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def import_blocks(text: str, *, source: str | None = None) -> dict[str, int]:
             db.session.execute(sa.insert(CreditUnit), units[start:start + 10_000])
         db.session.execute(update(Project).where(Project.id == row.project.id)
                            .values(credited_kg=Project.credited_kg + len(units) * KG_PER_UNIT))
+        stock.credit(row.project.id, len(units) * KG_PER_UNIT)
         imported[row.project.code] = imported.get(row.project.code, 0) + len(units)
     db.session.commit()
     return imported
@@ -129,22 +133,29 @@ def _parse(line: int, fields: list[str], projects: dict[str, Project]) -> _Row:
 
 
 def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[CreditClaim]:
-    """Claim `kg` kilograms for a certificate, retiring units on their first claim. Flushes, never commits.
+    """Claim `kg` kilograms of units for a certificate, retiring units on their first claim. Flushes.
 
-    The caller holds the project's lock. :raise InsufficientStock: not enough unclaimed kilograms.
+    The caller has taken the kilograms from the project's stock (stock.claim), so units with that much
+    room exist. :raise InsufficientStock: they do not (the books and the units disagree).
     """
-    remaining, claims, now = kg, [], utcnow()
+    remaining, claims, now, skip_locked = kg, [], utcnow(), True
     while remaining > 0:
         units = db.session.execute(
             select(CreditUnit.id, CreditUnit.claimed_kg)
             .where(CreditUnit.project_id == project_id, CreditUnit.claimed_kg < KG_PER_UNIT)
             .order_by(CreditUnit.vintage, CreditUnit.serial)
             .limit(remaining // KG_PER_UNIT + 2)
+            .with_for_update(skip_locked=skip_locked)
         ).all()
         if not units:
+            if skip_locked:  # every unit with room is being claimed by someone: wait for them
+                skip_locked = False
+                continue
             raise InsufficientStock(f"{remaining} kg short")
         for unit_id, claimed in units:
             take = min(KG_PER_UNIT - claimed, remaining)
+            if take <= 0:
+                continue
             done = db.session.execute(
                 update(CreditUnit)
                 .where(CreditUnit.id == unit_id, CreditUnit.claimed_kg + take <= KG_PER_UNIT)
@@ -152,20 +163,19 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[Cr
                         retired_at=sa.func.coalesce(CreditUnit.retired_at, now),
                         retirement_reason=sa.func.coalesce(CreditUnit.retirement_reason, reason))
             ).rowcount
-            if done != 1:
-                raise InsufficientStock("a unit changed under the claim")  # the lock makes this unreachable
+            if done != 1:  # it filled up while this claim waited for it: read again
+                continue
             claims.append(CreditClaim(certificate_id=certificate_id, unit_id=unit_id, kg=take))
             remaining -= take
             if remaining == 0:
                 break
     db.session.add_all(claims)
-    db.session.execute(update(Project).where(Project.id == project_id)
-                       .values(claimed_kg=Project.claimed_kg + kg))
     return claims
 
 
-def release(claims: list[CreditClaim], project_id: int) -> int:
-    """Return claimed kilograms to the pool (units stay retired: a registry cancellation is final)."""
+def release(claims: list[CreditClaim]) -> int:
+    """Return claimed kilograms to their units (units stay retired: a registry cancellation is final).
+    The caller gives them back to the project's stock (stock.unclaim)."""
     now, total = utcnow(), 0
     for c in claims:
         if c.released_at is not None:
@@ -174,7 +184,4 @@ def release(claims: list[CreditClaim], project_id: int) -> int:
                            .values(claimed_kg=CreditUnit.claimed_kg - c.kg))
         c.released_at = now
         total += c.kg
-    if total:
-        db.session.execute(update(Project).where(Project.id == project_id)
-                           .values(claimed_kg=Project.claimed_kg - total))
     return total

@@ -87,35 +87,40 @@ def _targets(certificate: Certificate, organization: str | None) -> list[tuple[B
 
 # -- writes (inside the caller's transaction: flush, never commit) ------------------------------------
 def record(certificate: Certificate, organization: str | None) -> None:
-    """Add a new certificate's kilograms to every board it counts on (an atomic upsert per row).
+    """Add a new certificate's kilograms to every board it counts on: one multi-row upsert.
 
     The organisation named by a guest who chose not to show counts on no board. The guest's row is read
-    under its lock (after the order, project and scenario locks of fulfilment), so a concurrent change of
-    the choice (refresh_guest, which takes the same lock first) sees this certificate or is seen by it.
+    under its lock (after the order and stock locks of fulfilment), so a concurrent change of the choice
+    (refresh_guest, which takes the same lock first) sees this certificate or is seen by it.
     """
     if organization and certificate.kind != "event" and not _shows(certificate.user_id):
         organization = None
     reached = certificate.issued_at.replace(microsecond=0)
+    _add(sorted(((board.key, member, user_id, certificate.kg, reached)
+                 for board, member, user_id in _targets(certificate, organization)),
+                key=lambda row: _write_key(row[:2])))
+
+
+def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> None:
+    """Add (board, member, user_id, kg, reached_at) rows: inserted, or added to the row there, in one
+    statement, the score computed by the database as score() does (kg clamped, shifted, plus the time
+    part of the later of the two reached_at). Rows come in _write_key order: writers lock rows alike."""
+    if not rows:
+        return
+    e = LeaderboardEntry
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for board, member, user_id in _targets(certificate, organization):
-        stmt = insert(LeaderboardEntry).values(board=board.key, member=member, user_id=user_id,
-                                               kg=certificate.kg, reached_at=reached)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["board", "member"],
-            set_={"kg": LeaderboardEntry.kg + stmt.excluded.kg,
-                  "reached_at": sa.case((stmt.excluded.reached_at > LeaderboardEntry.reached_at,
-                                         stmt.excluded.reached_at), else_=LeaderboardEntry.reached_at)})
-        db.session.execute(stmt.values(score=0))
-        _rescore(board, member)
-
-
-def _rescore(board: Board, member: str) -> None:
-    """Set the row's score from its kg and reached_at (the upsert has locked the row)."""
-    row = db.session.execute(select(LeaderboardEntry.kg, LeaderboardEntry.reached_at).where(
-        LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)).one()
-    db.session.execute(sa.update(LeaderboardEntry).where(
-        LeaderboardEntry.board == board.key, LeaderboardEntry.member == member
-    ).values(score=score(row.kg, row.reached_at)))
+    stmt = insert(e).values([{"board": key, "member": member, "user_id": user_id, "kg": kg, "reached_at": at,
+                              "score": score(kg, at)} for key, member, user_id, kg, at in rows])
+    new = stmt.excluded
+    total = e.kg + new.kg
+    later = new.reached_at > e.reached_at
+    stmt = stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
+        "kg": total,
+        "reached_at": sa.case((later, new.reached_at), else_=e.reached_at),
+        "score": sa.case((total > MAX_SCORE_KG, MAX_SCORE_KG), else_=total) * (1 << TIME_BITS)
+        + sa.case((later, new.score % (1 << TIME_BITS)), else_=e.score % (1 << TIME_BITS)),
+    })
+    db.session.execute(stmt)
 
 
 def unrecord(certificate: Certificate, organization: str | None) -> None:
@@ -214,7 +219,6 @@ def refresh_guest(user_id: int) -> list[tuple[str, str]]:
     wanted = sorted(((b.key, org_member(name)) for name, bs in boards.items() for b in bs), key=_write_key)
     existing = {(key, member) for key, member in db.session.execute(
         select(e.board, e.member).where(_pairs(wanted)).order_by(*_write_order()).with_for_update())}
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for name in sorted(boards):
         member = org_member(name)
         certs = [(uid, sid, kg, at, month_of(at)) for uid, sid, kg, at in db.session.execute(
@@ -238,13 +242,7 @@ def refresh_guest(user_id: int) -> list[tuple[str, str]]:
                 else:
                     db.session.execute(delete(e).where(*where))
             elif kg:
-                stmt = insert(e).values(board=board.key, member=member, user_id=None, kg=kg,
-                                        reached_at=reached.replace(microsecond=0), score=0)
-                db.session.execute(stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
-                    "kg": e.kg + stmt.excluded.kg,
-                    "reached_at": sa.case((stmt.excluded.reached_at > e.reached_at, stmt.excluded.reached_at),
-                                          else_=e.reached_at)}))
-                _rescore(board, member)
+                _add([(board.key, member, None, kg, reached.replace(microsecond=0))])
     return wanted
 
 

@@ -1,8 +1,10 @@
 """Orders: price a footprint's kilograms, hold them, and open the WeChat Pay transaction.
 
 An order holds its kilograms from creation until it is paid or expires (ORDER_TTL_SECONDS, sent to
-WeChat Pay as time_expire), so a paid order always finds its credits. The hold is checked under the
-project's lock; the WeChat call happens after that commit, so no lock is held across the network.
+WeChat Pay as time_expire), so a paid order always finds its credits. The hold is one conditional
+update of one of the project's stock rows (services/offsetting/stock.py), so guests ordering from one
+project at the same moment do not queue on it; the WeChat call happens after that commit, so no lock is
+held across the network.
 
 Stock cannot be hoarded: an order takes its footprint's kilograms, rounded up at most to the next whole
 tonne (a guest may retire whole credits); a guest has at most ORDER_MAX_OPEN open orders, one per
@@ -30,6 +32,7 @@ from app.models import Footprint, Order, Project, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import projects as project_service
+from app.services.offsetting import stock
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import PayError
@@ -138,7 +141,7 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
             out_trade_no=order.out_trade_no, description=f"碳中和 {kg} kg · {project.name}"[:127],
             amount_fen=order.amount_fen, openid=user.openid, time_expire=to_china(order.expires_at))
     except WeChatError as exc:
-        order.mark_closed()  # releases the hold
+        close(order)
         db.session.commit()
         raise WeChatUnavailable(f"prepay failed: {exc.errcode}") from None
     db.session.commit()
@@ -151,7 +154,8 @@ def new_order(project: Project, kg: int, **fields) -> Order:
     It starts with its project and no certificate, so its views read both without a query.
     """
     return Order(
-        id="od_" + secrets.token_urlsafe(15), out_trade_no=new_out_trade_no(), project=project, certificate=None,
+        id="od_" + secrets.token_urlsafe(15), out_trade_no=new_out_trade_no(), project=project,
+        project_id=project.id, certificate=None,
         kg=kg,
         price_fen_per_tonne=project.price_fen_per_tonne, amount_fen=price_fen(kg, project.price_fen_per_tonne),
         status="pending", expires_at=utcnow() + timedelta(seconds=current_app.config["ORDER_TTL_SECONDS"]),
@@ -161,18 +165,17 @@ def new_order(project: Project, kg: int, **fields) -> Order:
 def hold(order: Order, project: Project, also: tuple = (), guest: User | None = None) -> list[Order]:
     """Commit `order`: its kilograms are held, visible to every other order before WeChat is called.
 
-    Checked under the project's row lock (PostgreSQL; SQLite's write lock), so two orders can never
-    hold the same kilograms; rows in `also` (which refer to the order) commit with it. For a guest's
-    order, the guest's row is locked too and their open orders counted: the open order of the same
-    footprint is closed (returned, for the caller to close at WeChat Pay after the commit), and the
-    guest's limits are checked on what stays open.
+    The hold is a conditional update of one of the project's stock rows, so two orders can never hold
+    the same kilograms; rows in `also` (which refer to the order) commit with it. For a guest's order,
+    the guest's row is locked and their open orders counted: the open order of the same footprint is
+    closed (returned, for the caller to close at WeChat Pay after the commit), and the guest's limits
+    are checked on what stays open. Lock order everywhere: the guest, their orders, then stock rows.
     :raise InsufficientCredits: :raise TooManyOpenOrders: :raise HoldLimitReached:
     :raise IntegrityError: (the caller decides)
     """
     lock_for_write()
     replaced: list[Order] = []
     if guest is not None:
-        # Lock order everywhere: the guest, then the project (a guest's orders are counted once at a time).
         db.session.execute(select(User.id).where(User.id == guest.id).with_for_update())
         open_orders = db.session.execute(select(Order).where(
             Order.user_id == guest.id, Order.status == "pending", Order.expires_at > utcnow())
@@ -187,19 +190,24 @@ def hold(order: Order, project: Project, also: tuple = (), guest: User | None = 
             db.session.rollback()
             raise HoldLimitReached(f"at most {config['ORDER_MAX_HELD_KG']} kg held by one guest's open orders")
         for old in replaced:
-            old.mark_closed()  # frees its hold in this same transaction
-    locked = db.session.execute(
-        select(Project).where(Project.id == project.id).with_for_update(of=Project)
-        .execution_options(populate_existing=True)).scalar_one()
-    db.session.flush()
-    if order.kg > project_service.available_kg(locked):
+            close(old)  # frees its hold in this same transaction
+    try:
+        stock.hold(order)
+    except stock.InsufficientStock:
         db.session.rollback()
-        raise InsufficientCredits(f"{project.code} cannot hold {order.kg} kg now")
+        raise InsufficientCredits(f"{project.code} cannot hold {order.kg} kg now") from None
     db.session.add(order)
     db.session.flush()
     db.session.add_all(also)
     db.session.commit()
     return replaced
+
+
+def close(order: Order) -> None:
+    """Close a pending order and give its held kilograms back. The caller holds the order's row lock (or
+    just created it) and commits."""
+    stock.release_hold(order)
+    order.mark_closed()
 
 
 def cancel_order(user_id: int, order_id: str) -> Order:
@@ -227,7 +235,7 @@ def cancel_order(user_id: int, order_id: str) -> Order:
     order = db.session.execute(select(Order).where(Order.id == order.id).with_for_update(of=Order)
                                .execution_options(populate_existing=True)).scalar_one()
     if order.status == "pending":
-        order.mark_closed()
+        close(order)
         db.session.commit()
     else:
         db.session.rollback()

@@ -4,7 +4,9 @@ Every path is idempotent. WeChat delivers a notification several times and recon
 same payment: the order is re-read under a row lock (PostgreSQL; the write lock on SQLite), its state
 decides, and unique keys (orders.transaction_id, certificates.order_id, ledger idempotency keys) are the
 backstop. Fulfilment is one transaction: mark paid, claim kilograms, issue the certificate, write the
-ledger. A payment that does not match our record puts the order in `review` and issues nothing.
+ledger and the leaderboard rows; it locks the order's row, one stock row of its project, the units it
+claims and the guest's board rows, never a row every guest shares. A payment that does not match our
+record puts the order in `review` and issues nothing.
 """
 from __future__ import annotations
 
@@ -16,12 +18,11 @@ from sqlalchemy import select
 
 from app.errors import AppError, NotFound
 from app.extensions import db
-from app.models import Order, PaymentNotification, Project, Refund, User
+from app.models import Order, PaymentNotification, Refund, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
-from app.services.offsetting import certificates, leaderboards, ledger
-from app.services.offsetting import projects as project_service
-from app.services.offsetting.credits import InsufficientStock
+from app.services.offsetting import certificates, leaderboards, ledger, stock
+from app.services.offsetting.stock import InsufficientStock
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import InvalidNotification, Transaction
@@ -139,23 +140,21 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
     if order.status == "review":
         return done("review")
 
-    lapsed = order.status == "closed" or order.expires_at <= utcnow() - project_service.HOLD_GRACE
+    lapsed = order.status == "closed" or order.expires_at <= utcnow() - stock.HOLD_GRACE
     order.mark_paid(tx.transaction_id, tx.amount_total)
     user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
-    # Claims on one project are planned one at a time: lock its row (PostgreSQL; SQLite holds the
-    # database write lock already). Lock order everywhere: the order, then its project.
-    project = db.session.execute(select(Project).where(Project.id == order.project_id).with_for_update(of=Project)
-                                 .execution_options(populate_existing=True)).scalar_one()
-    db.session.flush()
     try:
-        if lapsed and project_service.available_kg(project) < order.kg:
-            raise InsufficientStock("the hold lapsed and the unheld stock cannot fill it")
         with db.session.begin_nested():  # a savepoint: a failed claim leaves the order paid
+            # The hold becomes the claim on the order's own stock row; a lapsed hold is filled only from
+            # free kilograms. No project or scenario row is locked: guests do not queue on them.
+            stock.claim(order, lapsed=lapsed)
             certificate = certificates.issue(order, user)
             ledger.record_sale(order)
             order.mark_fulfilled()
     except InsufficientStock:
         log.error("order %s paid but its credits are gone or held by others: refunding", order.id)
+        db.session.refresh(order, ["stock_shard"])  # as the savepoint's rollback left it
+        stock.release_hold(order)
         order.review_reason = "paid, but the credits could not be claimed: refunded automatically"
         done("paid")
         refund_order(order.out_trade_no, reason="积分不足，自动退款 credits unavailable")

@@ -1,20 +1,14 @@
 """Offset projects: registration, the list a guest chooses from, and available kilograms."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from app.errors import AppError, NotFound
 from app.extensions import db
-from app.models import Order, Project, ScenarioProject
-from app.models.base import utcnow
+from app.models import Project, ScenarioProject
 from app.services import organizations
 from app.services.guest.scenarios import get_scenario
-
-# A payment may still be confirmed shortly after the order's expiry (the guest paid at the last
-# second, the notification is late): keep the kilograms held a little longer than WeChat's time_expire.
-HOLD_GRACE = timedelta(minutes=10)
+from app.services.offsetting import stock
 
 
 class ProjectNotFound(NotFound):
@@ -37,7 +31,7 @@ def add_project(*, code: str, name: str, owner: str, price_fen_per_tonne: int, s
     organization = organizations.find_or_add(owner)
     project = Project(code=code, name=name, name_en=name_en, owner=organization, standard=standard, kind=kind,
                       location=location, description=description, price_fen_per_tonne=price_fen_per_tonne,
-                      credited_kg=0, claimed_kg=0, active=True)
+                      credited_kg=0, active=True)
     db.session.add(project)
     db.session.commit()
     return project
@@ -51,18 +45,9 @@ def get_project(code: str) -> Project:
     return project
 
 
-def held_kg(project_id: int, now: datetime | None = None) -> int:
-    """Kilograms held by unpaid orders that can still be paid."""
-    now = now or utcnow()
-    return db.session.execute(
-        select(func.coalesce(func.sum(Order.kg), 0)).where(
-            Order.project_id == project_id, Order.status == "pending", Order.expires_at > now - HOLD_GRACE)
-    ).scalar_one()
-
-
-def available_kg(project: Project, now: datetime | None = None) -> int:
-    """Unclaimed kilograms of retired units plus unretired units, minus holds."""
-    return max(0, project.credited_kg - project.claimed_kg - held_kg(project.id, now))
+def available_kg(project: Project) -> int:
+    """Kilograms an order can hold now (lapsed holds count as free: the next order releases them)."""
+    return stock.stock_of(project.id).available_kg
 
 
 def is_offered(project: Project, scenario_id: int) -> bool:
@@ -85,10 +70,5 @@ def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]
         chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario.id)
         stmt = stmt.where(~has_list | Project.id.in_(chosen))
     projects = db.session.execute(stmt).scalars().all()
-    now = utcnow()
-    holds = dict(db.session.execute(
-        select(Order.project_id, func.sum(Order.kg))
-        .where(Order.status == "pending", Order.expires_at > now - HOLD_GRACE)
-        .group_by(Order.project_id)
-    ).all())
-    return [(p, max(0, p.credited_kg - p.claimed_kg - int(holds.get(p.id) or 0))) for p in projects]
+    books = stock.stocks(p.id for p in projects)
+    return [(p, books[p.id].available_kg) for p in projects]

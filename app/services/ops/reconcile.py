@@ -14,7 +14,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Order
 from app.models.base import utcnow
-from app.services.offsetting import payments
+from app.services.offsetting import orders, payments, stock
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import PayError
@@ -28,6 +28,10 @@ def reconcile() -> dict[str, int]:
     Also retries orders left paid but unfulfilled. Returns counts per outcome.
     """
     counts: dict[str, int] = {}
+    released = stock.expire_lapsed()  # lapsed holds back to the stock even if WeChat cannot be asked
+    db.session.commit()
+    if released:
+        counts["holds_released"] = released
     now = utcnow()
     pending = db.session.execute(
         select(Order.out_trade_no, Order.status, Order.expires_at).where(Order.status.in_(("pending", "paid")))
@@ -80,6 +84,6 @@ def _close_expired(out_trade_no: str) -> str:
         return "unreachable"
     order = payments.lock_order(out_trade_no)
     if order.status == "pending":
-        order.mark_closed()
+        orders.close(order)
     db.session.commit()
     return "closed"

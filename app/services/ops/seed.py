@@ -153,7 +153,7 @@ def _seed_projects(created: dict[str, int]) -> None:
                 owner = Organization(name=spec["owner"], name_en=spec["owner_en"])
                 created["organizations"] += 1
             fields = {k: v for k, v in spec.items() if k not in ("owner", "owner_en", "blocks")}
-            db.session.add(Project(owner=owner, credited_kg=0, claimed_kg=0, active=True, **fields))
+            db.session.add(Project(owner=owner, credited_kg=0, active=True, **fields))
             db.session.commit()
             created["projects"] += 1
     # Credits go through the same import as `flask credits import`, once per project.
