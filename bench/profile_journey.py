@@ -7,7 +7,9 @@ cProfile.
 Prepares a fresh migrated + seeded database like `bench.run` (temp SQLite, or $BENCH_DATABASE_URL;
 `--db-url scratch` for a scratch PostgreSQL database dropped at the end), runs a few unprofiled
 journeys, then `--journeys` more: prints the mean wall time of each step (one client, no
-concurrency: no queueing, no lock waits) and the cProfile table of the profiled ones.
+concurrency: no queueing, no lock waits), the SQL statements and commits of each step (the service's
+apart from the in-process simulators', told apart by request path), and the cProfile table of the
+profiled ones.
 """
 from __future__ import annotations
 
@@ -32,8 +34,21 @@ class TestClientContext:
     def __init__(self, client):
         self.client = client
         self.times: dict[str, list[float]] = {}
+        self.step = None
+        self.show_sql = False
+        self.sql: dict[tuple[str, str, str], int] = {}  # (step, "service"|"sandbox", "statements"|"commits")
+
+    def count(self, what: str, statement: str | None = None) -> None:
+        from flask import has_request_context, request
+
+        who = "sandbox" if has_request_context() and request.path.startswith("/sandbox/") else "service"
+        if self.show_sql and statement is not None:
+            print(f"[{self.step}/{who}] {' '.join(statement.split())[:160]}")
+        key = (self.step or "setup", who, what)
+        self.sql[key] = self.sql.get(key, 0) + 1
 
     def request(self, step, method, path, body=None, headers=None, expect=200, finish=False):
+        self.step = step
         t0 = time.perf_counter()
         r = self.client.open(path, method=method, data=body, headers=headers or {})
         self.times.setdefault(step, []).append(time.perf_counter() - t0)
@@ -63,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL") or None,
                    help="a URL, 'sqlite' (default) or 'scratch' (PostgreSQL, dropped at the end)")
     p.add_argument("--dump", default=None, help="also write the raw profile to this file")
+    p.add_argument("--show-sql", action="store_true", help="print every statement of the last journey, per step")
     args = p.parse_args(argv)
     if not 1 <= args.journeys <= 2000:
         p.error("--journeys must be in 1..2000")
@@ -82,6 +98,15 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(devnull)
         ctx = TestClientContext(wsgi.app.test_client())
+        from sqlalchemy import event
+
+        with wsgi.app.app_context():
+            from app.extensions import db
+
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *a: ctx.count("statements",
+                                                                                                     statement))
+        event.listen(engine, "commit", lambda *a, **k: ctx.count("commits"))
         n = 0
 
         def one():
@@ -93,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.warmup):
                 one()
             ctx.times.clear()
+            ctx.sql.clear()
             prof = cProfile.Profile()
             prof.enable()
-            for _ in range(args.journeys):
+            for i in range(args.journeys):
+                ctx.show_sql = args.show_sql and i == args.journeys - 1
                 one()
             prof.disable()
         except JourneyCheckFailed as exc:
@@ -106,10 +133,20 @@ def main(argv: list[str] | None = None) -> int:
         print(out.getvalue())
         if args.dump:
             prof.dump_stats(args.dump)
-        print(f"per step, mean ms under cProfile ({args.journeys} journeys, {benv.db_kind}, test client):")
+        print(f"per step, mean under cProfile ({args.journeys} journeys, {benv.db_kind}, test client); SQL "
+              "statements and commits per journey, the service's and the in-process simulators':")
+        print(f"  {'step':<13} {'ms':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} {'sim commits':>12}")
+        totals = [0, 0, 0, 0]
         for step in (*RUSH_STEPS, "journey"):
             vals = ctx.times.get(step) or [float("nan")]
-            print(f"  {step:<13} {sum(vals) / len(vals) * 1000:8.1f}")
+            figures = [ctx.sql.get((step, who, what), 0) / args.journeys
+                       for who in ("service", "sandbox") for what in ("statements", "commits")]
+            if step == "journey":
+                figures = totals
+            else:
+                totals = [a + b for a, b in zip(totals, figures)]
+            print(f"  {step:<13} {sum(vals) / len(vals) * 1000:8.1f} {figures[0]:10.1f} {figures[1]:12.1f} "
+                  f"{figures[2]:10.1f} {figures[3]:12.1f}")
     return 0
 
 
