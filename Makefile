@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test test-fast test-pg lint fuzz bench bench-rush clean
+.PHONY: install install-dev run sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ run: install
 	$(BIN)/flask --app wsgi seed-demo
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	  $(BIN)/gunicorn wsgi:app --bind $(HOST):$(PORT) --workers 2
+
+# The WeChat simulators as their own server (own database, SANDBOX_DATABASE_URL); then run the service
+# with SANDBOX_SERVER_URL=http://$(HOST):$(SANDBOX_PORT) (README "The simulators as their own server").
+SANDBOX_PORT ?= 8100
+sandbox-server: install
+	$(BIN)/flask --app app.sandbox.server sandbox init-db
+	$(BIN)/gunicorn 'app.sandbox.server:create_simulator_app()' --bind $(HOST):$(SANDBOX_PORT) \
+	  --workers 2 --worker-class gthread --threads 16
 
 # PYTEST_ARGS adds options (CI: coverage), e.g. make test PYTEST_ARGS="-x -k orders".
 test: install-dev

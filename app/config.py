@@ -28,6 +28,10 @@ LIVE_REQUIRED = (
 
 SANDBOX_APPID = "wx5a4db0c5d1e0sbx0"
 
+#: WeChat's two hosts: the login/server API and WeChat Pay v3 (the defaults of the *_BASE_URL settings).
+WECHAT_API_HOST = "https://api.weixin.qq.com"
+WECHATPAY_API_HOST = "https://api.mch.weixin.qq.com"
+
 #: Rate limits and their defaults (each can be set in the environment under the same name).
 RATE_LIMITS = {
     "RATE_LOGIN_PER_ADDRESS": "6000/minute;60000/hour",
@@ -94,6 +98,7 @@ class Config:
         # WeChat Pay v3 merchant credentials (sandbox mode generates its own under instance/).
         for name in LIVE_REQUIRED[4:]:
             setattr(self, name, env.get(name))
+        self._wechat_hosts(env)
         self.SANDBOX_KEYS_DIR = env.get("SANDBOX_KEYS_DIR") or str(
             Path(instance_path or "instance") / "wechatpay-sandbox")
         self.CERTIFICATE_STORAGE_DIR = env.get("CERTIFICATE_STORAGE_DIR") or str(
@@ -125,6 +130,33 @@ class Config:
         self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
         if self.PAYMENT_FEE_RATE + self.PLATFORM_FEE_RATE >= 1:
             raise ConfigError("PAYMENT_FEE_RATE + PLATFORM_FEE_RATE must stay below 1")
+
+    def _wechat_hosts(self, env: dict) -> None:
+        """Where the WeChat clients send their requests.
+
+        Live: WeChat's hosts (a proxy in front of them may be named, over https). Sandbox: unset, the
+        in-process simulators; SANDBOX_SERVER_URL (or both base URLs) sends the very same requests over
+        HTTP to the simulator server (app/sandbox/server.py), which serves both APIs at their real paths.
+        """
+        server, api, pay = ((env.get(n) or "").strip().rstrip("/") or None
+                            for n in ("SANDBOX_SERVER_URL", "WECHAT_API_BASE_URL", "WECHATPAY_API_BASE_URL"))
+        if not self.SANDBOX:
+            if server:
+                raise ConfigError("SANDBOX_SERVER_URL only applies to WECHAT_MODE=sandbox")
+            for name, value in (("WECHAT_API_BASE_URL", api), ("WECHATPAY_API_BASE_URL", pay)):
+                if value and not value.startswith("https://"):
+                    raise ConfigError(f"{name} must be an https:// URL in live mode")
+        elif not server and bool(api) != bool(pay):
+            # One simulator over HTTP and WeChat's real other host would mix sandbox and real credentials.
+            raise ConfigError("sandbox mode: set SANDBOX_SERVER_URL, or both WECHAT_API_BASE_URL and "
+                              "WECHATPAY_API_BASE_URL (the simulator server), or neither (in-process)")
+        for name, value in (("SANDBOX_SERVER_URL", server), ("WECHAT_API_BASE_URL", api),
+                            ("WECHATPAY_API_BASE_URL", pay)):
+            if value and not value.startswith(("http://", "https://")):
+                raise ConfigError(f"{name} must be an http:// or https:// URL")
+        self.SANDBOX_SERVER_URL = (server or pay) if self.SANDBOX else None
+        self.WECHAT_API_BASE_URL = api or server or WECHAT_API_HOST
+        self.WECHATPAY_API_BASE_URL = pay or server or WECHATPAY_API_HOST
 
     def as_mapping(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -325,6 +325,7 @@ class UserContext:
         headers: dict[str, str] | None = None,
         expect: int | tuple[int, ...] = 200,
         finish: bool = False,
+        conn: Connection | None = None,
     ) -> Response | None:
         """Time one request under `step`. Returns the response when its status is expected, else None.
 
@@ -343,7 +344,7 @@ class UserContext:
         self._last = None
         t0 = time.perf_counter()
         try:
-            resp = self.conn.request(method, path, body, headers)
+            resp = (conn or self.conn).request(method, path, body, headers)  # conn: another server
         except (OSError, HTTPError, ValueError) as exc:  # OSError: refused, reset, timeout
             self._error(step, f"{step}: {type(exc).__name__}: {exc}", type(exc).__name__, recording)
             return None

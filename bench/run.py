@@ -33,6 +33,7 @@ from bench.server import (
     HOST,
     BenchError,
     Gunicorn,
+    free_port,
     prepared_environment,
     scratch_postgres,
     sigterm_as_keyboard_interrupt,
@@ -81,6 +82,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "one with the most available kg")
     p.add_argument("--deliveries", type=int, default=2,
                    help="door-rush: WeChat Pay notification deliveries per payment (default 2)")
+    p.add_argument("--sandbox-server", action="store_true",
+                   help="door-rush: run the WeChat simulators as their own gunicorn (app.sandbox.server, its own "
+                        "scratch database), reached over HTTP; guests pay it directly; its CPU reported apart")
+    p.add_argument("--sandbox-threads", type=int, default=16,
+                   help="--sandbox-server: gthread threads in each of its 2 workers (default 16)")
     p.add_argument("--max-requests", type=int, default=50_000,
                    help="request budget per round; the round ends early when it is spent (default 50000)")
     p.add_argument("--request-timeout", type=float, default=30.0, help="per-request timeout, s (default 30)")
@@ -103,6 +109,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.db_url is None:
         args.db_url = "scratch" if args.target == "door-rush" else "sqlite"
+    if args.sandbox_server and args.target != "door-rush":
+        p.error("--sandbox-server applies to --target door-rush")
     if args.guests < 0:
         p.error("--guests cannot be negative")
     if not (1 <= args.deliveries <= 20):
@@ -284,19 +292,33 @@ def summary_line(name: str, agg: dict) -> str:
 
 
 def measure(srv: Gunicorn, scn: Scenario, data: dict | None, args, round_no: int, duration: float,
-            warmup: float) -> dict:
+            warmup: float, sandbox: Gunicorn | None = None) -> dict:
+    """One round; with `sandbox` (the simulator server), its CPU over the same window, apart."""
     setup = functools.partial(scn.setup, data=data) if scn.setup else None
+    sandbox_marks: list[float | None] = []
+
+    def server_cpu() -> float | None:  # read at both ends of the measured window
+        if sandbox is not None:
+            sandbox_marks.append(group_cpu_seconds(sandbox))
+        return group_cpu_seconds(srv)
+
     res: RoundResult = run_round(
         scn.name, round_no, HOST, srv.port, scn.user,
         concurrency=args.concurrency, duration=duration, warmup=warmup,
         max_requests=args.max_requests, request_timeout=args.request_timeout,
-        setup=setup, server_cpu=functools.partial(group_cpu_seconds, srv),
+        setup=setup, server_cpu=server_cpu,
     )
     summary = res.summary()
     done = sum(s["ok"] + s["errors"] for s in summary["steps"].values())
     summary["server_cpu_ms_per_req"] = (
         res.server_cpu_s * 1000 / done if res.server_cpu_s is not None and done else None
     )
+    if len(sandbox_marks) >= 2 and None not in sandbox_marks[-2:]:
+        summary["sandbox_cpu_s"] = sandbox_marks[-1] - sandbox_marks[-2]
+        journeys = summary.get("journeys") or 0
+        summary["sandbox_cpu_ms_per_journey"] = summary["sandbox_cpu_s"] * 1000 / journeys if journeys else None
+        summary["server_cpu_ms_per_journey"] = (res.server_cpu_s * 1000 / journeys
+                                                if journeys and res.server_cpu_s is not None else None)
     return summary
 
 
@@ -317,11 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sigterm_as_keyboard_interrupt()
     build, build_baseline = SCENARIOS[args.target]
+    sandbox_port = None
     if args.target == "footprint":
         target = build(users=args.users)
     elif args.target == "door-rush":
+        sandbox_port = free_port() if args.sandbox_server else None
         target = build(concurrency=args.concurrency, rounds=args.rounds, guests=args.guests, pick=args.pick,
-                       deliveries=args.deliveries)
+                       deliveries=args.deliveries, pay_sheet=(HOST, sandbox_port) if sandbox_port else None)
     else:
         target = build()
     baseline = None if (args.no_baseline or build_baseline is None) else build_baseline()
@@ -353,9 +377,14 @@ def main(argv: list[str] | None = None) -> int:
             elif db_url == "scratch":
                 db_url = stack.enter_context(scratch_postgres())  # dropped when the stack unwinds
                 db_source = f"scratch database {db_url.rsplit('/', 1)[-1]}, dropped at the end"
-            benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep))
+            extra_env = {"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"} if sandbox_port else None
+            benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep, extra_env=extra_env))
             print(f"database: {benv.db_kind} ({db_source})"
                   f" migrated and seeded in {time.perf_counter() - t:.1f}s", flush=True)
+        sandbox = None
+        if sandbox_port:
+            sandbox = _start_sandbox_server(stack, benv, sandbox_port, args, logdir)
+            results["sandbox_server"] = sandbox.settings
         servers: dict[str, Gunicorn] = {}
         data: dict[str, dict | None] = {}
         for scn in order:
@@ -392,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.warmup > 0:
                 for scn in order:
-                    w = measure(servers[scn.name], scn, data[scn.name], args, 0, args.warmup, 0.0)
+                    w = measure(servers[scn.name], scn, data[scn.name], args, 0, args.warmup, 0.0,
+                                sandbox if scn is target else None)
                     warmup_rounds.append(w)
                     if scn.strict and (w["errors"] or w.get("unrecorded_errors")):
                         show(w, scn)
@@ -402,9 +432,12 @@ def main(argv: list[str] | None = None) -> int:
             for n in range(1, args.rounds + 1):
                 for scn in order:
                     summary = measure(servers[scn.name], scn, data[scn.name], args, n,
-                                      args.duration, args.round_warmup)
+                                      args.duration, args.round_warmup, sandbox if scn is target else None)
                     all_rounds.append(summary)
                     show(summary, scn)
+                    if "sandbox_cpu_s" in summary:
+                        print(f"{'':>5}    cpu per journey: service {_fmt(summary['server_cpu_ms_per_journey'], 1)}"
+                              f" ms, simulators {_fmt(summary['sandbox_cpu_ms_per_journey'], 1)} ms", flush=True)
         except KeyboardInterrupt:
             print("interrupted: stopping the servers; reporting the rounds done so far", file=sys.stderr)
             results["interrupted"] = True
@@ -415,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--- last lines of the {name} server log ({s.logfile}) ---\n{tail}", file=sys.stderr)
         db_kind = benv.db_kind if benv else None
         if target.invariants and benv is not None and not results.get("interrupted"):
-            for s in servers.values():  # a quiet database: every request finished or abandoned
+            for s in [*servers.values(), *([sandbox] if sandbox else [])]:  # a quiet database
                 s.stop()
             from bench.invariants import Check, check_invariants
 
@@ -501,6 +534,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _start_sandbox_server(stack: contextlib.ExitStack, benv, port: int, args, logdir: Path) -> Gunicorn:
+    """The WeChat simulators as their own gunicorn on `port` with a database of their own (a scratch
+    PostgreSQL database when the service is on PostgreSQL, dropped at the end; else a SQLite file).
+
+    Threaded workers: the service's sync workers call it (login, prepay) while it delivers notifications
+    back to them, so it must always have a thread free for the service.
+    """
+    if benv.db_kind == "postgresql":
+        sim_db = stack.enter_context(scratch_postgres(name=f"diandian_bench_sim_{os.getpid()}"))
+    else:
+        sim_db = f"sqlite:///{benv.workdir / 'simulators.db'}"
+    env = {**benv.env, "SANDBOX_DATABASE_URL": sim_db}
+    env.pop("SANDBOX_SERVER_URL", None)
+    srv = Gunicorn("app.sandbox.server:create_simulator_app()", env, port=port, workers=2, worker_class="gthread",
+                   threads=args.sandbox_threads, logdir=logdir, name="simulators")
+    stack.enter_context(srv)
+    print(f"server simulators: gunicorn app.sandbox.server on {HOST}:{port} (-w 2 -k gthread --threads "
+          f"{args.sandbox_threads}; database {sim_db.split(':', 1)[0]} of its own; log {srv.logfile})", flush=True)
+    return srv
+
+
 def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, warmup_rounds: list[dict],
                      all_rounds: list[dict]) -> float | None:
     """Print the door-rush summary; returns the ratio (door-rush req/s over all steps ÷ bare req/s)."""
@@ -510,6 +564,13 @@ def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, wa
         return None
     for line in journey_report(target.name, agg, len(target.steps)):
         print(line)
+    sims = [r for r in all_rounds if r["target"] == target.name and r.get("sandbox_cpu_ms_per_journey") is not None]
+    if sims:
+        srv = statistics.median(r["server_cpu_ms_per_journey"] for r in sims)
+        sim = statistics.median(r["sandbox_cpu_ms_per_journey"] for r in sims)
+        agg["sandbox_cpu_ms_per_journey"], agg["service_cpu_ms_per_journey"] = sim, srv
+        print(f"cpu per journey, apart (median of {len(sims)} rounds; PostgreSQL in neither): service {srv:.1f} ms, "
+              f"WeChat simulators (own server) {sim:.1f} ms")
     state = target.info.get("state") or {}
     if state.get("budget_reached"):
         print(f"note: the stock budget ({state.get('journey_budget')} journeys) was reached, so the last round(s) "

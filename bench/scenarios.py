@@ -150,11 +150,12 @@ def _wrong(ctx, step: str, resp: Response, what: str, kind: str | None = None) -
 
 
 def rush_journey(ctx, *, code: str, door: int, pick: str = "first", deliveries: int = 2,
-                 rng: random.Random | None = None) -> dict | None:
+                 rng: random.Random | None = None, pay_sheet: tuple[str, int] | None = None) -> dict | None:
     """One guest's whole journey through `ctx` (a UserContext, or CheckContext for the check).
 
     Every answer is checked; the first wrong one is recorded as an error of its step (ctx.reject) and
     ends the journey (returns None). Returns what the journey produced when it completed.
+    `pay_sheet` (host, port): the simulator server, paid directly as a phone pays WeChat Pay (--sandbox-server).
     """
     t0 = time.perf_counter()
     # 1. Login: a new sandbox guest (or one of a pool).
@@ -228,9 +229,12 @@ def rush_journey(ctx, *, code: str, door: int, pick: str = "first", deliveries: 
     order_id, kg = order["id"], order["kg"]
 
     # 6. The guest pays; the simulator delivers WeChat Pay's signed notification `deliveries` times.
+    pay_conn = None
+    if pay_sheet:  # one keep-alive connection per guest to the simulator server
+        pay_conn = ctx.state.get("pay_conn") or ctx.state.setdefault("pay_conn", Connection(*pay_sheet, 30.0))
     r = ctx.request("confirm", "POST", "/sandbox/wechatpay/confirm",
                     json.dumps({"prepay_id": package[len("prepay_id="):], "deliveries": deliveries}).encode(),
-                    JSON_HEADERS, expect=200)
+                    JSON_HEADERS, expect=200, conn=pay_conn)
     if r is None or (d := _json_of(ctx, "confirm", r)) is None:
         return None
     statuses = [x.get("status") for x in d.get("deliveries") or [] if isinstance(x, dict)]
@@ -274,10 +278,11 @@ class CheckContext:
     def __init__(self, host: str, port: int, timeout: float = 30.0):
         self.conn = Connection(host, port, timeout)
         self.steps: list[str] = []
+        self.state: dict[str, Any] = {}
 
-    def request(self, step, method, path, body=None, headers=None, expect=200, finish=False):
+    def request(self, step, method, path, body=None, headers=None, expect=200, finish=False, conn=None):
         try:
-            resp = self.conn.request(method, path, body, headers)
+            resp = (conn or self.conn).request(method, path, body, headers)
         except OSError as exc:
             raise JourneyCheckFailed(f"{step}: {method} {path}: {type(exc).__name__}: {exc}") from None
         ok = resp.status == expect if isinstance(expect, int) else resp.status in expect
@@ -298,7 +303,8 @@ class CheckContext:
 
 
 def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, pick: str = "first",
-                       deliveries: int = 2, doors: int = 8, **_: Any) -> Scenario:
+                       deliveries: int = 2, doors: int = 8, pay_sheet: tuple[str, int] | None = None,
+                       **_: Any) -> Scenario:
     """Many new sandbox guests doing the whole journey at once (see rush_journey and bench/README.md).
 
     guests: 0 = a new guest every journey (the realistic door rush), else a pool of that many codes.
@@ -318,7 +324,7 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
         n = next(counter)
         try:
             sample = rush_journey(CheckContext(host, port), code=code_for(n), door=n % doors + 1, pick=pick,
-                                  deliveries=deliveries)
+                                  deliveries=deliveries, pay_sheet=pay_sheet)
         except JourneyCheckFailed as exc:
             raise JourneyCheckFailed(f"check journey failed at {exc}") from None
         stock = sum(int(p["available_kg"]) for p in sample["projects"])
@@ -338,11 +344,12 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
             state["budget_reached"] = True
             raise StopRound
         rush_journey(ctx, code=code_for(n), door=n % doors + 1, pick=pick, deliveries=deliveries,
-                     rng=ctx.state["rng"])
+                     rng=ctx.state["rng"], pay_sheet=pay_sheet)
 
     scn = Scenario("door-rush", "wsgi:app", True, user, RUSH_STEPS, prepare, setup,
                    {"guests": guests or "new guest per journey", "pick": pick, "deliveries": deliveries,
-                    "doors": doors, "scenario": RUSH_SCENARIO, "footprint_body": FOOTPRINT_BODY},
+                    "doors": doors, "scenario": RUSH_SCENARIO, "footprint_body": FOOTPRINT_BODY,
+                    "pay_sheet": "simulator server" if pay_sheet else "service (in-process simulator)"},
                    journeys=True, strict=True, invariants=True)
     scn.info["state"] = state  # journey_budget, budget_reached, stock_kg: read by run.py
     return scn

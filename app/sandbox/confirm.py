@@ -1,8 +1,11 @@
 """The guest confirming payment in WeChat's pay sheet (contract: POST /sandbox/wechatpay/confirm).
 
 The simulator records the transaction as paid, then delivers its signed, encrypted notification to the
-order's notify_url `deliveries` times, as WeChat does when it retries. Delivery is in-process through
-WSGI with the exact bytes and headers of a real notification, so one synchronous worker suffices.
+order's notify_url `deliveries` times, as WeChat does when it retries, with the exact bytes and headers
+of a real notification. In-process mode delivers through WSGI, so one synchronous worker suffices; the
+simulator server (app/sandbox/server.py) POSTs it over HTTP to the notify_url of the prepay request, as
+WeChat Pay does. With the simulator server, the service's own confirm route asks it over HTTP
+(`confirm_payment`).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.domain.china_time import china_now
-from app.errors import AppError, NotFound
+from app.errors import AppError, NotFound, WeChatUnavailable
 from app.extensions import db
 from app.models import SandboxPayTransaction
 from app.models.base import utcnow
@@ -33,6 +36,37 @@ class PaymentClosed(AppError):
 
 # Who "scans" a Native order's QR code in the sandbox: one fixed sandbox payer.
 NATIVE_PAYER_OPENID = "o-sandbox-native-payer"
+CONFIRM_PATH = "/sandbox/wechatpay/confirm"  # the same contract on the service and the simulator server
+#: Delivery over HTTP: connect, then read (the service fulfils the order before it answers).
+NOTIFY_TIMEOUT = (5, 30)
+#: The status reported for a delivery the service never answered (refused, reset, timed out).
+NO_ANSWER = 0
+
+
+def confirm_payment(**data) -> tuple[str, list[int]]:
+    """The service's pay sheet: the in-process simulator, or the simulator server over HTTP."""
+    server = current_app.config.get("SANDBOX_SERVER_URL")
+    return confirm(**data) if not server else confirm_remotely(server, data)
+
+
+def confirm_remotely(server: str, data: dict) -> tuple[str, list[int]]:
+    """Ask the simulator server to pay; its answer and errors as the in-process confirm gives them.
+
+    :raise PrepayNotFound: :raise PaymentClosed: :raise WeChatUnavailable: no usable answer.
+    """
+    try:
+        # The read waits for every delivery, each answered by the service after it fulfils the order.
+        resp = requests.post(server + CONFIRM_PATH, json=data, timeout=(5, 30 + 30 * data["deliveries"]))
+        body = resp.json()
+    except (requests.RequestException, ValueError):
+        raise WeChatUnavailable("the WeChat Pay simulator server cannot be reached") from None
+    if resp.status_code == 200 and isinstance(body, dict) and isinstance(body.get("deliveries"), list):
+        return body["transaction_id"], [d.get("status", NO_ANSWER) for d in body["deliveries"]]
+    code = ((body.get("error") or {}) if isinstance(body, dict) else {}).get("code")
+    known = {PrepayNotFound.code: PrepayNotFound, PaymentClosed.code: PaymentClosed}
+    if code in known:
+        raise known[code](((body.get("error") or {}).get("message")) or None)
+    raise WeChatUnavailable(f"the WeChat Pay simulator server answered {resp.status_code}")
 
 
 def confirm(*, prepay_id: str | None = None, code_url: str | None = None, deliveries: int,
@@ -93,9 +127,15 @@ def _second_payment(paid: SandboxPayTransaction) -> SandboxPayTransaction:
 
 
 def deliver(notify_url: str, body: str) -> int:
-    """POST one notification to the service in-process; returns the HTTP status it answered."""
+    """POST one notification to the service; returns the HTTP status it answered (0: none)."""
     headers = {"Content-Type": "application/json", "User-Agent": "Mozilla/4.0",
                **signed_headers(current_app.extensions["wechatpay_sandbox_keys"], body)}
+    if current_app.extensions.get("wechatpay_simulator_delivery") == "http":
+        try:
+            return requests.post(notify_url, data=body.encode("utf-8"), headers=headers,
+                                 timeout=NOTIFY_TIMEOUT).status_code
+        except requests.RequestException:
+            return NO_ANSWER  # WeChat Pay would deliver again later; `flask reconcile` covers it
     # The service may sit under a path of PUBLIC_BASE_URL; in-process, its routes start at "/".
     parts = urlsplit(notify_url)
     base_path = urlsplit(current_app.config["PUBLIC_BASE_URL"]).path.rstrip("/")

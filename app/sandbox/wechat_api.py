@@ -30,11 +30,25 @@ def sandbox_openid(secret: str, anything: str) -> str:
 
 
 def create_wechat_api_simulator(*, appid: str, secret: str) -> Flask:
+    """The simulator as a WSGI app of its own (in-process mode mounts it on the SDK's session)."""
     sim = Flask("wechat_api_simulator")
+    register_wechat_api(sim, appid=appid, secret=secret)
 
-    def _error(errcode: int, errmsg: str):
-        # WeChat answers errors with HTTP 200 and an errcode in the body.
-        return jsonify({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(4)}"})
+    @sim.errorhandler(404)
+    def _not_found(_e):
+        return wechat_error(40066, "invalid url")
+
+    return sim
+
+
+def wechat_error(errcode: int, errmsg: str):
+    # WeChat answers errors with HTTP 200 and an errcode in the body.
+    return jsonify({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(4)}"})
+
+
+def register_wechat_api(sim: Flask, *, appid: str, secret: str) -> None:
+    """WeChat's paths (/cgi-bin, /sns, /wxa) on `sim`: the in-process simulator's, or the server's."""
+    _error = wechat_error
 
     def _sign(text: str) -> str:
         return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
@@ -108,9 +122,3 @@ def create_wechat_api_simulator(*, appid: str, secret: str) -> Flask:
         out = io.BytesIO()
         image.save(out, "PNG")
         return out.getvalue(), 200, {"Content-Type": "image/png"}
-
-    @sim.errorhandler(404)
-    def _not_found(_e):
-        return _error(40066, "invalid url")
-
-    return sim

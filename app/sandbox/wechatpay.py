@@ -7,7 +7,8 @@ It speaks the real protocol, so the client code is the same in both modes:
 - answers are signed with the platform key over `TS\\nNONCE\\nBODY\\n` (Wechatpay-* headers);
 - notifications are AEAD_AES_256_GCM-encrypted under the APIv3 key and signed like answers.
 
-Endpoints (under /sandbox/wechatpay-api, where the sandbox transport sends https://api.mch.weixin.qq.com):
+Endpoints (in-process: under /sandbox/wechatpay-api of the service, where the sandbox transport sends
+https://api.mch.weixin.qq.com; on the simulator server, app/sandbox/server.py: at their real paths):
 POST /v3/pay/transactions/jsapi, GET /v3/pay/transactions/out-trade-no/{no}?mchid=,
 GET /v3/pay/transactions/id/{id}?mchid=, POST /v3/pay/transactions/out-trade-no/{no}/close,
 POST /v3/refund/domestic/refunds, GET /v3/refund/domestic/refunds/{out_refund_no}.
@@ -46,6 +47,11 @@ bp = Blueprint("sandbox_wechatpay_api", __name__, url_prefix=API_PREFIX)
 # -- protocol primitives ----------------------------------------------------------------------------
 def _keys() -> SandboxPayKeys:
     return current_app.extensions["wechatpay_sandbox_keys"]
+
+
+def _mount_prefix() -> str:
+    """Where the blueprint is mounted: the merchant signed the path without it."""
+    return current_app.extensions.get("wechatpay_simulator_prefix", API_PREFIX)
 
 
 @lru_cache(maxsize=8)
@@ -118,7 +124,7 @@ def _authorised() -> Response | None:
     if not fields["timestamp"].isdigit() or abs(time.time() - int(fields["timestamp"])) > 300:
         return _error(401, "SIGN_ERROR", "请求时间戳已过期")
     path = request.full_path if request.query_string else request.path
-    path = path[len(API_PREFIX):]
+    path = path[len(_mount_prefix()):]
     body = request.get_data(as_text=True)
     message = f"{request.method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n{body}\n"
     if not rsa_verify(keys.merchant_public_pem, message, fields["signature"]):

@@ -6,8 +6,9 @@ Refund: https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create.html
 Notifications: https://pay.weixin.qq.com/docs/merchant/development/interface-rules/signature-verification.html
 
 The SDK answers `(status, text)` tuples and raises bare `Exception`s; this wrapper turns them into our
-types. It sends every request through the `requests.Session` the client was built with (live: plain
-HTTPS; sandbox: the in-process WSGI transport to the simulator), see `_SessionRouter`.
+types. It sends every request to `api_base` through the `requests.Session` the client was built with
+(live: plain HTTPS to WeChat Pay; sandbox: HTTP to the simulator server, or the in-process WSGI transport
+to the simulator), see `_SessionRouter`.
 """
 from __future__ import annotations
 
@@ -120,7 +121,8 @@ class Refund:
 
 class WeChatPayClient:
     def __init__(self, *, appid: str, mchid: str, private_key_pem: str, cert_serial_no: str, apiv3_key: str,
-                 public_key_pem: str, public_key_id: str, notify_url: str, http: requests.Session):
+                 public_key_pem: str, public_key_id: str, notify_url: str, http: requests.Session,
+                 api_base: str = API_ORIGIN.rstrip("/")):
         self.appid = appid
         self.mchid = mchid
         self.notify_url = notify_url
@@ -137,6 +139,9 @@ class WeChatPayClient:
             public_key_id=public_key_id,
             timeout=(5, 10),
         )
+        # The SDK has no setting for its host; it signs the path alone, so a base URL with a path of its
+        # own would not verify: the base is an origin (WeChat Pay's, or the simulator server's).
+        self._pay._core._gate_way = api_base.rstrip("/")
 
     # -- requests -------------------------------------------------------------------------------
     def _call(self, fn, *args, **kwargs) -> tuple[int, str | bytes]:

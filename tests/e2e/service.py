@@ -33,12 +33,14 @@ class Service:
 
 
 @contextlib.contextmanager
-def gunicorn(folder: Path, database_url: str, *, timeout: int = 30) -> Iterator[Service]:
-    """Migrate and seed `database_url`, serve it with one sync worker (worker timeout `timeout`), stop it."""
+def gunicorn(folder: Path, database_url: str, *, timeout: int = 30, workers: int = 1,
+             extra_env: dict | None = None) -> Iterator[Service]:
+    """Migrate and seed `database_url`, serve it with `workers` sync workers (worker timeout `timeout`),
+    stop it. `extra_env` adds to the service's environment (e.g. SANDBOX_SERVER_URL)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "WECHAT_MODE": "sandbox", "SECRET_KEY": "e2e",
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "SANDBOX_KEYS_DIR": str(folder / "keys"),
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", **(extra_env or {})}
     for key in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REDIS_URL"):
         env.pop(key, None)
     for args in (["db", "upgrade"], ["seed-demo"]):
@@ -46,7 +48,7 @@ def gunicorn(folder: Path, database_url: str, *, timeout: int = 30) -> Iterator[
                        capture_output=True, timeout=120)
     log_path = folder / "gunicorn.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "1", "--worker-class", "sync",
+        proc = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", str(workers), "--worker-class", "sync",
                                  "--bind", f"127.0.0.1:{port}", "--timeout", str(timeout)],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
