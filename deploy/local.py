@@ -113,11 +113,23 @@ class Instance:
         return [] if self.proc is None else [self.proc.pid, *_children(self.proc.pid)]
 
     def kill(self) -> None:
-        """SIGKILL the whole instance at once: a host dying, not shutting down."""
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        """SIGKILL the whole instance at once (a host dying, not shutting down); returns once its port
+        refuses connections, i.e. no worker holds the listening socket any more."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+            except ConnectionRefusedError:
+                return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise DeployError(f"instance {self.name} still accepts connections 10 s after SIGKILL")
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -168,7 +180,8 @@ class Pair:
         deadline = time.monotonic() + timeout
         seen = None
         while time.monotonic() < deadline:
-            seen = self.servers().get(name, {}).get("status")
+            with contextlib.suppress(OSError):  # the socket not accepting yet
+                seen = self.servers().get(name, {}).get("status")
             if seen == status:
                 return
             time.sleep(0.1)
@@ -279,6 +292,7 @@ def two_hosts(database_url: str, redis_url: str, *, folder: Path | None = None, 
         lb_env = {**os.environ, "DD_LB_BIND": f"{HOST}:{port}", "DD_LB_STATS_SOCKET": str(pair.stats_socket),
                   "DD_SERVER_MAXCONN": str(workers),
                   **{f"DD_HOST{n}": f"{HOST}:{inst.port}" for n, inst in enumerate(instances, 1)}}
+        pair.stats_socket.unlink(missing_ok=True)  # a stale one from an earlier run in this folder
         with open(pair.haproxy_log, "wb") as log:
             # -db: stay in the foreground (no daemon), so stopping this process stops the balancer.
             pair.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(HAPROXY_CFG)], cwd=folder, env=lb_env,
