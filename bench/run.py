@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from bench.load import RoundResult, run_round
 from bench.scenarios import SCENARIOS, JourneyCheckFailed, Scenario
 from bench.server import (
     HOST,
+    Balanced,
     BenchError,
     Gunicorn,
     free_port,
@@ -70,6 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", "-c", type=int, default=None,
                    help="connections / virtual users (default 8; door-rush 16 concurrent guests)")
     p.add_argument("--workers", "-w", type=int, default=2, help="gunicorn workers per server (default 2)")
+    p.add_argument("--hosts", type=int, choices=(1, 2), default=1,
+                   help="2: the service as two instances behind HAProxy (deploy/), sharing the database and "
+                        "Redis, each with --workers workers; per-instance counts reported (default 1)")
+    p.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL") or None,
+                   help="REDIS_URL for the service (default $BENCH_REDIS_URL, else none); required by --hosts 2. "
+                        "A Redis db of its own: the run leaves rate-limit counts and leaderboard sets in it")
     p.add_argument("--worker-class", "-k", default="sync", help="gunicorn worker class (default sync)")
     p.add_argument("--threads", type=int, default=1, help="gunicorn --threads (gthread only; default 1)")
     p.add_argument("--users", type=int, default=4,
@@ -111,6 +119,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.db_url = "scratch" if args.target == "door-rush" else "sqlite"
     if args.sandbox_server and args.target != "door-rush":
         p.error("--sandbox-server applies to --target door-rush")
+    if args.hosts == 2 and args.db_url == "sqlite":
+        p.error("--hosts 2 shares one database between hosts: PostgreSQL (scratch or a URL), not sqlite")
+    if args.hosts == 2 and not args.redis_url:
+        p.error("--hosts 2 needs --redis-url (or $BENCH_REDIS_URL): the hosts share Redis")
     if args.guests < 0:
         p.error("--guests cannot be negative")
     if not (1 <= args.deliveries <= 20):
@@ -291,24 +303,69 @@ def summary_line(name: str, agg: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def measure(srv: Gunicorn, scn: Scenario, data: dict | None, args, round_no: int, duration: float,
+class ServedBy:
+    """--hosts 2: which instance answered each request of each journey (HAProxy's X-Served-By)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.journeys = self.both = self.pairs = self.switches = 0
+
+    def wrap(self, user):
+        def traced_user(ctx) -> None:
+            served = ctx.state.get("_served_by")
+            if served is None:  # a new UserContext (every round): trace its connection once
+                served = ctx.state["_served_by"] = []
+                send = ctx.conn.request
+
+                def request(*a, **kw):
+                    resp = send(*a, **kw)
+                    served.append(resp.headers.get("x-served-by"))
+                    return resp
+
+                ctx.conn.request = request
+            served.clear()
+            try:
+                user(ctx)
+            finally:
+                if len(served) > 1:
+                    with self.lock:
+                        self.journeys += 1
+                        self.both += len(set(served)) > 1
+                        self.pairs += len(served) - 1
+                        self.switches += sum(a != b for a, b in zip(served, served[1:]))
+
+        return traced_user
+
+    def summary(self) -> dict:
+        return {"journeys": self.journeys, "journeys_on_both": self.both, "step_pairs": self.pairs,
+                "step_pairs_switched": self.switches}
+
+
+def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, round_no: int, duration: float,
             warmup: float, sandbox: Gunicorn | None = None) -> dict:
     """One round; with `sandbox` (the simulator server), its CPU over the same window, apart."""
     setup = functools.partial(scn.setup, data=data) if scn.setup else None
     sandbox_marks: list[float | None] = []
+    balanced = isinstance(srv, Balanced)
 
     def server_cpu() -> float | None:  # read at both ends of the measured window
         if sandbox is not None:
             sandbox_marks.append(group_cpu_seconds(sandbox))
-        return group_cpu_seconds(srv)
+        return srv.cpu_seconds() if balanced else group_cpu_seconds(srv)
 
+    served = ServedBy() if balanced else None
+    before = srv.requests_per_instance() if balanced else {}
     res: RoundResult = run_round(
-        scn.name, round_no, HOST, srv.port, scn.user,
+        scn.name, round_no, HOST, srv.port, served.wrap(scn.user) if served else scn.user,
         concurrency=args.concurrency, duration=duration, warmup=warmup,
         max_requests=args.max_requests, request_timeout=args.request_timeout,
         setup=setup, server_cpu=server_cpu,
     )
     summary = res.summary()
+    if balanced:
+        after = srv.requests_per_instance()
+        summary["instances"] = {name: after.get(name, 0) - before.get(name, 0) for name in after}
+        summary["served_by"] = served.summary()
     done = sum(s["ok"] + s["errors"] for s in summary["steps"].values())
     summary["server_cpu_ms_per_req"] = (
         res.server_cpu_s * 1000 / done if res.server_cpu_s is not None and done else None
@@ -369,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             stack.callback(shutil.rmtree, logdir, True)
         benv = None
+        redis_env = {"REDIS_URL": args.redis_url} if args.redis_url else {}
         if any(s.needs_db for s in order):
             t = time.perf_counter()
             db_url, db_source = args.db_url, "BENCH_DATABASE_URL / --db-url"
@@ -377,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
             elif db_url == "scratch":
                 db_url = stack.enter_context(scratch_postgres())  # dropped when the stack unwinds
                 db_source = f"scratch database {db_url.rsplit('/', 1)[-1]}, dropped at the end"
-            extra_env = {"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"} if sandbox_port else None
+            extra_env = {**(redis_env or {}), **({"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"}
+                                                   if sandbox_port else {})} or None
             benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep, extra_env=extra_env))
             print(f"database: {benv.db_kind} ({db_source})"
                   f" migrated and seeded in {time.perf_counter() - t:.1f}s", flush=True)
@@ -385,17 +444,24 @@ def main(argv: list[str] | None = None) -> int:
         if sandbox_port:
             sandbox = _start_sandbox_server(stack, benv, sandbox_port, args, logdir)
             results["sandbox_server"] = sandbox.settings
-        servers: dict[str, Gunicorn] = {}
+        servers: dict[str, Gunicorn | Balanced] = {}
         data: dict[str, dict | None] = {}
         for scn in order:
             env = benv.env if (scn.needs_db and benv) else {**os.environ, "PYTHONUNBUFFERED": "1"}
-            srv = Gunicorn(scn.app, env, port=benv.port if (scn.needs_db and benv) else None,
-                           workers=args.workers, worker_class=args.worker_class, threads=args.threads,
-                           logdir=logdir, name=scn.name)
-            stack.enter_context(srv)
+            if args.hosts == 2 and scn is target:
+                srv = Balanced(env, port=benv.port, workers=args.workers, logdir=logdir, name=scn.name)
+                stack.enter_context(srv)
+                print(f"server {scn.name}: haproxy on {HOST}:{srv.port} -> "
+                      + ", ".join(f"{i.name} gunicorn -w {args.workers} on {HOST}:{i.port}" for i in srv.pair.instances)
+                      + f" (logs {srv.folder})", flush=True)
+            else:
+                srv = Gunicorn(scn.app, env, port=benv.port if (scn.needs_db and benv) else None,
+                               workers=args.workers, worker_class=args.worker_class, threads=args.threads,
+                               logdir=logdir, name=scn.name)
+                stack.enter_context(srv)
+                print(f"server {scn.name}: gunicorn {scn.app} on {HOST}:{srv.port} (log {srv.logfile})",
+                      flush=True)
             servers[scn.name] = srv
-            print(f"server {scn.name}: gunicorn {scn.app} on {HOST}:{srv.port} (log {srv.logfile})",
-                  flush=True)
         for scn in order:
             try:
                 data[scn.name] = scn.prepare(HOST, servers[scn.name].port) if scn.prepare else None
@@ -415,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def show(summary: dict, scn: Scenario) -> None:
             rows = journey_rows(summary, scn.steps, width) if scn.journeys else round_rows(summary, width)
+            if "instances" in summary:
+                rows.append(instance_line(summary))
             for row in rows:
                 print(row, flush=True)
 
@@ -463,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             for scn in order}
     ratio = None
     print()
+    hosts_summary = hosts_report([r for r in all_rounds if r["target"] == target.name and "instances" in r])
     if target.journeys:
         ratio = _journey_summary(target, baseline, aggs, warmup_rounds, all_rounds)
     else:
@@ -471,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
             ratio = aggs[target.name]["rps"] / aggs[baseline.name]["rps"]
             parts.append(f"ratio {ratio:.2f}")
         print(" | ".join(parts) if parts else "no complete round")
+    if hosts_summary:
+        print(hosts_summary["line"])
+    if not target.journeys:
         if ratio is not None:
             verdict = "met" if ratio >= 0.5 else "NOT met"
             print(f"aim: {target.name} >= 0.50 x {baseline.name} req/s -> {verdict} "
@@ -514,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_errors": warmup_errors,
         "warmup_rounds": warmup_rounds,
         "scenario": target.info,
+        "hosts": hosts_summary,
         "invariants": [c.as_dict() for c in invariants],
         "invariant_facts": invariant_facts,
     })
@@ -553,6 +626,32 @@ def _start_sandbox_server(stack: contextlib.ExitStack, benv, port: int, args, lo
     print(f"server simulators: gunicorn app.sandbox.server on {HOST}:{port} (-w 2 -k gthread --threads "
           f"{args.sandbox_threads}; database {sim_db.split(':', 1)[0]} of its own; log {srv.logfile})", flush=True)
     return srv
+
+
+def instance_line(summary: dict) -> str:
+    """One round's requests per instance (HAProxy's counters) and how journeys moved between them."""
+    counts, sb = summary["instances"], summary["served_by"]
+    total = sum(counts.values()) or 1
+    per = ", ".join(f"{name} {n} ({100 * n / total:.0f}%)" for name, n in sorted(counts.items()))
+    moved = f"{sb['journeys_on_both']}/{sb['journeys']}" if sb["journeys"] else "-"
+    switched = f"{100 * sb['step_pairs_switched'] / sb['step_pairs']:.0f}%" if sb["step_pairs"] else "-"
+    return (f"       instances (haproxy): {per}; journeys on both instances {moved}, "
+            f"consecutive steps on different instances {switched}")
+
+
+def hosts_report(rounds: list[dict]) -> dict | None:
+    """--hosts 2: requests per instance and journeys' moves over all rounds (warm-up part included)."""
+    if not rounds:
+        return None
+    counts: dict[str, int] = {}
+    moves = {"journeys": 0, "journeys_on_both": 0, "step_pairs": 0, "step_pairs_switched": 0}
+    for r in rounds:
+        for name, n in r["instances"].items():
+            counts[name] = counts.get(name, 0) + n
+        for k in moves:
+            moves[k] += r["served_by"][k]
+    line = instance_line({"instances": counts, "served_by": moves}).strip()
+    return {"instances": counts, **moves, "line": "two hosts: " + line.removeprefix("instances (haproxy): ")}
 
 
 def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, warmup_rounds: list[dict],

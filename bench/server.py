@@ -325,3 +325,59 @@ def sigterm_as_keyboard_interrupt() -> None:
     signal.signal(signal.SIGTERM, _handler)
     with contextlib.suppress(AttributeError, ValueError):
         signal.signal(signal.SIGHUP, _handler)
+
+
+class Balanced:
+    """`--hosts 2`: the service as two instances behind HAProxy (deploy/local.py), in Gunicorn's place.
+
+    `port` is the balancer's; CPU is both instances' (masters and workers, not HAProxy's);
+    `requests_per_instance()` reads HAProxy's counters. The database must already be prepared.
+    """
+
+    def __init__(self, env: dict[str, str], *, port: int, workers: int, logdir: Path, name: str):
+        if not env.get("REDIS_URL"):
+            raise BenchError("--hosts 2 needs Redis: the instances share rate limits and the WeChat token "
+                             "through it (--redis-url or $BENCH_REDIS_URL)")
+        self.env, self.port, self.workers, self.name = env, port, workers, name
+        self.folder = logdir / f"pair-{name}"
+        self.logfile = self.folder / "haproxy.log"
+        self.pair = None
+        self._cm = None
+
+    def __enter__(self) -> Balanced:
+        from deploy.local import DeployError, two_hosts
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        extra = {k: v for k, v in self.env.items() if k.startswith(("RATE_", "RATELIMIT_"))}
+        self._cm = two_hosts(self.env["DATABASE_URL"], self.env["REDIS_URL"], folder=self.folder, port=self.port,
+                             workers=self.workers, prepare=False, secret_key=self.env.get("SECRET_KEY"), env=extra)
+        try:
+            self.pair = self._cm.__enter__()
+        except DeployError as exc:
+            raise BenchError(str(exc)) from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        cm, self._cm, self.pair = self._cm, None, None
+        if cm is not None:
+            cm.__exit__(None, None, None)
+
+    @property
+    def settings(self) -> dict:
+        return {"hosts": 2, "workers": self.workers, "worker_class": "sync", "balancer": "haproxy roundrobin",
+                "config": "deploy/haproxy.cfg"}
+
+    def cpu_seconds(self) -> float | None:
+        return self.pair.cpu_seconds() if self.pair else None
+
+    def requests_per_instance(self) -> dict[str, int]:
+        return self.pair.requests_per_instance() if self.pair else {}
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.pair is None:
+            return "(stopped)"
+        return "\n".join(f"--- {i.name} ---\n{_tail(i.log, lines)}" for i in self.pair.instances) + \
+            f"\n--- haproxy ---\n{_tail(self.pair.haproxy_log, lines)}"

@@ -69,3 +69,22 @@ def healthy(base: str) -> bool:
         return requests.get(f"{base}/healthz", timeout=5).status_code == 200
     except requests.RequestException:  # not listening yet, or the worker still booting
         return False
+
+
+@contextlib.contextmanager
+def pg_schema(database_url: str, name: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own in `database_url`'s database (created empty, dropped after), as the
+    URL of a search_path into it: the service migrates and seeds it, the suite's tables stay untouched."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(database_url)
+    plain = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

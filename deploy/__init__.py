@@ -1,0 +1,1 @@
+"""Deployment: HAProxy in front of several service instances (deploy/README.md)."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the project runs with outside Python, installed with apt-get when missing:
+#   haproxy   the load balancer of deploy/ (tests/e2e/test_two_hosts.py, bench --hosts 2)
+#   chromium  the browser Playwright drives in tests/browser (never a browser download of its own)
+# Usage: scripts/install-system-packages.sh [haproxy] [chromium]   (no argument: both). Needs root.
+set -euo pipefail
+
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && wanted=(haproxy chromium)
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  case "$pkg" in
+    haproxy)  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) ;;
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    *) echo "unknown package: $pkg (haproxy, chromium)" >&2; exit 64 ;;
+  esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing ${missing[*]} (apt-get)"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
