@@ -47,7 +47,7 @@ class TestClientContext:
         key = (self.step or "setup", who, what)
         self.sql[key] = self.sql.get(key, 0) + 1
 
-    def request(self, step, method, path, body=None, headers=None, expect=200, finish=False):
+    def request(self, step, method, path, body=None, headers=None, expect=200, finish=False, conn=None):
         self.step = step
         t0 = time.perf_counter()
         r = self.client.open(path, method=method, data=body, headers=headers or {})

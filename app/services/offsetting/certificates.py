@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -56,12 +57,20 @@ def normalise_serial(text: str) -> str | None:
 
 def get_certificate(serial: str) -> Certificate:
     """:raise CertificateNotFound:"""
+    return _find(serial)[0]
+
+
+def _find(serial: str) -> tuple[Certificate, bool]:
+    """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
+    statement. :raise CertificateNotFound:"""
     canonical = normalise_serial(serial)
-    certificate = canonical and db.session.execute(
-        select(Certificate).where(Certificate.serial == canonical)).scalar_one_or_none()
-    if not certificate:
+    shows = sa.and_(User.show_on_leaderboard.is_(True), User.erased_at.is_(None))
+    row = canonical and db.session.execute(
+        select(Certificate, sa.func.coalesce(shows, False)).outerjoin(User, User.id == Certificate.user_id)
+        .where(Certificate.serial == canonical).options(joinedload(Certificate.claims))).unique().one_or_none()
+    if not row:
         raise CertificateNotFound()
-    return certificate
+    return row[0], bool(row[1])
 
 
 @dataclass(frozen=True)
@@ -76,9 +85,9 @@ class CertificateView:
 
 def certificate_view(serial: str) -> CertificateView:
     """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
-    certificate = get_certificate(serial)
+    certificate, shows = _find(serial)
     return CertificateView(certificate=certificate, event=event_claim(certificate),
-                           holder_shown=holder_shown(certificate))
+                           holder_shown=certificate.kind == "event" or shows)
 
 
 def holder_shown(certificate: Certificate) -> bool:
@@ -139,7 +148,7 @@ def issue(order: Order, user: User | None) -> Certificate:
 
     A guest's order gives a personal certificate (holder: the beneficiary or the guest's nickname); an
     organiser's top-up gives the event certificate (holder: the organisation), which is not a participant.
-    :raise credits.InsufficientStock: the caller refunds.
+    :raise credits.UnitsDisagree: the stock and the units disagree (the caller lets it roll back).
     """
     serial = new_serial()
     event = order.kind == "event"

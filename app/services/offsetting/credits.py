@@ -35,7 +35,9 @@ class CreditImportError(AppError):
     status_code, code = 422, "credit_import_invalid"
 
 
-InsufficientStock = stock.InsufficientStock
+class UnitsDisagree(RuntimeError):
+    """The stock rows gave kilograms the units do not have: the books are wrong. Never caught in a use
+    case, so its whole transaction rolls back (a notification is then retried, and reconcile settles)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[Cr
     """Claim `kg` kilograms of units for a certificate, retiring units on their first claim. Flushes.
 
     The caller has taken the kilograms from the project's stock (stock.claim), so units with that much
-    room exist. :raise InsufficientStock: they do not (the books and the units disagree).
+    room exist. :raise UnitsDisagree: they do not.
     """
     remaining, claims, now, skip_locked = kg, [], utcnow(), True
     while remaining > 0:
@@ -151,7 +153,7 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[Cr
             if skip_locked:  # every unit with room is being claimed by someone: wait for them
                 skip_locked = False
                 continue
-            raise InsufficientStock(f"{remaining} kg short")
+            raise UnitsDisagree(f"project {project_id}: the stock gave {kg} kg, the units lack {remaining} kg")
         for unit_id, claimed in units:
             take = min(KG_PER_UNIT - claimed, remaining)
             if take <= 0:

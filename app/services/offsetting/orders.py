@@ -23,12 +23,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
-from app.models import Footprint, Order, Project, User
+from app.models import Certificate, Footprint, Order, Project, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import projects as project_service
@@ -278,7 +279,9 @@ def payment_params(order: Order) -> dict | None:
 
 def get_order(user_id: int, order_id: str) -> Order:
     """A guest's own order. :raise OrderNotFound: unknown or another guest's (indistinguishable)."""
-    order = db.session.get(Order, order_id) if len(order_id) <= 32 else None
+    # One statement: the order with its certificate and claims, which its view shows.
+    order = db.session.get(Order, order_id, options=[joinedload(Order.certificate).joinedload(Certificate.claims)]
+                           ) if len(order_id) <= 32 else None
     if order is None or order.user_id != user_id:
         raise OrderNotFound()
     return order

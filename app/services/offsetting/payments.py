@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.errors import AppError, NotFound
 from app.extensions import db
@@ -103,6 +104,7 @@ def lock_order(out_trade_no: str) -> Order | None:
     lock_for_write()
     return db.session.execute(
         select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order)
+        .options(lazyload(Order.certificate))  # most deliveries only read the status; a refund loads it
         .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
@@ -141,24 +143,23 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
         return done("review")
 
     lapsed = order.status == "closed" or order.expires_at <= utcnow() - stock.HOLD_GRACE
-    order.mark_paid(tx.transaction_id, tx.amount_total)
-    user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
     try:
-        with db.session.begin_nested():  # a savepoint: a failed claim leaves the order paid
-            # The hold becomes the claim on the order's own stock row; a lapsed hold is filled only from
-            # free kilograms. No project or scenario row is locked: guests do not queue on them.
-            stock.claim(order, lapsed=lapsed)
-            certificate = certificates.issue(order, user)
-            ledger.record_sale(order)
-            order.mark_fulfilled()
+        # The hold becomes the claim on the order's own stock row; a lapsed hold is filled only from free
+        # kilograms. First, so that a refusal comes before anything is written. No project or scenario
+        # row is locked: guests do not queue on them.
+        stock.claim(order, lapsed=lapsed)
     except InsufficientStock:
         log.error("order %s paid but its credits are gone or held by others: refunding", order.id)
-        db.session.refresh(order, ["stock_shard"])  # as the savepoint's rollback left it
-        stock.release_hold(order)
+        order.mark_paid(tx.transaction_id, tx.amount_total)
         order.review_reason = "paid, but the credits could not be claimed: refunded automatically"
         done("paid")
         refund_order(order.out_trade_no, reason="积分不足，自动退款 credits unavailable")
         return Outcome(order.id, "refunded")
+    user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
+    certificate = certificates.issue(order, user)
+    ledger.record_sale(order)
+    order.mark_paid(tx.transaction_id, tx.amount_total)
+    order.mark_fulfilled()  # one UPDATE of the order, at the commit
     outcome = done("fulfilled")
     leaderboards.sync(certificate, order.organization_name)
     return outcome

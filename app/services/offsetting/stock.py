@@ -136,27 +136,23 @@ def expire_lapsed(project_id: int | None = None, now: datetime | None = None) ->
 
 
 def stocks(project_ids, now: datetime | None = None) -> dict[int, Stock]:
-    """Each project's books (two grouped reads), lapsed holds counted as available."""
+    """Each project's books (one statement), lapsed holds counted as available."""
     ids = list(project_ids)
     if not ids:
         return {}
     now = now or utcnow()
-    sums = {row.project_id: row for row in db.session.execute(
-        select(StockShard.project_id, func.sum(StockShard.credited_kg).label("credited"),
-               func.sum(StockShard.held_kg).label("held"), func.sum(StockShard.claimed_kg).label("claimed"))
-        .where(StockShard.project_id.in_(ids)).group_by(StockShard.project_id))}
-    lapsed = dict(db.session.execute(
-        select(Order.project_id, func.sum(Order.kg)).where(
-            Order.project_id.in_(ids), Order.status == "pending", Order.stock_shard.isnot(None),
-            Order.expires_at <= now - HOLD_GRACE).group_by(Order.project_id)).all())
-    out = {}
-    for pid in ids:
-        row = sums.get(pid)
-        if row is None:
-            out[pid] = Stock(0, 0, 0)
-            continue
-        out[pid] = Stock(credited_kg=int(row.credited), held_kg=int(row.held) - int(lapsed.get(pid) or 0),
-                         claimed_kg=int(row.claimed))
+    lapsed = (select(Order.project_id, func.sum(Order.kg).label("kg")).where(
+        Order.project_id.in_(ids), Order.status == "pending", Order.stock_shard.isnot(None),
+        Order.expires_at <= now - HOLD_GRACE).group_by(Order.project_id).subquery())
+    sums = (select(StockShard.project_id, func.sum(StockShard.credited_kg).label("credited"),
+                   func.sum(StockShard.held_kg).label("held"), func.sum(StockShard.claimed_kg).label("claimed"))
+            .where(StockShard.project_id.in_(ids)).group_by(StockShard.project_id).subquery())
+    rows = db.session.execute(select(sums, func.coalesce(lapsed.c.kg, 0).label("lapsed"))
+                              .outerjoin(lapsed, lapsed.c.project_id == sums.c.project_id)).all()
+    out = {pid: Stock(0, 0, 0) for pid in ids}
+    for row in rows:
+        out[row.project_id] = Stock(credited_kg=int(row.credited), held_kg=int(row.held) - int(row.lapsed),
+                                    claimed_kg=int(row.claimed))
     return out
 
 
