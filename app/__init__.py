@@ -40,9 +40,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     from app.errors import register_error_handlers
     from app.limits import init_limits
+    from app.sql_stats import init_sql_stats
 
     register_error_handlers(app)
     init_limits(app)
+    init_sql_stats(app)
     register_commands(app)
     return app
 

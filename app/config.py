@@ -116,6 +116,8 @@ class Config:
         self.RATELIMIT_ENABLED = (env.get("RATELIMIT_ENABLED") or "1") not in ("0", "false", "no")
         # Behind a load balancer: how many X-Forwarded-For hops to trust for the client's address.
         self.PROXY_HOPS = int(env.get("PROXY_HOPS") or 0)
+        # Benchmarks only: SQL statements and commits per request in an X-SQL-Stats header (app/sql_stats.py).
+        self.SQL_STATS = (env.get("SQL_STATS") or "0") in ("1", "true", "yes")
         # One scan per guest (or client) per scenario and door within this window.
         self.SCAN_DEDUP_SECONDS = int(env.get("SCAN_DEDUP_SECONDS") or 30 * 60)
         # CPU-heavy work (password hashes, cold renders, posters): slots per host, and the wait for one.

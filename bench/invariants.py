@@ -58,12 +58,21 @@ CHECKS: list[tuple[str, str]] = [
      "SELECT id, kg, review_reason FROM orders WHERE status = 'review'"),
     ("no order refunded (nobody asks for one: a refund here is a paid order that could not be fulfilled)",
      "SELECT id, kg, review_reason FROM orders WHERE status = 'refunded'"),
-    ("every project's claimed_kg = sum of its units' claimed_kg",
-     """SELECT p.code, p.claimed_kg, COALESCE(u.kg, 0)
+    ("every project's stock rows: claimed = its units' claimed kg, credited = imported, held = live holds",
+     """SELECT p.code, s.claimed, COALESCE(u.kg, 0), s.credited, p.credited_kg, s.held, COALESCE(h.kg, 0)
           FROM projects p
+          JOIN (SELECT project_id, SUM(claimed_kg) AS claimed, SUM(credited_kg) AS credited,
+                       SUM(held_kg) AS held FROM stock_shards GROUP BY project_id) s ON s.project_id = p.id
           LEFT JOIN (SELECT project_id, SUM(claimed_kg) AS kg FROM credit_units GROUP BY project_id) u
                  ON u.project_id = p.id
-         WHERE p.claimed_kg <> COALESCE(u.kg, 0)"""),
+          LEFT JOIN (SELECT project_id, SUM(kg) AS kg FROM orders WHERE status = 'pending'
+                     AND stock_shard IS NOT NULL GROUP BY project_id) h ON h.project_id = p.id
+         WHERE s.claimed <> COALESCE(u.kg, 0) OR s.credited <> p.credited_kg OR s.held <> COALESCE(h.kg, 0)"""),
+    ("no stock row holds and claims more than it was credited",
+     """SELECT project_id, shard, credited_kg, held_kg, claimed_kg FROM stock_shards
+         WHERE held_kg < 0 OR claimed_kg < 0 OR held_kg + claimed_kg > credited_kg"""),
+    ("one leaderboard row per guest and scenario board (participants counted once)",
+     """SELECT board, member, COUNT(*) FROM leaderboard_entries GROUP BY board, member HAVING COUNT(*) > 1"""),
     ("every fulfilled order has exactly 3 'sale' ledger entries summing to its amount_fen",
      """SELECT o.id, o.amount_fen, COALESCE(l.n, 0), l.total
           FROM orders o
@@ -108,7 +117,7 @@ def check_invariants(url: str) -> tuple[list[Check], dict]:
         counts = {c.name: c for c in checks}
         counts[CHECKS[0][0]].detail = f"{facts['units_touched']} units claimed from, {facts['units_full']} full"
         counts[CHECKS[2][0]].detail = f"{facts['orders'].get('fulfilled', 0)} fulfilled orders"
-        counts[CHECKS[8][0]].detail = f"{facts['certificates']} certificates"
+        counts[CHECKS[-1][0]].detail = f"{facts['certificates']} certificates"
         return checks, facts
     finally:
         engine.dispose()

@@ -207,8 +207,12 @@ class StepStats:
     error_samples: list[str] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)  # "HTTP 500 internal_error" -> count
     outcomes: dict[str, int] = field(default_factory=dict)  # known non-error outcomes, counted apart
+    # From the service's X-SQL-Stats header (SQL_STATS=1): [responses counted, service statements,
+    # service commits, sandbox statements, sandbox commits].
+    sql: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
 
     def merge(self, other: StepStats) -> None:
+        self.sql = [a + b for a, b in zip(self.sql, other.sql)]
         self.latencies.extend(other.latencies)
         self.errors += other.errors
         self.error_samples.extend(other.error_samples[: max(0, 5 - len(self.error_samples))])
@@ -233,6 +237,9 @@ class StepStats:
             "error_samples": self.error_samples,
             "error_kinds": dict(self.error_kinds),
             "outcomes": dict(self.outcomes),
+            **({"sql_per_request": {k: v / self.sql[0] for k, v in zip(
+                ("service_statements", "service_commits", "sandbox_statements", "sandbox_commits"), self.sql[1:])}}
+               if self.sql[0] else {}),
         }
 
 
@@ -356,6 +363,9 @@ class UserContext:
         if recording:
             stats = self.steps.get(step) or self.steps.setdefault(step, StepStats())
             stats.latencies.append(elapsed)
+            counted = resp.headers.get("x-sql-stats")
+            if counted:
+                stats.sql = [a + b for a, b in zip(stats.sql, [1, *_sql_counts(counted)])]
         self._last = (step, recording)
         return resp
 
@@ -396,6 +406,18 @@ class UserContext:
             self.journeys += 1
             if seconds is not None:
                 self.journey_latencies.append(seconds)
+
+
+def _sql_counts(header: str) -> list[int]:
+    """`service=11/1; sandbox=2/1` -> [11, 1, 2, 1]."""
+    out = [0, 0, 0, 0]
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        statements, _, commits = value.partition("/")
+        if name in ("service", "sandbox") and statements.isdigit() and commits.isdigit():
+            i = 0 if name == "service" else 2
+            out[i], out[i + 1] = int(statements), int(commits)
+    return out
 
 
 def _http_kind(resp: Response) -> str:

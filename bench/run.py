@@ -253,6 +253,10 @@ def journey_aggregate(rounds: list[dict], steps: tuple[str, ...]) -> dict:
                                                                     if not math.isnan(p["max_ms"])), default=math.nan),
             "error_kinds": kinds, "outcomes": outcomes,
         }
+        sql = [(p["sql_per_request"], p["ok"]) for p in per if p.get("sql_per_request") and p["ok"]]
+        if sql:  # X-SQL-Stats (SQL_STATS=1): mean per request over every round
+            n = sum(ok for _, ok in sql)
+            per_step[step]["sql_per_request"] = {k: sum(d[k] * ok for d, ok in sql) / n for k in sql[0][0]}
     rps_all = [sum(s["ok"] for s in r["steps"].values()) / r["elapsed_s"] for r in rounds if r["elapsed_s"] > 0]
     srv_j = [r["server_cpu_s"] * 1000 / r["journeys"] for r in rounds
              if r.get("server_cpu_s") is not None and r["journeys"]]
@@ -281,17 +285,31 @@ def journey_report(name: str, agg: dict, steps_per_journey: int) -> list[str]:
         f"p99 {agg['journey_p99_ms']:.0f} ms, {agg['rps']:.0f} req/s over {steps_per_journey} steps "
         f"(errors {agg['errors']}); server CPU {_fmt(agg['server_cpu_ms_per_journey'], 1)} ms/journey, "
         f"{_fmt(agg['server_cpu_ms_per_req'], 2)} ms/request",
-        f"  {'step':<13} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        "   (p50/p99: median over rounds)",
+        f"  {'step':<13} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'SQL':>5} {'commits':>7}   (p50/p99: median over rounds; SQL and commits: the service's, per request)",
     ]
+    per_journey = [0.0, 0.0, 0.0, 0.0]
     for step, s in agg["steps"].items():
+        sql = s.get("sql_per_request")
+        if sql:
+            counts = [sql["service_statements"], sql["service_commits"], sql["sandbox_statements"],
+                      sql["sandbox_commits"]]
+            # per journey: a step's requests per journey (confirm and order may repeat) times its mean
+            share = s["requests"] / agg["journeys"] if agg.get("journeys") else 0
+            per_journey = [a + b * share for a, b in zip(per_journey, counts)]
         extra = ""
         if s["error_kinds"]:
             extra += "  errors: " + ", ".join(f"{k} x{n}" for k, n in sorted(s["error_kinds"].items()))
         if s["outcomes"]:
             extra += "  apart: " + ", ".join(f"{k} x{n}" for k, n in sorted(s["outcomes"].items()))
+        sql_cols = f" {sql['service_statements']:>5.1f} {sql['service_commits']:>7.1f}" if sql else " " * 14
         lines.append(f"  {step:<13} {s['requests']:>8} {s['errors']:>6} {_fmt(s['p50_ms'], 2):>8} "
-                     f"{_fmt(s['p99_ms'], 2):>8} {_fmt(s['max_ms'], 1):>8}{extra}")
+                     f"{_fmt(s['p99_ms'], 2):>8} {_fmt(s['max_ms'], 1):>8}{sql_cols}{extra}")
+    if any(per_journey):
+        agg["sql_per_journey"] = dict(zip(("service_statements", "service_commits", "sandbox_statements",
+                                           "sandbox_commits"), per_journey))
+        lines.append(f"  SQL per journey: service {per_journey[0]:.1f} statements, {per_journey[1]:.1f} commits; "
+                     f"in-process simulators {per_journey[2]:.1f} statements, {per_journey[3]:.1f} commits")
     return lines
 
 
@@ -436,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
                 db_url = stack.enter_context(scratch_postgres())  # dropped when the stack unwinds
                 db_source = f"scratch database {db_url.rsplit('/', 1)[-1]}, dropped at the end"
             extra_env = {**(redis_env or {}), **({"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"}
-                                                   if sandbox_port else {})} or None
+                                                   if sandbox_port else {}),
+                         # statements and commits per step, from the X-SQL-Stats header (app/sql_stats.py)
+                         **({"SQL_STATS": "1"} if args.target == "door-rush" else {})} or None
             benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep, extra_env=extra_env))
             print(f"database: {benv.db_kind} ({db_source})"
                   f" migrated and seeded in {time.perf_counter() - t:.1f}s", flush=True)
