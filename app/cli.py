@@ -83,9 +83,10 @@ def reconcile_command():
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop (due periodic jobs run once).")
 @click.option("--no-cron", "no_cron", is_flag=True, help="Do not run the periodic jobs (reconcile) from this worker.")
-@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked child (debugging).")
+@click.option("--fork", is_flag=True, help="Run each job in a forked child (RQ's default) instead of in-process.")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None, help="Stop after this many jobs (recycling).")
 @with_appcontext
-def worker_command(burst: bool, no_cron: bool, simple: bool):
+def worker_command(burst: bool, no_cron: bool, fork: bool, max_jobs: int | None):
     """Run the after-payment queue (RQ on REDIS_URL) with its scheduler and the periodic reconcile.
     Without Redis there is no queue: the same work runs inline after each response."""
     if current_app.config["QUEUE_MODE"] != "redis":
@@ -93,7 +94,7 @@ def worker_command(burst: bool, no_cron: bool, simple: bool):
                                    "web processes)")
     from app.tasks import worker
 
-    worker.run(current_app._get_current_object(), burst=burst, cron=not no_cron, simple=simple)
+    worker.run(current_app._get_current_object(), burst=burst, cron=not no_cron, fork=fork, max_jobs=max_jobs)
 
 
 orders_cli = AppGroup("orders", help="Orders.")
