@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean
+.PHONY: install install-dev run worker sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ run: install
 	$(BIN)/flask --app wsgi seed-demo
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	  $(BIN)/gunicorn wsgi:app --bind $(HOST):$(PORT) --workers 2
+
+# Optional: the after-payment queue (certificate pictures, the Redis leaderboard mirror) and the periodic
+# reconcile, on REDIS_URL; beside `make run` with the same environment. Without Redis the web processes
+# do that work inline after each response and `flask reconcile` runs from cron (README "Processes").
+worker: install
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/flask --app wsgi worker
 
 # The WeChat simulators as their own server (own database, SANDBOX_DATABASE_URL); then run the service
 # with SANDBOX_SERVER_URL=http://$(HOST):$(SANDBOX_PORT) (README "The simulators as their own server").

@@ -80,6 +80,23 @@ def reconcile_command():
     click.echo("reconcile: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing pending"))
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop (due periodic jobs run once).")
+@click.option("--no-cron", "no_cron", is_flag=True, help="Do not run the periodic jobs (reconcile) from this worker.")
+@click.option("--fork", is_flag=True, help="Run each job in a forked child (RQ's default) instead of in-process.")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None, help="Stop after this many jobs (recycling).")
+@with_appcontext
+def worker_command(burst: bool, no_cron: bool, fork: bool, max_jobs: int | None):
+    """Run the after-payment queue (RQ on REDIS_URL) with its scheduler and the periodic reconcile.
+    Without Redis there is no queue: the same work runs inline after each response."""
+    if current_app.config["QUEUE_MODE"] != "redis":
+        raise click.ClickException("no queue to work: set REDIS_URL (QUEUE_MODE is inline, work runs in the "
+                                   "web processes)")
+    from app.tasks import worker
+
+    worker.run(current_app._get_current_object(), burst=burst, cron=not no_cron, fork=fork, max_jobs=max_jobs)
+
+
 orders_cli = AppGroup("orders", help="Orders.")
 
 
@@ -192,6 +209,6 @@ def payouts_record(organization: str, amount_fen: int, bank_reference: str, paid
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo_command, projects_cli, credits_cli, reconcile_command, orders_cli, leaderboard_cli,
-                    staff_cli, posters_command, payouts_cli, privacy_cli):
+    for command in (seed_demo_command, projects_cli, credits_cli, reconcile_command, worker_command, orders_cli,
+                    leaderboard_cli, staff_cli, posters_command, payouts_cli, privacy_cli):
         app.cli.add_command(command)

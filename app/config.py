@@ -127,6 +127,20 @@ class Config:
         self.HEAVY_LOCK_DIR = env.get("HEAVY_LOCK_DIR") or str(Path(instance_path or "instance") / "heavy-slots")
         # Scans lose their link to a guest after this many days (`flask privacy purge`, run daily by cron).
         self.SCAN_RETENTION_DAYS = _positive_int(env, "SCAN_RETENTION_DAYS", 90)
+        # After-payment work (app/tasks): an RQ queue on Redis run by `flask worker`, or inline after the
+        # response when there is no Redis (or QUEUE_MODE=inline), so `make run` needs no worker.
+        mode = (env.get("QUEUE_MODE") or "").strip().lower()
+        enabled = (env.get("QUEUE_ENABLED") or "1") not in ("0", "false", "no")
+        self.QUEUE_MODE = mode or ("redis" if self.REDIS_URL and enabled else "inline")
+        if self.QUEUE_MODE not in ("inline", "redis"):
+            raise ConfigError(f"QUEUE_MODE must be 'inline' or 'redis', not {self.QUEUE_MODE!r}")
+        if self.QUEUE_MODE == "redis" and not self.REDIS_URL:
+            raise ConfigError("QUEUE_MODE=redis needs REDIS_URL")
+        self.QUEUE_NAME = env.get("QUEUE_NAME") or "diandian"
+        # The order does not record the guest's language, so both are drawn by default (README "Processes").
+        self.QUEUE_PRERENDER_LANGS = _langs(env.get("QUEUE_PRERENDER_LANGS", "zh,en"))
+        # Reconcile (and with it the closing of expired orders) in the worker, every this many seconds.
+        self.QUEUE_RECONCILE_SECONDS = _seconds(env, "QUEUE_RECONCILE_SECONDS", 60, maximum=86400)
         # Fee rates, as decimal fractions of the amount paid (WeChat Pay's standard rate is 0.6%).
         self.PAYMENT_FEE_RATE = _rate(env, "PAYMENT_FEE_RATE", "0.006")
         self.PLATFORM_FEE_RATE = _rate(env, "PLATFORM_FEE_RATE", "0.05")
@@ -180,6 +194,10 @@ class TestConfig(Config):
             # Heavy-work slots per test process: two suites run at once must not take each other's.
             "HEAVY_LOCK_DIR": str(Path(tempfile.gettempdir()) / f"diandian-test-heavy-{os.getpid()}"),
         }
+        # Tests run after-payment work inline, without pre-rendering (tests/tasks/ turn both on); a test
+        # run that pays hundreds of orders would otherwise draw four pictures for each.
+        env["QUEUE_MODE"] = "inline"
+        env["QUEUE_PRERENDER_LANGS"] = ""
         if os.environ.get("TEST_REDIS_URL"):
             env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
         env.update(environ or {})
@@ -206,6 +224,13 @@ def _seconds(env: dict, name: str, default: int, *, maximum: int) -> int:
     if not text.isdigit() or not 1 <= int(text) <= maximum:
         raise ConfigError(f"{name} must be a whole number of seconds from 1 to {maximum}")
     return int(text)
+def _langs(text: str) -> tuple[str, ...]:
+    langs = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if set(langs) - {"zh", "en"}:
+        raise ConfigError("QUEUE_PRERENDER_LANGS is a comma-separated list of zh and en, or empty")
+    return langs
+
+
 def _positive_int(env: dict, name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:

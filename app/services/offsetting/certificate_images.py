@@ -98,7 +98,27 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
 
 
 def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
-    """:raise CertificateNotFound: :raise InvalidInput: unknown variant."""
+    """:raise CertificateNotFound: :raise InvalidInput: unknown variant. :raise app.capacity.Busy:"""
+    return _image(serial, lang, variant, wait=None)[0]
+
+
+def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None = None) -> int:
+    """Store every variant of a certificate in these languages, under the keys a later GET reads, so the
+    guest's first look is a stored file (after-payment work, app.tasks). Files already stored are left
+    alone, so running it twice changes nothing; a certificate gone (erased) is nothing to do. Returns how
+    many pictures were drawn.
+
+    :raise app.capacity.Busy: no heavy slot came free within `wait` seconds (the queue retries later).
+    """
+    serial = db.session.execute(select(Certificate.serial).where(Certificate.id == certificate_id)).scalar()
+    db.session.rollback()
+    if serial is None:
+        return 0
+    return sum(_image(serial, lang, variant, wait=wait)[1] for lang in langs for variant in VARIANTS)
+
+
+def _image(serial: str, lang: str, variant: str, *, wait: float | None) -> tuple[Image, bool]:
+    """The picture, and whether it had to be drawn (no stored file)."""
     if variant not in VARIANTS:
         raise InvalidInput(fields={"variant": [f"One of: {', '.join(VARIANTS)}."]})
     canonical = normalise_serial(serial)
@@ -115,10 +135,11 @@ def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
     key = (f"{state.serial}.{state.status}.{'named' if shown else 'masked'}.{lang}.{variant}."
            f"{certificate_fingerprint()}.png")
     data = storage().get(key)
-    if data is None:
+    drawn = data is None
+    if drawn:
         content = certificate_data(get_certificate(serial), lang=lang, shown=shown)
         db.session.rollback()  # nothing stays open while the picture is drawn
-        with heavy_work():  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
+        with heavy_work(wait):  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
             data = render_certificate(content, lang=lang, variant=variant)
         storage().put(key, data)
-    return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32])
+    return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32]), drawn

@@ -22,8 +22,9 @@ from app.extensions import db
 from app.models import Order, PaymentNotification, Refund, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
-from app.services.offsetting import certificates, leaderboards, ledger, stock
+from app.services.offsetting import certificates, ledger, stock
 from app.services.offsetting.stock import InsufficientStock
+from app.tasks.queue import MIRROR_LEADERBOARDS, PRERENDER_CERTIFICATE, enqueue
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import InvalidNotification, Transaction
@@ -161,7 +162,10 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
     order.mark_paid(tx.transaction_id, tx.amount_total)
     order.mark_fulfilled()  # one UPDATE of the order, at the commit
     outcome = done("fulfilled")
-    leaderboards.sync(certificate, order.organization_name)
+    # After the commit, off the guest's path (app.tasks): the Redis mirror, then the pictures.
+    enqueue(MIRROR_LEADERBOARDS, certificate.id)
+    if current_app.config["QUEUE_PRERENDER_LANGS"]:
+        enqueue(PRERENDER_CERTIFICATE, certificate.id)
     return outcome
 
 
@@ -260,5 +264,5 @@ def refund_order(out_trade_no: str, *, reason: str) -> Order:
         order.mark_refunded()
     db.session.commit()
     if order.certificate is not None:
-        leaderboards.sync(order.certificate, order.organization_name)
+        enqueue(MIRROR_LEADERBOARDS, order.certificate.id)
     return order
