@@ -35,10 +35,13 @@ from bench.server import (
     Balanced,
     BenchError,
     Gunicorn,
+    QueueWorker,
     free_port,
+    postgres_pid,
     prepared_environment,
     scratch_postgres,
     sigterm_as_keyboard_interrupt,
+    tree_cpu_seconds,
 )
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -360,15 +363,19 @@ class ServedBy:
 
 
 def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, round_no: int, duration: float,
-            warmup: float, sandbox: Gunicorn | None = None) -> dict:
-    """One round; with `sandbox` (the simulator server), its CPU over the same window, apart."""
+            warmup: float, sandbox: Gunicorn | None = None, others: dict | None = None) -> dict:
+    """One round; with `sandbox` (the simulator server), its CPU over the same window, apart; `others`
+    maps a name (postgresql, worker) to a reader of that process tree's CPU seconds, reported apart too."""
     setup = functools.partial(scn.setup, data=data) if scn.setup else None
     sandbox_marks: list[float | None] = []
+    other_marks: dict[str, list[float | None]] = {name: [] for name in others or {}}
     balanced = isinstance(srv, Balanced)
 
     def server_cpu() -> float | None:  # read at both ends of the measured window
         if sandbox is not None:
             sandbox_marks.append(group_cpu_seconds(sandbox))
+        for name, read in (others or {}).items():
+            other_marks[name].append(read())
         return srv.cpu_seconds() if balanced else group_cpu_seconds(srv)
 
     served = ServedBy() if balanced else None
@@ -394,6 +401,12 @@ def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, ro
         summary["sandbox_cpu_ms_per_journey"] = summary["sandbox_cpu_s"] * 1000 / journeys if journeys else None
         summary["server_cpu_ms_per_journey"] = (res.server_cpu_s * 1000 / journeys
                                                 if journeys and res.server_cpu_s is not None else None)
+    journeys = summary.get("journeys") or 0
+    for name, marks in other_marks.items():
+        if journeys and len(marks) >= 2 and None not in marks[-2:]:
+            summary.setdefault("cpu_ms_per_journey", {})[name] = (marks[-1] - marks[-2]) * 1000 / journeys
+    if journeys and res.server_cpu_s is not None:
+        summary.setdefault("cpu_ms_per_journey", {})["service"] = res.server_cpu_s * 1000 / journeys
     return summary
 
 
@@ -464,6 +477,17 @@ def main(argv: list[str] | None = None) -> int:
         if sandbox_port:
             sandbox = _start_sandbox_server(stack, benv, sandbox_port, args, logdir)
             results["sandbox_server"] = sandbox.settings
+        # CPU apart from the service's: PostgreSQL's (when it runs here) and the queue worker's (with Redis,
+        # the door rush runs `flask worker` beside the service, as deployed: pictures and the mirror go there).
+        others: dict = {}
+        if args.target == "door-rush" and benv and benv.db_kind == "postgresql":
+            pg = postgres_pid(db_url)
+            if pg is not None:
+                others["postgresql"] = functools.partial(tree_cpu_seconds, pg)
+        if args.target == "door-rush" and args.redis_url and benv:
+            worker = stack.enter_context(QueueWorker(benv.env, logdir))
+            others["worker"] = worker.cpu_seconds
+            print(f"queue worker: flask worker on {args.redis_url} (log {worker.logfile})", flush=True)
         servers: dict[str, Gunicorn | Balanced] = {}
         data: dict[str, dict | None] = {}
         for scn in order:
@@ -510,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup > 0:
                 for scn in order:
                     w = measure(servers[scn.name], scn, data[scn.name], args, 0, args.warmup, 0.0,
-                                sandbox if scn is target else None)
+                                sandbox if scn is target else None, others if scn is target else None)
                     warmup_rounds.append(w)
                     if scn.strict and (w["errors"] or w.get("unrecorded_errors")):
                         show(w, scn)
@@ -519,8 +543,9 @@ def main(argv: list[str] | None = None) -> int:
             print(header(width), flush=True)
             for n in range(1, args.rounds + 1):
                 for scn in order:
-                    summary = measure(servers[scn.name], scn, data[scn.name], args, n,
-                                      args.duration, args.round_warmup, sandbox if scn is target else None)
+                    summary = measure(servers[scn.name], scn, data[scn.name], args, n, args.duration,
+                                      args.round_warmup, sandbox if scn is target else None,
+                                      others if scn is target else None)
                     all_rounds.append(summary)
                     show(summary, scn)
                     if "sandbox_cpu_s" in summary:
@@ -683,6 +708,15 @@ def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, wa
         return None
     for line in journey_report(target.name, agg, len(target.steps)):
         print(line)
+    apart = [r["cpu_ms_per_journey"] for r in all_rounds if r["target"] == target.name and r.get("cpu_ms_per_journey")]
+    if apart:
+        names = sorted({k for a in apart for k in a}, key=lambda k: (k != "service", k))
+        agg["cpu_ms_per_journey"] = {k: statistics.median(a[k] for a in apart if k in a) for k in names}
+        total = sum(agg["cpu_ms_per_journey"][k] for k in ("service", "postgresql") if k in agg["cpu_ms_per_journey"])
+        print("cpu per journey (median of rounds): " + ", ".join(
+            f"{k} {v:.1f} ms" for k, v in agg["cpu_ms_per_journey"].items())
+            + f"; service + postgresql {total:.1f} ms")
+        agg["cpu_ms_per_journey_service_and_postgresql"] = total
     sims = [r for r in all_rounds if r["target"] == target.name and r.get("sandbox_cpu_ms_per_journey") is not None]
     if sims:
         srv = statistics.median(r["server_cpu_ms_per_journey"] for r in sims)

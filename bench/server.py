@@ -315,6 +315,86 @@ class Gunicorn:
         return _tail(self.logfile, lines)
 
 
+def _proc_cpu_ticks(pid: int, *, children_reaped: bool = False) -> int:
+    """utime + stime of one process (with cutime + cstime: the children it has reaped)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children_reaped else 0)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def tree_cpu_seconds(pid: int | None) -> float | None:
+    """CPU burnt so far by a process, its live children, and the children it reaped (Linux /proc)."""
+    if pid is None or not os.path.isdir("/proc"):
+        return None
+    try:
+        ticks = _proc_cpu_ticks(pid, children_reaped=True)
+    except (OSError, IndexError, ValueError):
+        return None
+    for child in _children(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            ticks += _proc_cpu_ticks(child)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pid(db_url: str) -> int | None:
+    """The postmaster of the server behind `db_url` (its data directory's postmaster.pid), if this machine
+    runs it and we may read it; its backends are its children, so tree_cpu_seconds gives PostgreSQL's CPU."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            folder = conn.execute(sa.text("SHOW data_directory")).scalar_one()
+        engine.dispose()
+        return int(Path(folder, "postmaster.pid").read_text().split()[0])
+    except Exception:  # not local, not a superuser, not PostgreSQL: the CPU is not reported
+        return None
+
+
+class QueueWorker:
+    """`flask --app wsgi worker` (app/tasks: pictures, the Redis mirror, reconcile) in its own process
+    group, beside the service, with the service's environment; a context manager."""
+
+    def __init__(self, env: dict[str, str], logdir: Path):
+        self.env, self.logfile, self.proc = env, logdir / "worker.log", None
+
+    def __enter__(self) -> QueueWorker:
+        with open(self.logfile, "wb") as log:
+            self.proc = subprocess.Popen([venv_tool("flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=self.env,
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        return self
+
+    def cpu_seconds(self) -> float | None:
+        return tree_cpu_seconds(self.proc.pid if self.proc else None)
+
+    def __exit__(self, *exc) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
 def sigterm_as_keyboard_interrupt() -> None:
     """Let `kill <bench pid>` unwind the `with` blocks (and so stop the servers) like Ctrl-C does."""
 

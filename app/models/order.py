@@ -55,6 +55,9 @@ class Order(db.Model):
     # A hash of the request that first came with the key: the same key with another body is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(32))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    # The guest's language when ordering (app.i18n): its certificate's pictures are drawn in it after
+    # payment (app.tasks), the other language on first view only.
+    lang: Mapped[str | None] = mapped_column(sa.String(8))
     # The project's stock shard (models/project.py: StockShard) that holds this order's kilograms while
     # it is pending (None once released) and that its certificate's kilograms were claimed from.
     stock_shard: Mapped[int | None] = mapped_column(sa.SmallInteger)

@@ -21,9 +21,12 @@ RENDER_SLOT_WAIT_SECONDS = 30
 
 
 def prerender_certificate(certificate_id: int) -> int:
-    """After fulfilment: draw both variants in QUEUE_PRERENDER_LANGS into storage, where the guest's GET of
-    the image finds them. Pictures already stored are skipped. Returns how many were drawn."""
-    langs = current_app.config["QUEUE_PRERENDER_LANGS"]
+    """After fulfilment: draw both variants in the language the guest ordered in (else QUEUE_PRERENDER_LANGS)
+    into storage, where the guest's GET of the image finds them. Pictures already stored are skipped.
+    Returns how many were drawn."""
+    ordered_in = db.session.execute(select(Order.lang).join(Certificate, Certificate.order_id == Order.id)
+                                    .where(Certificate.id == certificate_id)).scalar()
+    langs = (ordered_in,) if ordered_in else current_app.config["QUEUE_PRERENDER_LANGS"]
     wait = RENDER_SLOT_WAIT_SECONDS if current_app.config["QUEUE_MODE"] == "redis" else None
     return certificate_images.prerender(certificate_id, langs, wait=wait)
 

@@ -11,6 +11,9 @@ scenarios.participants and neutralized_kg (written by every fulfilment under the
 which deadlocked against certificate inserts) are gone: they are read from the scenario's all-time guest
 board, one row per participant.
 
+orders.lang: the guest's language when ordering, in which the certificate's pictures are drawn after
+payment (app.tasks).
+
 ix_credit_units_open replaces ix_credit_units_allocation: only units with room left, so a claim never
 scans the units sold before it. ix_orders_holds: live holds by project and expiry.
 
@@ -60,6 +63,7 @@ def upgrade():
     )
     with op.batch_alter_table('orders', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('stock_shard', sa.SmallInteger(), nullable=True))
+        batch_op.add_column(sa.Column('lang', sa.String(length=8), nullable=True))
 
     # The books as they stand: live holds (pending, not past expiry and grace) move to shard 0.
     live_after = datetime.now(timezone.utc) - HOLD_GRACE
@@ -116,6 +120,7 @@ def downgrade():
         batch_op.create_index('ix_credit_units_allocation', ['project_id', 'vintage', 'serial'], unique=False)
     with op.batch_alter_table('orders', schema=None, recreate='never') as batch_op:
         batch_op.drop_index('ix_orders_holds')
+        batch_op.drop_column('lang')
         batch_op.drop_column('stock_shard')
     op.drop_table('stock_shards')
     if bind.dialect.name == "sqlite":

@@ -89,25 +89,28 @@ def stored(app, serial: str) -> list[Path]:
     return sorted(Path(app.config["CERTIFICATE_STORAGE_DIR"]).rglob(f"{serial}.*.png"))
 
 
-def test_payment_prerenders_both_variants_in_both_languages_inline(app, client, seeded, monkeypatch):
+def test_payment_prerenders_both_variants_in_the_language_of_the_order_inline(app, client, seeded, monkeypatch):
     monkeypatch.setitem(app.config, "QUEUE_PRERENDER_LANGS", ("zh", "en"))
     guest = Guest(client, "alice")
+    guest.headers["Accept-Language"] = "en"  # the guest orders in English: the pictures are drawn in English
     order = guest.order(guest.footprint()["id"])
     confirm(client, order, deliveries=2)  # the second delivery is a duplicate: nothing more is enqueued
     serial = guest.get_order(order["order"]["id"])["certificate"]["serial"]
     files = stored(app, serial)
-    assert [f.name.split(".")[3:5] for f in files] == [["en", "card"], ["en", "portrait"], ["zh", "card"],
-                                                       ["zh", "portrait"]]
+    assert [f.name.split(".")[3:5] for f in files] == [["en", "card"], ["en", "portrait"]]
     before = {f: f.stat().st_mtime_ns for f in files}
-    for query in ("", "?variant=card", "?lang=en", "?lang=en&variant=card"):
+    for query in ("?lang=en", "?lang=en&variant=card"):
         rv = client.get(f"/api/v1/certificates/{serial}/image.png{query}")
         assert rv.status_code == 200 and rv.data in {f.read_bytes() for f in files}
     assert {f: f.stat().st_mtime_ns for f in stored(app, serial)} == before  # served, not drawn again
     with app.app_context():
         certificate_id = db.session.execute(db.select(Certificate.id)).scalar_one()
-        assert certificate_images.prerender(certificate_id, ("zh", "en")) == 0  # twice changes nothing
+        assert certificate_images.prerender(certificate_id, ("en",)) == 0  # twice changes nothing
         assert certificate_images.prerender(certificate_id + 1000, ("zh",)) == 0  # gone: nothing to do
     assert {f: f.stat().st_mtime_ns for f in stored(app, serial)} == before
+    # the other language is drawn on its first view
+    assert client.get(f"/api/v1/certificates/{serial}/image.png?lang=zh").status_code == 200
+    assert len(stored(app, serial)) == 3
 
 
 def test_no_prerender_when_no_language_is_asked_for(app, client, seeded):

@@ -2,6 +2,7 @@
 from flask import Blueprint, request
 
 from app.auth import current_user, current_user_id_optional, login_required
+from app.i18n import language
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.offsetting.orders import IDEMPOTENCY_KEY, OrderCreateSchema, OrderListQuerySchema, OrderSchema
 from app.services.offsetting import orders
@@ -24,7 +25,8 @@ def create():
         IDEMPOTENCY_KEY(key)
     order, payment, created = orders.create_order(
         current_user(), footprint_id=data["footprint_id"], project_code=data["project"], kg=data["kg"],
-        beneficiary=data["beneficiary"], organization_name=data["organization"], idempotency_key=key)
+        beneficiary=data["beneficiary"], organization_name=data["organization"], idempotency_key=key,
+        lang=language())
     body = {"order": ORDER_SCHEMA.dump(order), "payment": payment}
     return body, 201, {"Idempotent-Replayed": "false" if created else "true"}
 

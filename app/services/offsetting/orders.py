@@ -94,7 +94,7 @@ def create_order(user: User, **request) -> tuple[Order, dict | None, bool]:
 
 def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int | None = None,
                   beneficiary: str | None = None, organization_name: str | None = None,
-                  idempotency_key: str | None = None) -> tuple[Order, bool]:
+                  idempotency_key: str | None = None, lang: str | None = None) -> tuple[Order, bool]:
     """Returns (order, created).
 
     :raise FootprintNotFound: unknown, or another guest's. :raise ProjectNotFound:
@@ -124,7 +124,7 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
 
     order = new_order(project, kg, kind="guest", user_id=user.id, footprint_id=footprint.id,
                       scenario_id=footprint.scenario_id, beneficiary=beneficiary,
-                      organization_name=organization_name, idempotency_key=idempotency_key,
+                      organization_name=organization_name, idempotency_key=idempotency_key, lang=lang,
                       idempotency_fingerprint=fingerprint if idempotency_key else None)
     try:
         replaced = hold(order, project, guest=user)
