@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             url = stack.enter_context(scratch_postgres())
         benv = stack.enter_context(prepared_environment(url))
         os.environ.update(benv.env)
+        os.environ["QUEUE_PRERENDER_LANGS"] = ""  # pictures are the queue worker's work, not the guest's path
         sys.path.insert(0, str(ROOT))
         os.chdir(ROOT)
         import wsgi  # noqa: E402  (after the environment is set)
