@@ -257,6 +257,7 @@ class RoundResult:
     journey_latencies: list[float] = field(default_factory=list)
     unrecorded_errors: int = 0  # errors during the round's unrecorded warm-up
     unrecorded_error_samples: list[str] = field(default_factory=list)
+    intervals: dict[str, list[float]] = field(default_factory=dict)  # UserContext.record, by name
 
     @property
     def total_errors(self) -> int:
@@ -267,6 +268,9 @@ class RoundResult:
         extra: dict[str, Any] = {}
         if self.journey_latencies:
             extra["journey"] = latency_summary(self.journey_latencies)
+        if self.intervals:
+            extra["intervals"] = {name: {**latency_summary(v), "over_2s": sum(x > 2.0 for x in v)}
+                                  for name, v in self.intervals.items()}
         if self.unrecorded_errors:
             extra["unrecorded_errors"] = self.unrecorded_errors
             extra["unrecorded_error_samples"] = self.unrecorded_error_samples
@@ -319,6 +323,7 @@ class UserContext:
         self.steps: dict[str, StepStats] = {}  # this user's records, merged after the round
         self.journeys = 0
         self.journey_latencies: list[float] = []
+        self.intervals: dict[str, list[float]] = {}
         self.unrecorded_errors = 0
         self.unrecorded_error_samples: list[str] = []
         self._last: tuple[str, bool] | None = None  # (step, latency recorded) of the last success
@@ -399,6 +404,12 @@ class UserContext:
         """The last request (of `step`) ended in a known, non-error outcome: count it apart, no latency."""
         if self._unrecord_last(step):
             _count(self.steps[step].outcomes, outcome)
+
+    def record(self, name: str, seconds: float) -> None:
+        """A measured interval that is not one request (e.g. paid -> certified): kept apart from the steps,
+        so it counts in no request total."""
+        if self._runner.recording:
+            self.intervals.setdefault(name, []).append(seconds)
 
     def journey_done(self, seconds: float | None = None) -> None:
         """A whole journey completed; `seconds` (its duration) goes into the journey latencies."""
@@ -500,8 +511,11 @@ def run_round(
     steps: dict[str, StepStats] = {}
     journeys = 0
     journey_latencies: list[float] = []
+    intervals: dict[str, list[float]] = {}
     unrecorded, unrecorded_samples = 0, []
     for c in ctxs:
+        for name, v in c.intervals.items():
+            intervals.setdefault(name, []).extend(v)
         for name, s in c.steps.items():
             steps.setdefault(name, StepStats()).merge(s)
         journeys += c.journeys
@@ -510,4 +524,4 @@ def run_round(
         unrecorded_samples.extend(c.unrecorded_error_samples[: max(0, 5 - len(unrecorded_samples))])
     srv = (srv1 - srv0) if srv0 is not None and srv1 is not None else None
     return RoundResult(target, round_no, concurrency, elapsed, steps, journeys, cpu, stuck, srv,
-                       journey_latencies, unrecorded, unrecorded_samples)
+                       journey_latencies, unrecorded, unrecorded_samples, intervals)

@@ -91,6 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="door-rush: project each guest orders from: the first listed with enough stock "
                         "(default; all guests on one project, the most contention), a random one, or the "
                         "one with the most available kg")
+    p.add_argument("--total-guests", type=int, default=None,
+                   help="door-rush: a rush of exactly this many guests (one long round that ends when the last "
+                        "journey has started; --rounds 1 and a long --duration are implied)")
     p.add_argument("--deliveries", type=int, default=2,
                    help="door-rush: WeChat Pay notification deliveries per payment (default 2)")
     p.add_argument("--sandbox-server", action="store_true",
@@ -115,6 +118,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--output", type=Path, default=None,
                    help="results JSON path (default bench/results/<target>-<timestamp>.json)")
     args = p.parse_args(argv)
+    if args.total_guests is not None:
+        if args.target != "door-rush" or not 1 <= args.total_guests <= 100_000:
+            p.error("--total-guests applies to --target door-rush, 1..100000")
+        args.rounds = 1
+        args.duration = args.duration or 3600.0  # the budget ends the round
+        args.max_requests = max(args.max_requests, args.total_guests * 12)
     for name, value in {**GENERIC_DEFAULTS, **TARGET_DEFAULTS.get(args.target, {})}.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -133,8 +142,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("rounds", "concurrency", "workers", "users", "max_requests", "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not (0 < args.duration <= 600):
-        p.error("--duration must be in (0, 600] seconds")
+    if not (0 < args.duration <= (7200 if args.total_guests else 600)):
+        p.error("--duration must be in (0, 600] seconds (7200 with --total-guests)")
     if args.warmup < 0 or args.round_warmup < 0:
         p.error("warm-up times cannot be negative")
     return args
@@ -433,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.target == "door-rush":
         sandbox_port = free_port() if args.sandbox_server else None
         target = build(concurrency=args.concurrency, rounds=args.rounds, guests=args.guests, pick=args.pick,
-                       deliveries=args.deliveries, pay_sheet=(HOST, sandbox_port) if sandbox_port else None)
+                       deliveries=args.deliveries, pay_sheet=(HOST, sandbox_port) if sandbox_port else None,
+                       total=args.total_guests)
     else:
         target = build()
     baseline = None if (args.no_baseline or build_baseline is None) else build_baseline()
@@ -699,6 +709,11 @@ def hosts_report(rounds: list[dict]) -> dict | None:
     return {"instances": counts, **moves, "line": "two hosts: " + line.removeprefix("instances (haproxy): ")}
 
 
+def args_total(target: Scenario) -> bool:
+    """Was the door rush asked for a number of guests (--total-guests)? Then reaching it is the end."""
+    return bool((target.info.get("state") or {}).get("total"))
+
+
 def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, warmup_rounds: list[dict],
                      all_rounds: list[dict]) -> float | None:
     """Print the door-rush summary; returns the ratio (door-rush req/s over all steps ÷ bare req/s)."""
@@ -724,8 +739,20 @@ def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, wa
         agg["sandbox_cpu_ms_per_journey"], agg["service_cpu_ms_per_journey"] = sim, srv
         print(f"cpu per journey, apart (median of {len(sims)} rounds; PostgreSQL in neither): service {srv:.1f} ms, "
               f"WeChat simulators (own server) {sim:.1f} ms")
+    ivs = [r["intervals"] for r in all_rounds if r["target"] == target.name and r.get("intervals")]
+    for name in sorted({k for iv in ivs for k in iv}):
+        per = [iv[name] for iv in ivs if name in iv]
+        n, over = sum(p["count"] for p in per), sum(p["over_2s"] for p in per)
+        agg.setdefault("intervals", {})[name] = {
+            "count": n, "over_2s": over, "p50_ms": statistics.median(p["p50_ms"] for p in per),
+            "p99_ms": statistics.median(p["p99_ms"] for p in per), "max_ms": max(p["max_ms"] for p in per)}
+        a = agg["intervals"][name]
+        print(f"{name}: p50 {a['p50_ms']:.0f} ms, p99 {a['p99_ms']:.0f} ms, max {a['max_ms']:.0f} ms; "
+              f"{over} of {n} guests over 2 s")
     state = target.info.get("state") or {}
-    if state.get("budget_reached"):
+    if state.get("budget_reached") and args_total(target):
+        print(f"the rush of {state.get('journey_budget')} guests is complete")
+    elif state.get("budget_reached"):
         print(f"note: the stock budget ({state.get('journey_budget')} journeys) was reached, so the last round(s) "
               "stopped early and their journeys/s are low; use fewer/shorter rounds or a fresh database")
     ratio = None

@@ -125,6 +125,8 @@ def bare_scenario() -> Scenario:
 
 
 RUSH_STEPS = ("login", "resolve", "footprint", "projects", "order", "confirm", "order_status", "certificate")
+#: Not a request: the time from paying to reading the fulfilled order back, per journey (goal: < 2 s).
+PAID_TO_CERTIFIED = "paid→certified"
 RUSH_SCENARIO = "CDF2021"
 
 
@@ -232,6 +234,7 @@ def rush_journey(ctx, *, code: str, door: int, pick: str = "first", deliveries: 
     pay_conn = None
     if pay_sheet:  # one keep-alive connection per guest to the simulator server
         pay_conn = ctx.state.get("pay_conn") or ctx.state.setdefault("pay_conn", Connection(*pay_sheet, 30.0))
+    paid_at = time.perf_counter()
     r = ctx.request("confirm", "POST", "/sandbox/wechatpay/confirm",
                     json.dumps({"prepay_id": package[len("prepay_id="):], "deliveries": deliveries}).encode(),
                     JSON_HEADERS, expect=200, conn=pay_conn)
@@ -250,6 +253,8 @@ def rush_journey(ctx, *, code: str, door: int, pick: str = "first", deliveries: 
     serial = (d.get("certificate") or {}).get("serial")
     if d.get("status") != "fulfilled" or not isinstance(serial, str):
         return _wrong(ctx, "order_status", r, "not fulfilled with a certificate serial", f"status {d.get('status')}")
+    # From paying to seeing the certificate (the pay sheet, WeChat's notification, the order read back).
+    getattr(ctx, "record", lambda *a: None)(PAID_TO_CERTIFIED, time.perf_counter() - paid_at)
 
     # 8. The public certificate: its allocations add up to the order's kilograms.
     r = ctx.request("certificate", "GET", f"/api/v1/certificates/{serial}", None, None, expect=200, finish=True)
@@ -304,7 +309,7 @@ class CheckContext:
 
 def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, pick: str = "first",
                        deliveries: int = 2, doors: int = 8, pay_sheet: tuple[str, int] | None = None,
-                       **_: Any) -> Scenario:
+                       total: int | None = None, **_: Any) -> Scenario:
     """Many new sandbox guests doing the whole journey at once (see rush_journey and bench/README.md).
 
     guests: 0 = a new guest every journey (the realistic door rush), else a pool of that many codes.
@@ -312,10 +317,11 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
     Stock guard: the run starts at most `journey_budget` journeys (computed from the stock the check
     journey sees, minus a reserve for the orders left pending when rounds end), so that stock running
     out does not turn into a wave of 409s; reaching it ends the round early (reported).
+    total: a rush of exactly that many guests (journeys), if the stock allows: the budget, then the end.
     """
     run_tag = f"{os.getpid()}-{int(time.time())}"
     counter = itertools.count(1)
-    state: dict[str, Any] = {"journey_budget": None, "budget_reached": False}
+    state: dict[str, Any] = {"journey_budget": None, "budget_reached": False, "total": total}
 
     def code_for(n: int) -> str:
         return f"sandbox-rush-{run_tag}-{(n - 1) % guests if guests else n}"
@@ -331,6 +337,10 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
         per = sum(int(p["available_kg"]) // (sample["kg"] + 1) for p in sample["projects"])
         reserve = concurrency * (rounds + 3)  # orders left pending at every round's end (and warm-up)
         state["journey_budget"] = max(0, per - reserve)
+        if total:
+            if total > state["journey_budget"]:
+                raise JourneyCheckFailed(f"the stock allows {state['journey_budget']} journeys, not {total}")
+            state["journey_budget"] = total
         state["stock_kg"] = stock
         sample = {k: v for k, v in sample.items() if k != "projects"}
         return {"sample": sample, "journey_budget": state["journey_budget"], "stock_kg": stock}
