@@ -1,9 +1,16 @@
 """Extension singletons, bound to the app in create_app()."""
+import threading
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
+
+try:
+    from limits.storage import MemoryStorage
+except ImportError:  # pragma: no cover - installed with Flask-Limiter
+    MemoryStorage = None
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -42,3 +49,23 @@ class Session(_FlaskSession):
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
                 session_options={"expire_on_commit": False, "class_": Session})
 migrate = Migrate(compare_type=True, render_as_batch=True)
+
+
+if MemoryStorage is not None:
+
+    class SweptMemoryStorage(MemoryStorage):
+        """The rate limiter's in-memory counts (no REDIS_URL), with expired entries swept once a second.
+
+        `limits`' MemoryStorage starts a new timer thread 10 ms after each count while none is alive: under
+        load, a thread start every other request (a fifth of a footprint POST's CPU in the profile). Counts
+        stay exact either way (each read drops an expired counter itself); the sweep only frees memory.
+        """
+
+        STORAGE_SCHEME = ["diandian-memory"]
+        SWEEP_SECONDS = 1.0
+
+        def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the parent's private hook
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
+                self.timer.daemon = True
+                self.timer.start()

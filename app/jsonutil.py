@@ -69,6 +69,22 @@ def _orjson_default(o):
     return JSONProvider.default(o)
 
 
+def dumps_column(value) -> str:
+    """JSON columns (the engine's json_serializer): orjson, or the standard encoder for what it refuses."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+def loads_column(text: str):
+    """JSON columns (the engine's json_deserializer)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # an integer past 64 bits, NaN: what only the standard parser reads
+        return json.loads(text)
+
+
 def isoformat(value: datetime) -> str:
     """ISO 8601 with an offset; naive values from SQLite are UTC by construction."""
     if value.tzinfo is None:
