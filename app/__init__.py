@@ -43,6 +43,8 @@ def create_app(config: Config | None = None) -> Flask:
     from app.sql_stats import init_sql_stats
 
     register_error_handlers(app)
+    if not app.config.get("REDIS_URL"):
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "diandian-memory://")  # app.extensions
     init_limits(app)
     init_sql_stats(app)
     register_commands(app)
@@ -52,7 +54,11 @@ def create_app(config: Config | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered for Flask-Migrate)
     from app.extensions import db, migrate
+    from app.jsonutil import dumps_column, loads_column
 
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("json_serializer", dumps_column)  # JSON columns: orjson, several times faster
+    options.setdefault("json_deserializer", loads_column)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

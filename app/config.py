@@ -257,9 +257,11 @@ def _engine_options(url: str) -> dict:
         return {"connect_args": {"timeout": 15}}
     # A server that does not answer must fail a request well inside gunicorn's 30-second worker timeout,
     # as a 503 (app.errors), rather than get the worker killed: connecting gives up after 5 s, waiting
-    # for a free pooled connection after 10 s. A lost connection invalidates the pool (app.errors), so
-    # recovery does not rest on pool_pre_ping alone.
-    options: dict = {"pool_pre_ping": True, "pool_timeout": 10}
+    # for a free pooled connection after 10 s. No pool_pre_ping (a round trip on every checkout, i.e.
+    # every request): a connection found dead by the first statement of a transaction invalidates the
+    # pool and that statement is run again on a fresh one (app.extensions.Session); connections are
+    # replaced after 30 minutes so none outlives a firewall's or a proxy's idle timeout unnoticed.
+    options: dict = {"pool_pre_ping": False, "pool_recycle": 1800, "pool_timeout": 10}
     if url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": 5}
     return options

@@ -7,7 +7,7 @@ import secrets
 import sys
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 log = logging.getLogger("diandian.request")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -24,10 +24,23 @@ def printable(text: str, limit: int = 300) -> str:
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        if "request_id" not in record.__dict__:  # the access line brings its own
+            record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
+
+
+class _Formatter(logging.Formatter):
+    """logging.Formatter's output, with the date and time formatted once per second, not per line."""
+
+    _second = -1
+    _text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        second = int(record.created)
+        if second != self._second:
+            self._text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = second
+        return f"{self._text},{int(record.msecs):03d}"
 
 
 def configure_logging(app: Flask) -> None:
@@ -37,7 +50,7 @@ def configure_logging(app: Flask) -> None:
         handler._diandian = True  # type: ignore[attr-defined]
         handler.addFilter(_RequestIdFilter())
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+            _Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
         root.addHandler(handler)
         root.propagate = False
@@ -51,8 +64,11 @@ def configure_logging(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "-")
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        # The path only: query strings may carry login codes or printed links.
-        log.info("%s %s %s %.1fms", request.method, printable(request.path), response.status_code, elapsed)
+        request_id = g.get("request_id", "-")
+        response.headers["X-Request-Id"] = request_id
+        if log.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            # The path only: query strings may carry login codes or printed links.
+            log.info("%s %s %s %.1fms", request.method, printable(request.path), response.status_code, elapsed,
+                     extra={"request_id": request_id})
         return response

@@ -46,6 +46,11 @@ from bench.server import (
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
+#: The footprint target sends thousands of requests a minute from 4 guests on one address: its two limits
+#: are raised out of the way (they are still counted on every request, so their cost is measured).
+FOOTPRINT_ENV = {"RATE_FOOTPRINTS_PER_GUEST": "100000000/minute",
+                 "RATE_FOOTPRINTS_PER_ADDRESS": "100000000/minute"}
+
 #: Defaults that depend on the target (None in argparse = "the target's default").
 TARGET_DEFAULTS = {
     "door-rush": {"rounds": 3, "duration": 10.0, "concurrency": 16, "round_warmup": 1.0},
@@ -117,6 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="exit 3 if target/baseline req/s is below this (default: report only)")
     p.add_argument("--output", type=Path, default=None,
                    help="results JSON path (default bench/results/<target>-<timestamp>.json)")
+    p.add_argument("--sqlite-only", action="store_true",
+                   help="footprint: skip the PostgreSQL pass that follows the SQLite one when no database is named")
     args = p.parse_args(argv)
     if args.total_guests is not None:
         if args.target != "door-rush" or not 1 <= args.total_guests <= 100_000:
@@ -124,6 +131,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.rounds = 1
         args.duration = args.duration or 3600.0  # the budget ends the round
         args.max_requests = max(args.max_requests, args.total_guests * 12)
+    # The footprint target without a named database measures SQLite, then a scratch PostgreSQL database.
+    args.both_databases = args.target == "footprint" and args.db_url is None and not args.sqlite_only
     for name, value in {**GENERIC_DEFAULTS, **TARGET_DEFAULTS.get(args.target, {})}.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -427,6 +436,19 @@ def _standalone_target(argv: list[str] | None) -> tuple[str | None, list[str]]:
     return STANDALONE_TARGETS.get(known.target), rest
 
 
+def _postgres_reachable() -> bool:
+    """Whether the scratch database's server answers (the footprint's PostgreSQL pass needs one)."""
+    import psycopg
+
+    from bench.server import DEFAULT_PG_ADMIN_URL
+
+    try:
+        psycopg.connect(os.environ.get("BENCH_PG_ADMIN_URL") or DEFAULT_PG_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     module, rest = _standalone_target(argv)
     if module is not None:
@@ -434,6 +456,30 @@ def main(argv: list[str] | None = None) -> int:
 
         return importlib.import_module(module).main(rest)
     args = parse_args(argv)
+    if not args.both_databases:
+        return run_target(args)
+    if not _postgres_reachable():
+        print("footprint: no PostgreSQL server for the second pass (BENCH_PG_ADMIN_URL); SQLite only", flush=True)
+        return run_target(args)
+    codes, lines = [], []
+    for db in ("sqlite", "scratch"):
+        print(f"=== footprint pass on {'SQLite' if db == 'sqlite' else 'PostgreSQL (scratch database)'} ===",
+              flush=True)
+        codes.append(run_target(argparse.Namespace(**{**vars(args), "db_url": db})))
+        lines.append(LAST_SUMMARY.get("line", "no result"))
+    print("\n=== footprint / bare, both databases (medians of the rounds, p99 at "
+          f"{args.concurrency} connections) ===")
+    for db, line in zip(("sqlite", "postgresql"), lines, strict=True):
+        print(f"{db:<11} {line}")
+    return max(codes, key=lambda c: (c != 0, c))
+
+
+#: The last run_target's one-line summary (the two-database footprint run prints both at the end).
+LAST_SUMMARY: dict = {}
+
+
+def run_target(args: argparse.Namespace) -> int:
+    """One run of a target against its baseline on one database (the body of `make bench`)."""
     sigterm_as_keyboard_interrupt()
     build, build_baseline = SCENARIOS[args.target]
     sandbox_port = None
@@ -479,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
             extra_env = {**(redis_env or {}), **({"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"}
                                                    if sandbox_port else {}),
                          # statements and commits per step, from the X-SQL-Stats header (app/sql_stats.py)
-                         **({"SQL_STATS": "1"} if args.target == "door-rush" else {})} or None
+                         **({"SQL_STATS": "1"} if args.target == "door-rush" else {}),
+                         **(FOOTPRINT_ENV if target.name == "footprint" else {})} or None
             benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep, extra_env=extra_env))
             print(f"database: {benv.db_kind} ({db_source})"
                   f" migrated and seeded in {time.perf_counter() - t:.1f}s", flush=True)
@@ -599,6 +646,11 @@ def main(argv: list[str] | None = None) -> int:
         print(hosts_summary["line"])
     if not target.journeys:
         if ratio is not None:
+            t_agg = aggs[target.name]
+            LAST_SUMMARY["line"] = (f"ratio {ratio:.2f}; footprint {t_agg['rps']:.0f} req/s, p99 "
+                                    f"{_fmt(t_agg.get('p99_ms'))} ms, server CPU "
+                                    f"{_fmt(t_agg['server_cpu_ms_per_req'], 2)} ms/req vs bare "
+                                    f"{_fmt(aggs[baseline.name]['server_cpu_ms_per_req'], 2)}")
             verdict = "met" if ratio >= 0.5 else "NOT met"
             print(f"aim: {target.name} >= 0.50 x {baseline.name} req/s -> {verdict} "
                   f"(medians of {aggs[target.name]['rounds']} rounds; "

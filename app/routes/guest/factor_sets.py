@@ -1,6 +1,7 @@
 """Emission factor sets: every factor with its source, and the method, so results can be checked."""
-from flask import Blueprint
+from flask import Blueprint, request
 
+from app import caching
 from app.schemas.guest.factor_sets import FactorSetSchema
 from app.services.guest import factor_sets
 
@@ -8,9 +9,22 @@ bp = Blueprint("factor_sets", __name__, url_prefix="/api/v1/factor-sets")
 
 # Schemas are stateless: build them once, not per request (nested ones are costly to build).
 FACTOR_SET_SCHEMA = FactorSetSchema()
+# version -> (dumped set, its ETag): a published set never changes, and it is the same for every guest.
+FACTOR_SET_PAGES = caching.cache(maxsize=64)
+FACTOR_SET_MAX_AGE = 3600
 
 
 @bp.get("/<version>")
 def get(version: str):
     """The factor set `version` (e.g. diandian-2025.1): factors, sources, circuity and method text."""
-    return FACTOR_SET_SCHEMA.dump(factor_sets.get_factor_set(version))
+    fs = factor_sets.get_factor_set(version)
+    cached = FACTOR_SET_PAGES.get(version, fs)
+    if cached is None:
+        page = FACTOR_SET_SCHEMA.dump(fs)
+        cached = (page, caching.etag(version, repr(page)))
+        FACTOR_SET_PAGES.put(version, fs, cached)
+    page, tag = cached
+    headers = {"ETag": f'"{tag}"', "Cache-Control": f"public, max-age={FACTOR_SET_MAX_AGE}"}
+    if request.if_none_match.contains(tag):
+        return "", 304, headers
+    return page, 200, headers

@@ -8,9 +8,11 @@ from datetime import datetime
 from cachetools import TTLCache
 from sqlalchemy import func, or_, select
 
+from app import caching
+from app.domain.factors import factor_set
 from app.errors import ScenarioClosed, ScenarioNotFound
 from app.extensions import db
-from app.models import Scenario
+from app.models import Organization, Scenario
 from app.models.base import as_utc, utcnow
 
 # code -> ScenarioRef, per process, for the hot write paths (a footprint per guest). Closing a scenario
@@ -44,6 +46,27 @@ def get_scenario(code: str) -> Scenario:
     if scenario is None or not scenario.is_visible():
         raise ScenarioNotFound()
     return scenario
+
+
+def scenario_version(code: str) -> tuple:
+    """What a guest's view of a scenario depends on, in one indexed read (no ORM object): its updated_at
+    (every edit through SQLAlchemy bumps it), its running totals themselves (whoever writes them), whether
+    it is open now (open_until passes without an edit), its organiser's names and the factor set behind
+    its calculator.
+
+    :raise ScenarioNotFound: unknown code or still a draft.
+    """
+    row = db.session.execute(
+        select(Scenario.updated_at, Scenario.status, Scenario.open_until, Scenario.participants,
+               Scenario.neutralized_kg, Organization.name, Organization.name_en)
+        .outerjoin(Organization, Organization.id == Scenario.organization_id)
+        .where(Scenario.code == code)
+    ).one_or_none()
+    if row is None or row.status == "draft":
+        raise ScenarioNotFound()
+    open_now = row.status == "active" and (row.open_until is None or as_utc(row.open_until) > utcnow())
+    return (code, row.updated_at.isoformat(), row.status, open_now, row.participants, row.neutralized_kg,
+            row.name, row.name_en, factor_set().version)
 
 
 def get_open_scenario(code: str) -> Scenario:
@@ -80,6 +103,7 @@ def forget_scenario_refs() -> None:
     """Drop this worker's cached refs (after a scenario changes in this process, and between tests)."""
     with _refs_lock:
         _refs.clear()
+    caching.clear_all()  # the guests' pages would be re-checked anyway: their versions move with every edit
 
 
 def list_open_scenarios(*, kind: str | None = None, q: str | None = None, city: str | None = None,

@@ -1,0 +1,120 @@
+"""The guests' hot paths made lean (issue 10): cached pages with ETags, orjson output, the token cache."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db
+from app.jsonutil import JSONProvider
+from tests.conftest import staff_headers
+
+
+def _second_instance(app):
+    """Another app on the same database: what a second worker or host is (its own pools and sessions)."""
+    return create_app(TestConfig({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                                  "CERTIFICATE_STORAGE_DIR": app.config["CERTIFICATE_STORAGE_DIR"]}))
+
+
+def test_scenario_page_has_an_etag_and_answers_304_while_unchanged(client, seeded):
+    first = client.get("/api/v1/scenarios/CDF2021")
+    assert first.status_code == 200 and first.headers["ETag"].startswith('"')
+    assert "max-age=" in first.headers["Cache-Control"] and first.headers["Vary"] == "Accept-Language"
+    again = client.get("/api/v1/scenarios/CDF2021")
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    not_modified = client.get("/api/v1/scenarios/CDF2021", headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and not_modified.get_data() == b""
+    assert not_modified.headers["ETag"] == first.headers["ETag"]
+    # The calculator's labels follow the language: another page, another ETag.
+    english = client.get("/api/v1/scenarios/CDF2021", headers={"Accept-Language": "en"})
+    assert english.status_code == 200 and english.headers["ETag"] != first.headers["ETag"]
+    assert client.get("/api/v1/scenarios/NOPE").status_code == 404
+
+
+def test_an_edit_on_another_instance_is_seen_at_once(app, client, accounts):
+    """Figure: instance A serves CDF2021 from its cache; the organiser edits the venue through instance B
+    (same database, another process's view); A's very next read shows the new venue and a new ETag, and
+    A's old ETag no longer gets a 304."""
+    before = client.get("/api/v1/scenarios/CDF2021")
+    assert client.get("/api/v1/scenarios/CDF2021").headers["ETag"] == before.headers["ETag"]  # cached
+    other = _second_instance(app)
+    try:
+        other_client = other.test_client()
+        rv = other_client.patch("/api/v1/staff/scenarios/CDF2021", json={"venue": "三号厅"},
+                                headers=staff_headers(other_client, "org@dd.test"))
+        assert rv.status_code == 200, rv.json
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    after = client.get("/api/v1/scenarios/CDF2021", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.json["venue"] == "三号厅"
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_running_totals_and_closing_change_the_page(app, client, seeded):
+    from sqlalchemy import update
+
+    from app.models import Scenario
+
+    before = client.get("/api/v1/scenarios/CDF2021")
+    with app.app_context():  # as fulfilment writes them: one atomic UPDATE
+        db.session.execute(update(Scenario).where(Scenario.code == "CDF2021")
+                           .values(participants=Scenario.participants + 1))
+        db.session.commit()
+    after = client.get("/api/v1/scenarios/CDF2021")
+    assert after.json["stats"]["participants"] == before.json["stats"]["participants"] + 1
+    with app.app_context():
+        db.session.execute(update(Scenario).where(Scenario.code == "CDF2021").values(status="closed"))
+        db.session.commit()
+    assert client.get("/api/v1/scenarios/CDF2021").json["status"] == "closed"
+
+
+def test_factor_set_etag(client):
+    first = client.get("/api/v1/factor-sets/diandian-2025.1")
+    assert first.status_code == 200 and "public" in first.headers["Cache-Control"]
+    assert client.get("/api/v1/factor-sets/diandian-2025.1").get_data() == first.get_data()
+    rv = client.get("/api/v1/factor-sets/diandian-2025.1", headers={"If-None-Match": first.headers["ETag"]})
+    assert rv.status_code == 304
+    assert client.get("/api/v1/factor-sets/nope").status_code == 404
+
+
+def test_orjson_responses_are_the_bytes_the_standard_encoder_wrote(app):
+    """Decimals (as their float text), datetimes (ISO with offset, naive as UTC), dates, text, big integers
+    and non-string keys: byte for byte what json.dumps with the provider's default gave."""
+    samples = [
+        {"kg": Decimal("475.4"), "tiny": Decimal("0.0000150"), "whole": Decimal("12.000"), "neg": Decimal("-0.5"),
+         "at": datetime(2026, 11, 2, 3, 4, 5, 6, tzinfo=UTC), "naive": datetime(2026, 1, 1),
+         "day": datetime(2026, 1, 2).date(), "text": "中文 → \u2028 \x01 \"q\" /", "n": [1, None, True, 1.5]},
+        {1: "int key"}, {"big": 2**80}, [],
+    ]
+    with app.app_context():
+        for obj in samples:
+            old = json.dumps(obj, default=JSONProvider.default, ensure_ascii=False, separators=(",", ":")) + "\n"
+            assert app.json.response(obj).get_data() == old.encode(), obj
+
+
+def test_a_cached_token_still_expires_and_is_still_revoked(app, client, seeded):
+    from app.auth import forget_token_version
+    from app.models import User
+
+    login = client.post("/api/v1/auth/login", json={"code": "sandbox-cache"}).json
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # verified once, now cached
+    app.config["TOKEN_TTL_SECONDS"] = -1
+    try:
+        rv = client.get("/api/v1/me", headers=headers)
+        assert rv.status_code == 401 and rv.json["error"]["code"] == "token_expired"
+    finally:
+        app.config["TOKEN_TTL_SECONDS"] = TestConfig().TOKEN_TTL_SECONDS
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    with app.app_context():
+        user = db.session.get(User, login["user"]["id"]) if "user" in login else None
+        user = user or db.session.query(User).order_by(User.id.desc()).first()
+        user.token_version += 1
+        db.session.commit()
+        forget_token_version(user.id)
+    rv = client.get("/api/v1/me", headers=headers)
+    assert rv.status_code == 401 and rv.json["error"]["code"] == "token_invalid"
