@@ -58,12 +58,11 @@ def test_running_totals_and_closing_change_the_page(app, client, seeded):
     from sqlalchemy import update
 
     from app.models import Scenario
+    from tests.journey import SMALL, Guest, confirm
 
     before = client.get("/api/v1/scenarios/CDF2021")
-    with app.app_context():  # as fulfilment writes them: one atomic UPDATE
-        db.session.execute(update(Scenario).where(Scenario.code == "CDF2021")
-                           .values(participants=Scenario.participants + 1))
-        db.session.commit()
+    guest = Guest(client, "totals")  # a new participant, written by a real fulfilment (the guest board)
+    confirm(client, guest.order(guest.footprint(SMALL)["id"], "CDCER-EV"))
     after = client.get("/api/v1/scenarios/CDF2021")
     assert after.json["stats"]["participants"] == before.json["stats"]["participants"] + 1
     with app.app_context():
