@@ -66,9 +66,10 @@ fuzz: install-dev
 bench: install
 	$(BIN)/python -m bench.run
 
-# The door rush: whole guest journeys at once, gunicorn with 2 workers on a scratch PostgreSQL database.
+# The door rush: whole guest journeys at once, gunicorn with 2 workers on a scratch PostgreSQL database,
+# on Redis (a db of its own, BENCH_REDIS_URL) with `flask worker` beside it, as deployed.
 bench-rush: install
-	$(BIN)/python -m bench.run --target door-rush
+	$(BIN)/python -m bench.run --target door-rush --redis-url $${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .coverage .coverage.*
