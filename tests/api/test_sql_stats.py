@@ -12,7 +12,9 @@ def test_off_by_default(client, seeded):
 
 
 def test_counts_the_service_apart_from_the_in_process_simulators(tmp_path):
-    app = create_app(TestConfig({"SQL_STATS": "1", "CERTIFICATE_STORAGE_DIR": str(tmp_path)}))
+    # An app of its own on a SQLite file of its own: it must leave nothing in the suite's database.
+    app = create_app(TestConfig({"SQL_STATS": "1", "CERTIFICATE_STORAGE_DIR": str(tmp_path),
+                                 "DATABASE_URL": f"sqlite:///{tmp_path}/stats.db"}))
     with app.app_context():
         db.create_all()
         from app.services.ops.seed import seed_demo
@@ -35,4 +37,6 @@ def test_counts_the_service_apart_from_the_in_process_simulators(tmp_path):
     # the simulator's own transaction update is the sandbox's
     assert svc_commits == 1 and svc_statements >= 8 and sim_commits == 1 and sim_statements >= 1
     assert guest.get_order(order["order"]["id"])["status"] == "fulfilled"
+    with app.app_context():
+        db.engine.dispose()
 
