@@ -496,7 +496,9 @@ def run_round(
         t0 = time.perf_counter()
         rnd.deadline = t0 + duration
         rnd.recording = True
-        time.sleep(duration)
+        # Until the deadline, or until every user has stopped (a request budget or a rush's last guest).
+        while time.perf_counter() < rnd.deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.05)
         limit = time.perf_counter() + grace
         for t in threads:
             t.join(max(0.0, limit - time.perf_counter()))
