@@ -283,15 +283,7 @@ class Gunicorn:
             return pids
         except OSError:
             pass
-        for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as f:
-                        if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                            pids.append(int(entry))
-                except (OSError, IndexError, ValueError):
-                    continue
-        return pids
+        return _children(master) if os.path.isdir("/proc") else []
 
     def stop(self) -> None:
         """SIGTERM the process group (graceful), SIGKILL it after 10 s. Safe to call twice."""

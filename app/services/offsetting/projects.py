@@ -45,11 +45,6 @@ def get_project(code: str) -> Project:
     return project
 
 
-def available_kg(project: Project) -> int:
-    """Kilograms an order can hold now (lapsed holds count as free: the next order releases them)."""
-    return stock.stock_of(project.id).available_kg
-
-
 def is_offered(project: Project, scenario_id: int) -> bool:
     """Every project is offered unless the scenario's organiser chose a list."""
     chosen = db.session.execute(
