@@ -29,13 +29,15 @@ from pathlib import Path
 
 from bench.latency import finite, group_cpu_seconds
 from bench.load import RoundResult, run_round
-from bench.scenarios import SCENARIOS, JourneyCheckFailed, Scenario
+from bench.scenarios import PAID_TO_CERTIFIED, SCENARIOS, JourneyCheckFailed, Scenario
 from bench.server import (
     HOST,
+    RUSH_PROJECT,
     Balanced,
     BenchError,
     Gunicorn,
     QueueWorker,
+    add_rush_stock,
     free_port,
     postgres_pid,
     prepared_environment,
@@ -99,6 +101,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--total-guests", type=int, default=None,
                    help="door-rush: a rush of exactly this many guests (one long round that ends when the last "
                         "journey has started; --rounds 1 and a long --duration are implied)")
+    p.add_argument("--stock-t", type=int, default=None,
+                   help="door rush: tonnes of new credits imported into every project, after adding a fourth "
+                        "project (default with --total-guests N: N/2 + 200, enough for the whole rush on one "
+                        "project; 0: the seed's stock only)")
     p.add_argument("--deliveries", type=int, default=2,
                    help="door-rush: WeChat Pay notification deliveries per payment (default 2)")
     p.add_argument("--sandbox-server", action="store_true",
@@ -530,6 +536,13 @@ def run_target(args: argparse.Namespace) -> int:
             benv = stack.enter_context(prepared_environment(db_url, args.reset_db, args.keep, extra_env=extra_env))
             print(f"database: {benv.db_kind} ({db_source})"
                   f" migrated and seeded in {time.perf_counter() - t:.1f}s", flush=True)
+            stock_t = args.stock_t if args.stock_t is not None else (
+                args.total_guests // 2 + 200 if args.total_guests else 0)
+            if args.target == "door-rush" and stock_t > 0:
+                t = time.perf_counter()
+                added = add_rush_stock(benv, stock_t)
+                print(f"stock: {stock_t} t of new credits imported into each of {', '.join(added)} "
+                      f"({RUSH_PROJECT} added) in {time.perf_counter() - t:.1f}s", flush=True)
         sandbox = None
         if sandbox_port:
             sandbox = _start_sandbox_server(stack, benv, sandbox_port, args, logdir)
@@ -667,6 +680,8 @@ def run_target(args: argparse.Namespace) -> int:
         print(f"errors outside the measured windows (warm-ups): {warmup_errors}", file=sys.stderr)
     total_errors += warmup_errors
     invariants_failed = bool(invariants) and not all(c.passed for c in invariants)
+    if target.journeys and aggs[target.name]["rounds"]:
+        print("\n".join(rush_goals(aggs[target.name], ratio, total_errors, invariants)))
     if target.invariants:
         if invariants:
             from bench.invariants import report
@@ -712,6 +727,49 @@ def run_target(args: argparse.Namespace) -> int:
     if args.min_ratio is not None and (ratio is None or ratio < args.min_ratio):
         return 3
     return 0
+
+
+#: Issue 10's table: (measure, the figure before the work, the goal). The "before" column is the issue's
+#: own measurement (same machine, 2 sync workers, PostgreSQL); the bench prints this run's beside it.
+RUSH_GOALS = (
+    ("journeys/s / ceiling", "0.03-0.05", ">= 0.25"),
+    ("CPU per journey, service + PostgreSQL", "~120 ms", "<= 25 ms"),
+    ("SQL statements / commits per journey", "65 / 9", "<= 30 / needed"),
+    ("slowest step p99", "2,251 ms", "< 500 ms"),
+    ("paid -> certified within 2 s", "15 of 300 over 5 s", "every guest"),
+    ("errors", "4-5 deadlocks a run", "0"),
+    ("invariants", "-", "all pass"),
+)
+
+
+def rush_goals(agg: dict, ratio: float | None, errors: int, invariants: list) -> list[str]:
+    """The door rush's figures against issue 10's goals, one line each (this run's medians of rounds)."""
+    cpu = agg.get("cpu_ms_per_journey_service_and_postgresql")
+    sql = agg.get("sql_per_journey") or {}
+    p99s = {step: s["p99_ms"] for step, s in agg["steps"].items() if s.get("p99_ms") is not None}
+    slowest = max(p99s, key=p99s.get) if p99s else None
+    paid = (agg.get("intervals") or {}).get(PAID_TO_CERTIFIED)
+    passed = sum(c.passed for c in invariants)
+    figures = [
+        (f"{ratio:.3f} ({agg['journeys_per_s']:.1f} journeys/s)" if ratio is not None else "-",
+         ratio is not None and ratio >= 0.25),
+        (f"{cpu:.1f} ms" if cpu is not None else "- (PostgreSQL not on this machine)",
+         cpu is not None and cpu <= 25),
+        (f"{sql['service_statements']:.1f} / {sql['service_commits']:.1f}" if sql else "- (SQL_STATS off)",
+         bool(sql) and sql["service_statements"] <= 30),
+        (f"{p99s[slowest]:.0f} ms ({slowest})" if slowest else "-", slowest is not None and p99s[slowest] < 500),
+        (f"{paid['count'] - paid['over_2s']} of {paid['count']} (p99 {paid['p99_ms']:.0f} ms)" if paid else "-",
+         bool(paid) and paid["over_2s"] == 0),
+        (str(errors), errors == 0),
+        (f"{passed} of {len(invariants)} pass" if invariants else "not checked",
+         bool(invariants) and passed == len(invariants)),
+    ]
+    width = max(len(m) for m, _, _ in RUSH_GOALS)
+    lines = ["\ngoals (issue 10; before: the issue's figures, same machine and settings)",
+             f"  {'measure':<{width}}  {'before':<20} {'this run':<34} goal"]
+    for (measure, before, goal), (figure, met) in zip(RUSH_GOALS, figures, strict=True):
+        lines.append(f"  {measure:<{width}}  {before:<20} {figure:<34} {goal:<15} {'met' if met else 'NOT met'}")
+    return lines
 
 
 def _start_sandbox_server(stack: contextlib.ExitStack, benv, port: int, args, logdir: Path) -> Gunicorn:
