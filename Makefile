@@ -69,7 +69,7 @@ bench: install
 # The door rush: whole guest journeys at once, gunicorn with 2 workers on a scratch PostgreSQL database,
 # on Redis (a db of its own, BENCH_REDIS_URL) with `flask worker` beside it, as deployed.
 bench-rush: install
-	$(BIN)/python -m bench.run --target door-rush --redis-url $${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --target door-rush --pick both --redis-url $${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .coverage .coverage.*

@@ -94,10 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="footprint: distinct sandbox guests logged in (default 4)")
     p.add_argument("--guests", type=int, default=0,
                    help="door-rush: 0 = a new sandbox guest every journey (default), N = a pool of N guests")
-    p.add_argument("--pick", choices=("first", "random", "most"), default="first",
+    p.add_argument("--pick", choices=("first", "random", "most", "both"), default="first",
                    help="door-rush: project each guest orders from: the first listed with enough stock "
-                        "(default; all guests on one project, the most contention), a random one, or the "
-                        "one with the most available kg")
+                        "(default; all guests on one project, the most contention), a random one, the "
+                        "one with the most available kg, or both: the rush on one project and the rush "
+                        "spread over four, alternating rounds on the same server (make bench-rush)")
     p.add_argument("--total-guests", type=int, default=None,
                    help="door-rush: a rush of exactly this many guests (one long round that ends when the last "
                         "journey has started; --rounds 1 and a long --duration are implied)")
@@ -493,13 +494,17 @@ def run_target(args: argparse.Namespace) -> int:
         target = build(users=args.users)
     elif args.target == "door-rush":
         sandbox_port = free_port() if args.sandbox_server else None
-        target = build(concurrency=args.concurrency, rounds=args.rounds, guests=args.guests, pick=args.pick,
-                       deliveries=args.deliveries, pay_sheet=(HOST, sandbox_port) if sandbox_port else None,
-                       total=args.total_guests)
+        rush = functools.partial(build, concurrency=args.concurrency, rounds=args.rounds, guests=args.guests,
+                                 deliveries=args.deliveries,
+                                 pay_sheet=(HOST, sandbox_port) if sandbox_port else None, total=args.total_guests)
+        target = rush(pick="first" if args.pick == "both" else args.pick)
+        if args.pick == "both":  # the same rush spread over the four projects, on the same server
+            spread = rush(pick="random", name=SPREAD)
     else:
         target = build()
     baseline = None if (args.no_baseline or build_baseline is None) else build_baseline()
-    order = [s for s in (baseline, target) if s is not None]  # baseline first in every round
+    rushes = [target, *([spread] if args.target == "door-rush" and args.pick == "both" else [])]
+    order = [s for s in (baseline, *rushes) if s is not None]  # baseline first in every round
     width = max(10, *(len(s.name) + len(" journeys") for s in order if s.journeys)) if target.journeys else 10
 
     started = dt.datetime.now()
@@ -561,6 +566,9 @@ def run_target(args: argparse.Namespace) -> int:
         servers: dict[str, Gunicorn | Balanced] = {}
         data: dict[str, dict | None] = {}
         for scn in order:
+            if scn is not target and scn in rushes:  # the spread rush runs on the rush's server
+                servers[scn.name] = servers[target.name]
+                continue
             env = benv.env if (scn.needs_db and benv) else {**os.environ, "PYTHONUNBUFFERED": "1"}
             if args.hosts == 2 and scn is target:
                 srv = Balanced(env, port=benv.port, workers=args.workers, logdir=logdir, name=scn.name)
@@ -604,7 +612,7 @@ def run_target(args: argparse.Namespace) -> int:
             if args.warmup > 0:
                 for scn in order:
                     w = measure(servers[scn.name], scn, data[scn.name], args, 0, args.warmup, 0.0,
-                                sandbox if scn is target else None, others if scn is target else None)
+                                sandbox if scn in rushes else None, others if scn in rushes else None)
                     warmup_rounds.append(w)
                     if scn.strict and (w["errors"] or w.get("unrecorded_errors")):
                         show(w, scn)
@@ -614,8 +622,8 @@ def run_target(args: argparse.Namespace) -> int:
             for n in range(1, args.rounds + 1):
                 for scn in order:
                     summary = measure(servers[scn.name], scn, data[scn.name], args, n, args.duration,
-                                      args.round_warmup, sandbox if scn is target else None,
-                                      others if scn is target else None)
+                                      args.round_warmup, sandbox if scn in rushes else None,
+                                      others if scn in rushes else None)
                     all_rounds.append(summary)
                     show(summary, scn)
                     if "sandbox_cpu_s" in summary:
@@ -625,13 +633,13 @@ def run_target(args: argparse.Namespace) -> int:
             print("interrupted: stopping the servers; reporting the rounds done so far", file=sys.stderr)
             results["interrupted"] = True
         server_settings = {name: s.settings for name, s in servers.items()}
-        for name, s in servers.items():
+        for name, s in {id(s): (n, s) for n, s in servers.items()}.values():
             tail = s.log_tail(15)
             if "Traceback" in tail or "ERROR" in tail or "CRITICAL" in tail:
                 print(f"--- last lines of the {name} server log ({s.logfile}) ---\n{tail}", file=sys.stderr)
         db_kind = benv.db_kind if benv else None
         if target.invariants and benv is not None and not results.get("interrupted"):
-            for s in [*servers.values(), *([sandbox] if sandbox else [])]:  # a quiet database
+            for s in [*{id(s): s for s in servers.values()}.values(), *([sandbox] if sandbox else [])]:  # quiet
                 s.stop()
             from bench.invariants import Check, check_invariants
 
@@ -646,9 +654,15 @@ def run_target(args: argparse.Namespace) -> int:
             for scn in order}
     ratio = None
     print()
-    hosts_summary = hosts_report([r for r in all_rounds if r["target"] == target.name and "instances" in r])
+    hosts_summary = hosts_report([r for r in all_rounds if r["target"] in {s.name for s in rushes}
+                                  and "instances" in r])
+    ratios: dict[str, float | None] = {}
     if target.journeys:
-        ratio = _journey_summary(target, baseline, aggs, warmup_rounds, all_rounds)
+        for scn in rushes:
+            if len(rushes) > 1:
+                print(f"=== {scn.name} (--pick {'first' if scn is target else 'random'}) ===")
+            ratios[scn.name] = _journey_summary(scn, baseline, aggs, warmup_rounds, all_rounds)
+        ratio = ratios[target.name]
     else:
         parts = [summary_line(s.name, aggs[s.name]) for s in (target, baseline) if s and aggs[s.name]["rounds"]]
         if baseline and aggs[target.name]["rounds"] and aggs[baseline.name]["rounds"] and aggs[baseline.name]["rps"]:
@@ -672,16 +686,17 @@ def run_target(args: argparse.Namespace) -> int:
 
     total_errors = sum(a.get("errors", 0) for a in aggs.values())
     # A strict scenario (the door rush) must see no error at all, warm-ups included.
+    strict = {s.name for s in rushes if s.strict}
     warmup_errors = sum(w["errors"] + w.get("unrecorded_errors", 0) for w in warmup_rounds
-                        if w["target"] == target.name and target.strict)
-    warmup_errors += sum(r.get("unrecorded_errors", 0) for r in all_rounds
-                         if r["target"] == target.name and target.strict)
+                        if w["target"] in strict)
+    warmup_errors += sum(r.get("unrecorded_errors", 0) for r in all_rounds if r["target"] in strict)
     if warmup_errors:
         print(f"errors outside the measured windows (warm-ups): {warmup_errors}", file=sys.stderr)
     total_errors += warmup_errors
     invariants_failed = bool(invariants) and not all(c.passed for c in invariants)
     if target.journeys and aggs[target.name]["rounds"]:
-        print("\n".join(rush_goals(aggs[target.name], ratio, total_errors, invariants)))
+        spread_agg = aggs.get(SPREAD) if len(rushes) > 1 and aggs.get(SPREAD, {}).get("rounds") else None
+        print("\n".join(rush_goals(aggs[target.name], ratio, total_errors, invariants, spread_agg)))
     if target.invariants:
         if invariants:
             from bench.invariants import report
@@ -704,6 +719,7 @@ def run_target(args: argparse.Namespace) -> int:
         "rounds": all_rounds,
         "summary": aggs,
         "ratio": ratio,
+        "ratios": ratios,
         "errors": total_errors,
         "warmup_errors": warmup_errors,
         "warmup_rounds": warmup_rounds,
@@ -739,11 +755,16 @@ RUSH_GOALS = (
     ("paid -> certified within 2 s", "15 of 300 over 5 s", "every guest"),
     ("errors", "4-5 deadlocks a run", "0"),
     ("invariants", "-", "all pass"),
+    ("one project vs four (journeys/s)", "deadlocks when spread", "within 10%"),
 )
 
+#: The second door rush of `--pick both`: the same guests' journey, each on a random one of the four projects.
+SPREAD = "door-rush-spread"
 
-def rush_goals(agg: dict, ratio: float | None, errors: int, invariants: list) -> list[str]:
-    """The door rush's figures against issue 10's goals, one line each (this run's medians of rounds)."""
+
+def rush_goals(agg: dict, ratio: float | None, errors: int, invariants: list, spread: dict | None = None) -> list[str]:
+    """The door rush's figures against issue 10's goals, one line each (this run's medians of rounds); the
+    one-vs-four line needs `spread`, the aggregate of the rush spread over four projects (--pick both)."""
     cpu = agg.get("cpu_ms_per_journey_service_and_postgresql")
     sql = agg.get("sql_per_journey") or {}
     p99s = {step: s["p99_ms"] for step, s in agg["steps"].items() if s.get("p99_ms") is not None}
@@ -764,6 +785,12 @@ def rush_goals(agg: dict, ratio: float | None, errors: int, invariants: list) ->
         (f"{passed} of {len(invariants)} pass" if invariants else "not checked",
          bool(invariants) and passed == len(invariants)),
     ]
+    if spread and agg["journeys_per_s"] and spread["journeys_per_s"]:
+        one, four = agg["journeys_per_s"], spread["journeys_per_s"]
+        apart = abs(one - four) / max(one, four)
+        figures.append((f"{one:.1f} vs {four:.1f} ({100 * apart:.0f}% apart)", apart <= 0.10))
+    else:
+        figures.append(("- (--pick both measures it)", False))
     width = max(len(m) for m, _, _ in RUSH_GOALS)
     lines = ["\ngoals (issue 10; before: the issue's figures, same machine and settings)",
              f"  {'measure':<{width}}  {'before':<20} {'this run':<34} goal"]

@@ -309,7 +309,7 @@ class CheckContext:
 
 def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, pick: str = "first",
                        deliveries: int = 2, doors: int = 8, pay_sheet: tuple[str, int] | None = None,
-                       total: int | None = None, **_: Any) -> Scenario:
+                       total: int | None = None, name: str = "door-rush", **_: Any) -> Scenario:
     """Many new sandbox guests doing the whole journey at once (see rush_journey and bench/README.md).
 
     guests: 0 = a new guest every journey (the realistic door rush), else a pool of that many codes.
@@ -319,7 +319,7 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
     out does not turn into a wave of 409s; reaching it ends the round early (reported).
     total: a rush of exactly that many guests (journeys), if the stock allows: the budget, then the end.
     """
-    run_tag = f"{os.getpid()}-{int(time.time())}"
+    run_tag = f"{name}-{os.getpid()}-{int(time.time())}"
     counter = itertools.count(1)
     state: dict[str, Any] = {"journey_budget": None, "budget_reached": False, "total": total}
 
@@ -356,7 +356,7 @@ def door_rush_scenario(concurrency: int = 16, rounds: int = 3, guests: int = 0, 
         rush_journey(ctx, code=code_for(n), door=n % doors + 1, pick=pick, deliveries=deliveries,
                      rng=ctx.state["rng"], pay_sheet=pay_sheet)
 
-    scn = Scenario("door-rush", "wsgi:app", True, user, RUSH_STEPS, prepare, setup,
+    scn = Scenario(name, "wsgi:app", True, user, RUSH_STEPS, prepare, setup,
                    {"guests": guests or "new guest per journey", "pick": pick, "deliveries": deliveries,
                     "doors": doors, "scenario": RUSH_SCENARIO, "footprint_body": FOOTPRINT_BODY,
                     "pay_sheet": "simulator server" if pay_sheet else "service (in-process simulator)"},
