@@ -137,7 +137,7 @@ class Config:
         if self.QUEUE_MODE == "redis" and not self.REDIS_URL:
             raise ConfigError("QUEUE_MODE=redis needs REDIS_URL")
         self.QUEUE_NAME = env.get("QUEUE_NAME") or "diandian"
-        # The order does not record the guest's language, so both are drawn by default (README "Processes").
+        # Pictures are drawn in the order's language; these are for orders made before it was recorded.
         self.QUEUE_PRERENDER_LANGS = _langs(env.get("QUEUE_PRERENDER_LANGS", "zh,en"))
         # Reconcile (and with it the closing of expired orders) in the worker, every this many seconds.
         self.QUEUE_RECONCILE_SECONDS = _seconds(env, "QUEUE_RECONCILE_SECONDS", 60, maximum=86400)
