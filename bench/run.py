@@ -38,6 +38,7 @@ from bench.server import (
     Gunicorn,
     QueueWorker,
     add_rush_stock,
+    database_backends_cpu_seconds,
     free_port,
     postgres_pid,
     prepared_environment,
@@ -555,14 +556,21 @@ def run_target(args: argparse.Namespace) -> int:
         # CPU apart from the service's: PostgreSQL's (when it runs here) and the queue worker's (with Redis,
         # the door rush runs `flask worker` beside the service, as deployed: pictures and the mirror go there).
         others: dict = {}
+        worker = None
         if args.target == "door-rush" and benv and benv.db_kind == "postgresql":
             pg = postgres_pid(db_url)
-            if pg is not None:
+            if pg is not None and sandbox is not None:  # the simulators' database is on the same server
+                sims = functools.partial(database_backends_cpu_seconds, db_url, sandbox.database)
+                others["postgresql"] = functools.partial(_minus, functools.partial(tree_cpu_seconds, pg), sims)
+                others["postgresql for the simulators"] = sims
+            elif pg is not None:
                 others["postgresql"] = functools.partial(tree_cpu_seconds, pg)
         if args.target == "door-rush" and args.redis_url and benv:
             worker = stack.enter_context(QueueWorker(benv.env, logdir))
             others["worker"] = worker.cpu_seconds
-            print(f"queue worker: flask worker on {args.redis_url} (log {worker.logfile})", flush=True)
+            print(f"queue worker: flask worker on {args.redis_url} (log {worker.logfile})"
+                  + (f"; {worker.leftover} jobs an earlier run left in the queue dropped" if worker.leftover else ""),
+                  flush=True)
         servers: dict[str, Gunicorn | Balanced] = {}
         data: dict[str, dict | None] = {}
         for scn in order:
@@ -632,6 +640,11 @@ def run_target(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("interrupted: stopping the servers; reporting the rounds done so far", file=sys.stderr)
             results["interrupted"] = True
+        if worker is not None:
+            results["queue_backlog"] = worker.backlog()
+            print(f"queue worker: {results['queue_backlog']} jobs waiting at the end of the rounds"
+                  + (" (it fell behind: its CPU per journey counts the jobs it ran)"
+                     if (results["queue_backlog"] or 0) > 2 * args.concurrency else ""), flush=True)
         server_settings = {name: s.settings for name, s in servers.items()}
         for name, s in {id(s): (n, s) for n, s in servers.items()}.values():
             tail = s.log_tail(15)
@@ -799,6 +812,12 @@ def rush_goals(agg: dict, ratio: float | None, errors: int, invariants: list, sp
     return lines
 
 
+def _minus(read_all, read_part) -> float | None:
+    """CPU of a process tree without a part of it (PostgreSQL's without the simulators' backends)."""
+    whole, part = read_all(), read_part()
+    return None if whole is None or part is None else whole - part
+
+
 def _start_sandbox_server(stack: contextlib.ExitStack, benv, port: int, args, logdir: Path) -> Gunicorn:
     """The WeChat simulators as their own gunicorn on `port` with a database of their own (a scratch
     PostgreSQL database when the service is on PostgreSQL, dropped at the end; else a SQLite file).
@@ -814,6 +833,7 @@ def _start_sandbox_server(stack: contextlib.ExitStack, benv, port: int, args, lo
     env.pop("SANDBOX_SERVER_URL", None)
     srv = Gunicorn("app.sandbox.server:create_simulator_app()", env, port=port, workers=2, worker_class="gthread",
                    threads=args.sandbox_threads, logdir=logdir, name="simulators")
+    srv.database = sim_db.rsplit("/", 1)[-1] if benv.db_kind == "postgresql" else None
     stack.enter_context(srv)
     print(f"server simulators: gunicorn app.sandbox.server on {HOST}:{port} (-w 2 -k gthread --threads "
           f"{args.sandbox_threads}; database {sim_db.split(':', 1)[0]} of its own; log {srv.logfile})", flush=True)

@@ -380,14 +380,56 @@ def postgres_pid(db_url: str) -> int | None:
         return None
 
 
+def database_backends_cpu_seconds(db_url: str, database: str) -> float | None:
+    """CPU burnt so far by the live PostgreSQL backends connected to `database` (pg_stat_activity's pids,
+    /proc): the simulator server's share of a PostgreSQL server both databases run on. Pooled connections
+    live all run long; a backend that exits between two reads takes its CPU with it (then counted in the
+    postmaster's reaped children, i.e. on the service's side: the split errs against the service)."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                {"d": database}).scalars().all()
+        engine.dispose()
+    except Exception:
+        return None
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            ticks += _proc_cpu_ticks(pid)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class QueueWorker:
     """`flask --app wsgi worker` (app/tasks: pictures, the Redis mirror, reconcile) in its own process
     group, beside the service, with the service's environment; a context manager."""
 
     def __init__(self, env: dict[str, str], logdir: Path):
         self.env, self.logfile, self.proc = env, logdir / "worker.log", None
+        self.leftover = 0  # jobs an earlier run left in the queue (its database is gone): dropped at start
+
+    def _queue(self):
+        from redis import Redis
+        from rq import Queue
+
+        return Queue(self.env.get("QUEUE_NAME") or "diandian", connection=Redis.from_url(self.env["REDIS_URL"]))
+
+    def backlog(self) -> int | None:
+        """Jobs waiting in the queue now: more than a handful at the end of a round means the worker fell
+        behind (its CPU per journey then counts only the jobs it ran)."""
+        try:
+            return self._queue().count
+        except Exception:
+            return None
 
     def __enter__(self) -> QueueWorker:
+        with contextlib.suppress(Exception):
+            queue = self._queue()
+            self.leftover = queue.count
+            if self.leftover:
+                queue.empty()
         with open(self.logfile, "wb") as log:
             self.proc = subprocess.Popen([venv_tool("flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
