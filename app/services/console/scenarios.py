@@ -33,7 +33,7 @@ def check_door_tag(code: str, tag: str, field: str = "tag") -> None:
 
 
 def _by_code(code: str, *, with_doors: bool = False) -> Scenario:
-    stmt = select(Scenario).where(Scenario.code == code)
+    stmt = select(Scenario).where(Scenario.code == code).options(Scenario.with_totals())  # the console shows them
     if with_doors:
         stmt = stmt.options(selectinload(Scenario.doors))
     scenario = db.session.execute(stmt).scalar_one_or_none()
@@ -63,7 +63,7 @@ def list_managed(actor: StaffAccount) -> list[Scenario]:
     :raise Forbidden: a project owner.
     """
     stmt = (select(Scenario).where(policy.visible_scenarios(actor))
-            .options(selectinload(Scenario.doors)).order_by(Scenario.code))
+            .options(selectinload(Scenario.doors), Scenario.with_totals()).order_by(Scenario.code))
     return list(db.session.execute(stmt).scalars())
 
 

@@ -37,12 +37,14 @@ class ScenarioRef:
         return self.status == "active" and (self.open_until is None or as_utc(self.open_until) > now)
 
 
-def get_scenario(code: str) -> Scenario:
-    """A scenario a guest may see (closed ones too: a certificate links to them).
+def get_scenario(code: str, *, totals: bool = True) -> Scenario:
+    """A scenario a guest may see (closed ones too: a certificate links to them); `totals=False` when the
+    caller does not show its participants and kilograms (they cost a count of the board).
 
     :raise ScenarioNotFound: unknown code or still a draft.
     """
-    scenario = db.session.execute(select(Scenario).where(Scenario.code == code)).scalar_one_or_none()
+    stmt = select(Scenario).where(Scenario.code == code)
+    scenario = db.session.execute(stmt.options(Scenario.with_totals()) if totals else stmt).scalar_one_or_none()
     if scenario is None or not scenario.is_visible():
         raise ScenarioNotFound()
     return scenario
@@ -110,7 +112,7 @@ def list_open_scenarios(*, kind: str | None = None, q: str | None = None, city: 
                         offset: int = 0, limit: int = 20) -> tuple[list[Scenario], int]:
     """Active scenarios a guest can still join, newest first, so they can find their event by name."""
     now = utcnow()
-    stmt = select(Scenario).where(
+    stmt = select(Scenario).options(Scenario.with_totals()).where(
         Scenario.status == "active",
         or_(Scenario.open_until.is_(None), Scenario.open_until > now),
     )

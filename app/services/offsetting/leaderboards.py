@@ -353,7 +353,7 @@ def board_for(scenario_code: str | None, kind: str, period: str) -> Board:
     """:raise ScenarioNotFound: :raise InvalidInput: unknown kind or period."""
     if kind not in ("user", "org") or period not in ("all", "month"):
         raise InvalidInput(fields={"by" if kind not in ("user", "org") else "period": ["Unknown value."]})
-    scope = f"s{get_scenario(scenario_code).id}" if scenario_code else "all"
+    scope = f"s{get_scenario(scenario_code, totals=False).id}" if scenario_code else "all"
     return Board(scope, kind, month_of(datetime.now(UTC)) if period == "month" else "all")
 
 

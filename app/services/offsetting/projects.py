@@ -60,7 +60,7 @@ def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]
     """
     stmt = select(Project).where(Project.active.is_(True)).order_by(Project.code)
     if scenario_code:
-        scenario = get_scenario(scenario_code)
+        scenario = get_scenario(scenario_code, totals=False)
         has_list = exists().where(ScenarioProject.scenario_id == scenario.id)
         chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario.id)
         stmt = stmt.where(~has_list | Project.id.in_(chosen))
