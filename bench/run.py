@@ -495,6 +495,7 @@ def run_target(args: argparse.Namespace) -> int:
     sigterm_as_keyboard_interrupt()
     build, build_baseline = SCENARIOS[args.target]
     sandbox_port = None
+    rushes: list[Scenario] = []  # the door rush(es) measured against the baseline: one, or two with --pick both
     if args.target == "footprint":
         target = build(users=args.users)
     elif args.target == "door-rush":
@@ -503,12 +504,13 @@ def run_target(args: argparse.Namespace) -> int:
                                  deliveries=args.deliveries,
                                  pay_sheet=(HOST, sandbox_port) if sandbox_port else None, total=args.total_guests)
         target = rush(pick="first" if args.pick == "both" else args.pick)
+        rushes.append(target)
         if args.pick == "both":  # the same rush spread over the four projects, on the same server
-            spread = rush(pick="random", name=SPREAD)
+            rushes.append(rush(pick="random", name=SPREAD))
     else:
         target = build()
     baseline = None if (args.no_baseline or build_baseline is None) else build_baseline()
-    rushes = [target, *([spread] if args.target == "door-rush" and args.pick == "both" else [])]
+    rushes = rushes or [target]
     order = [s for s in (baseline, *rushes) if s is not None]  # baseline first in every round
     width = max(10, *(len(s.name) + len(" journeys") for s in order if s.journeys)) if target.journeys else 10
 
@@ -575,7 +577,8 @@ def run_target(args: argparse.Namespace) -> int:
             print(f"queue worker: flask worker on {args.redis_url} (log {worker.logfile})"
                   + (f"; {worker.leftover} jobs an earlier run left in the queue dropped" if worker.leftover else ""),
                   flush=True)
-        servers: dict[str, Gunicorn | Balanced] = {}
+        servers: dict[str, Gunicorn | Balanced] = {}  # scenario name -> the server it is measured on
+        running: list[Gunicorn | Balanced] = []  # each server once (the spread rush shares the rush's)
         data: dict[str, dict | None] = {}
         for scn in order:
             if scn is not target and scn in rushes:  # the spread rush runs on the rush's server
@@ -596,6 +599,7 @@ def run_target(args: argparse.Namespace) -> int:
                 print(f"server {scn.name}: gunicorn {scn.app} on {HOST}:{srv.port} (log {srv.logfile})",
                       flush=True)
             servers[scn.name] = srv
+            running.append(srv)
         for scn in order:
             try:
                 data[scn.name] = scn.prepare(HOST, servers[scn.name].port) if scn.prepare else None
@@ -650,13 +654,13 @@ def run_target(args: argparse.Namespace) -> int:
                   + (" (it fell behind: its CPU per journey counts the jobs it ran)"
                      if (results["queue_backlog"] or 0) > 2 * args.concurrency else ""), flush=True)
         server_settings = {name: s.settings for name, s in servers.items()}
-        for name, s in {id(s): (n, s) for n, s in servers.items()}.values():
+        for s in running:
             tail = s.log_tail(15)
             if "Traceback" in tail or "ERROR" in tail or "CRITICAL" in tail:
-                print(f"--- last lines of the {name} server log ({s.logfile}) ---\n{tail}", file=sys.stderr)
+                print(f"--- last lines of the {s.name} server log ({s.logfile}) ---\n{tail}", file=sys.stderr)
         db_kind = benv.db_kind if benv else None
         if target.invariants and benv is not None and not results.get("interrupted"):
-            for s in [*{id(s): s for s in servers.values()}.values(), *([sandbox] if sandbox else [])]:  # quiet
+            for s in [*running, *([sandbox] if sandbox else [])]:  # a quiet database
                 s.stop()
             from bench.invariants import Check, check_invariants
 
