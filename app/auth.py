@@ -49,6 +49,8 @@ def _serializer() -> URLSafeTimedSerializer:
 def issue_token(user: User) -> tuple[str, int]:
     """Returns (token, expires_in seconds)."""
     token = _serializer().dumps({"u": user.id, "v": user.token_version})
+    with _versions_lock:  # just read with the user: this worker's next request needs no SELECT for it
+        _versions[user.id] = user.token_version
     return token, current_app.config["TOKEN_TTL_SECONDS"]
 
 

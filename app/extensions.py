@@ -51,6 +51,15 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
 
+def insert_on_conflict(entity):
+    """An INSERT for the session's database that takes `on_conflict_do_update` / `_do_nothing`: PostgreSQL's
+    and SQLite's constructs have the same methods, so a use case writes its upsert once."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(entity)
+
+
 if MemoryStorage is not None:
 
     class SweptMemoryStorage(MemoryStorage):

@@ -19,7 +19,7 @@ import pstats
 import sys
 import time
 
-from bench.scenarios import FOOTPRINT_BYTES
+from bench.scenarios import FOOTPRINT_BYTES, FOOTPRINT_ENV
 from bench.server import ROOT, prepared_environment
 
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with prepared_environment(os.environ.get("BENCH_DATABASE_URL") or None) as benv:
         os.environ.update(benv.env)
+        os.environ.update(FOOTPRINT_ENV)  # as bench.run's footprint target: counted, never refused
         sys.path.insert(0, str(ROOT))
         os.chdir(ROOT)
         import wsgi  # noqa: E402  (after the environment is set)

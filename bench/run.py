@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.latency import finite, group_cpu_seconds
 from bench.load import RoundResult, run_round
-from bench.scenarios import PAID_TO_CERTIFIED, SCENARIOS, JourneyCheckFailed, Scenario
+from bench.scenarios import FOOTPRINT_ENV, PAID_TO_CERTIFIED, SCENARIOS, JourneyCheckFailed, Scenario
 from bench.server import (
     HOST,
     RUSH_PROJECT,
@@ -48,11 +48,6 @@ from bench.server import (
 )
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-
-#: The footprint target sends thousands of requests a minute from 4 guests on one address: its two limits
-#: are raised out of the way (they are still counted on every request, so their cost is measured).
-FOOTPRINT_ENV = {"RATE_FOOTPRINTS_PER_GUEST": "100000000/minute",
-                 "RATE_FOOTPRINTS_PER_ADDRESS": "100000000/minute"}
 
 #: Defaults that depend on the target (None in argparse = "the target's default").
 TARGET_DEFAULTS = {

@@ -75,6 +75,8 @@ class Order(db.Model):
     created_at = created_at_column()
 
     project = relationship("Project", lazy="joined")
+    # Loaded where asked for (payments.lock_order for a settlement): the guest whose certificate it issues.
+    user = relationship("User", lazy="select", viewonly=True)
     certificate = relationship("Certificate", back_populates="order", uselist=False, lazy="selectin")
 
     # -- row-local state transitions (no commits, no I/O) --------------------------------------------

@@ -132,3 +132,20 @@ def test_access_token_is_shared_through_redis(app, client):
     client.post("/api/v1/auth/login", json={"code": "sandbox-ivy"})
     key = f"diandian:wechatpy:{app.config['WECHAT_APPID']}_access_token"
     assert redis.get(key) is not None and redis.ttl(key) > 7000
+
+
+def test_login_is_one_upsert_that_knows_a_new_guest(app, client, caplog):
+    """A first login and a returning one are the same single statement (the door rush's first step); the
+    row keeps its created_at and nickname, and only its last login moves."""
+    caplog.set_level(logging.INFO, logger="diandian.auth")
+    first = client.post("/api/v1/auth/login", json={"code": "sandbox-upsert"}).json["user"]
+    with app.app_context():
+        row = db.session.get(User, first["id"])
+        created, nickname, last = row.created_at, row.nickname, row.last_login_at
+    again = client.post("/api/v1/auth/login", json={"code": "sandbox-upsert"}).json["user"]
+    assert again["id"] == first["id"]
+    assert [r.getMessage().endswith(f"new={new}") for r, new in
+            zip([r for r in caplog.records if r.name == "diandian.auth"], (True, False), strict=True)] == [True, True]
+    with app.app_context():
+        row = db.session.get(User, first["id"])
+        assert (row.created_at, row.nickname) == (created, nickname) and row.last_login_at > last

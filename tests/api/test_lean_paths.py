@@ -159,3 +159,67 @@ def test_a_cached_token_still_expires_and_is_still_revoked(app, client, seeded):
         forget_token_version(user.id)
     rv = client.get("/api/v1/me", headers=headers)
     assert rv.status_code == 401 and rv.json["error"]["code"] == "token_invalid"
+
+
+def test_each_journey_step_reads_what_it_needs_once(app, client, seeded):
+    """Issue 10's statement cuts, each named: the scan check is the footprint INSERT's own condition; the
+    project list looks its scenario up inside its one read; the order reads the guest once (the row it
+    locks) and the project with "is it offered here" in one read; the settlement reads the guest with the
+    order it locks."""
+    from tests.journey import CONFERENCE, Guest, confirm
+
+    guest = Guest(client, "lean-steps")
+    scan_id = client.get("/api/v1/deeplinks/resolve", query_string={"scene": "CDF2021.door3"},
+                         headers=guest.headers).json["entry"]["scan_id"]
+    answers = []
+    sent = _statements(app, lambda: answers.append(guest.footprint({**CONFERENCE, "scan_id": scan_id})))
+    assert not any("FROM scans" in s and "INSERT" not in s for s in sent), sent
+    with app.app_context():
+        from app.models import Footprint
+
+        assert db.session.get(Footprint, answers[0]["id"]).scan_id == scan_id
+
+    listed = _statements(app, lambda: answers.append(
+        client.get("/api/v1/projects", query_string={"scenario": "CDF2021"})))
+    assert answers[-1].status_code == 200 and answers[-1].json["data"]
+    assert [s for s in listed if "FROM scenarios" in s] == [s for s in listed if "FROM projects" in s][:1]
+
+    ordered = _statements(app, lambda: answers.append(guest.order(answers[0]["id"], "CDCER-EV")))
+    user_reads = [s for s in ordered if "FROM users" in s]
+    assert len(user_reads) == 1, user_reads  # (FOR UPDATE on PostgreSQL)
+    assert not any(s.lstrip().startswith("SELECT scenario_projects") for s in ordered)
+
+    paid = _statements(app, lambda: confirm(client, answers[-1]))
+    service_user_reads = [s for s in paid if "FROM users" in s and "FROM orders" not in s
+                          and "sandbox" not in s]
+    assert service_user_reads == [], service_user_reads
+    assert guest.get_order(answers[-1]["order"]["id"])["status"] == "fulfilled"
+
+
+def test_a_refused_scan_id_writes_nothing(app, client, seeded):
+    from app.models import Footprint
+    from tests.journey import CONFERENCE
+
+    other = client.get("/api/v1/deeplinks/resolve?scene=DJY").json["entry"]["scan_id"]
+    with app.app_context():
+        before = db.session.query(Footprint).count()
+    for scan_id in (other, 2_000_000_000):
+        rv = client.post("/api/v1/footprints", json={**CONFERENCE, "scan_id": scan_id})
+        assert rv.status_code == 422 and list(rv.json["error"]["fields"]) == ["scan_id"]
+    with app.app_context():
+        assert db.session.query(Footprint).count() == before
+
+
+def test_projects_of_a_draft_or_unknown_scenario_are_404_and_none_offered_is_empty(app, client, seeded):
+    from app.models import Project, Scenario
+
+    with app.app_context():
+        db.session.execute(db.update(Scenario).where(Scenario.code == "DJY").values(status="draft"))
+        db.session.commit()
+    assert client.get("/api/v1/projects?scenario=DJY").status_code == 404
+    assert client.get("/api/v1/projects?scenario=NOPE").json["error"]["code"] == "scenario_not_found"
+    with app.app_context():
+        db.session.execute(db.update(Project).values(active=False))
+        db.session.commit()
+    rv = client.get("/api/v1/projects?scenario=CDF2021")
+    assert rv.status_code == 200 and rv.json["data"] == []

@@ -1,7 +1,7 @@
 """Orders (contract endpoints 8 and 9) and the guest's own list."""
 from flask import Blueprint, request
 
-from app.auth import current_user, current_user_id_optional, login_required
+from app.auth import current_user_id_optional, login_required
 from app.i18n import language
 from app.routes.helpers import json_body, paginated, query_args
 from app.schemas.offsetting.orders import IDEMPOTENCY_KEY, OrderCreateSchema, OrderListQuerySchema, OrderSchema
@@ -24,7 +24,7 @@ def create():
     if key is not None:
         IDEMPOTENCY_KEY(key)
     order, payment, created = orders.create_order(
-        current_user(), footprint_id=data["footprint_id"], project_code=data["project"], kg=data["kg"],
+        current_user_id_optional(), footprint_id=data["footprint_id"], project_code=data["project"], kg=data["kg"],
         beneficiary=data["beneficiary"], organization_name=data["organization"], idempotency_key=key,
         lang=language())
     body = {"order": ORDER_SCHEMA.dump(order), "payment": payment}

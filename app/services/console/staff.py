@@ -24,15 +24,13 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import policy
 from app.auth import issue_staff_token
 from app.capacity import heavy_work
 from app.errors import AppError, Forbidden, NotFound
-from app.extensions import db
+from app.extensions import db, insert_on_conflict
 from app.models import SignInThrottle, StaffAccount, StaffSession
 from app.models.base import as_utc, utcnow
 from app.models.staff import ROLES
@@ -151,9 +149,8 @@ def _count_attempt(keys: list[str]) -> None:
     now = utcnow()
     lock_for_write()
     # The rows exist before they are locked (an insert that a parallel attempt may have made already).
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(SignInThrottle).values([{"key": key, "failures": 0, "updated_at": now}
-                                                      for key in keys]).on_conflict_do_nothing())
+    db.session.execute(insert_on_conflict(SignInThrottle).values(
+        [{"key": key, "failures": 0, "updated_at": now} for key in keys]).on_conflict_do_nothing())
     rows = db.session.execute(select(SignInThrottle).where(SignInThrottle.key.in_(keys))
                               .order_by(SignInThrottle.key).with_for_update()
                               .execution_options(populate_existing=True)).scalars().all()

@@ -4,12 +4,11 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, update
 
 from app.auth import forget_token_version, issue_token
 from app.errors import InvalidLoginCode, WeChatUnavailable
-from app.extensions import db
+from app.extensions import db, insert_on_conflict
 from app.models import User
 from app.models.base import utcnow
 from app.wechat import wechat_login
@@ -30,22 +29,18 @@ def login(code: str) -> tuple[User, str, int]:
     except WeChatError as exc:
         raise WeChatUnavailable(f"errcode {exc.errcode}") from None
 
-    user = db.session.execute(select(User).where(User.openid == session.openid)).scalar_one_or_none()
-    created = user is None
-    if created:
-        user = User(openid=session.openid, nickname=_default_nickname(session.openid))
-        db.session.add(user)
-    user.unionid = session.unionid or user.unionid
-    user.last_login_at = utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two first logins of one guest raced; the other one created the row.
-        db.session.rollback()
-        user = db.session.execute(select(User).where(User.openid == session.openid)).scalar_one()
-        user.last_login_at = utcnow()
-        db.session.commit()
-        created = False
+    # One statement for a first login and a returning one; two first logins of one guest racing meet in the
+    # unique openid, not in an IntegrityError.
+    now = utcnow()
+    stmt = insert_on_conflict(User).values(openid=session.openid, unionid=session.unionid,
+                                           nickname=_default_nickname(session.openid), created_at=now,
+                                           last_login_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[User.openid], set_={
+        "last_login_at": stmt.excluded.last_login_at,
+        "unionid": func.coalesce(stmt.excluded.unionid, User.unionid)})
+    user = db.session.scalars(stmt.returning(User), execution_options={"populate_existing": True}).one()
+    db.session.commit()
+    created = user.created_at == now  # a returning guest's row keeps its own created_at
     log.info("login user=%s new=%s", user.id, created)
     token, expires_in = issue_token(user)
     return user, token, expires_in

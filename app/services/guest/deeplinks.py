@@ -14,7 +14,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 
 from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
 from app.errors import InvalidDeeplink
@@ -75,7 +75,7 @@ def _check(code: str, tag: str | None, field: str) -> None:
 
 
 def resolve(*, scene: str | None, q: str | None, public_base_url: str, user_id: int | None,
-            client: str = "") -> tuple[Scenario, Scan]:
+            client: str = "") -> tuple[Scenario, RecordedScan | Scan]:
     """Parse whichever form the mini-program received, find the open scenario and record the scan
     (or find the one this guest or client made of this door within the window).
 
@@ -87,13 +87,26 @@ def resolve(*, scene: str | None, q: str | None, public_base_url: str, user_id: 
     scenario = get_open_scenario(entry.code)
     client_hash = None if user_id else _client_hash(client)
     recent = _recent_scan(scenario.id, entry.tag, user_id, client_hash)
-    if recent is not None:
-        return scenario, recent
-    scan = Scan(scenario_id=scenario.id, source=entry.source, tag=entry.tag, user_id=user_id,
-                client_hash=client_hash)
-    db.session.add(scan)
+    # One statement for a first scan (the door rush): written unless a recent one exists, which is then read.
+    fields = {"scenario_id": scenario.id, "source": entry.source, "tag": entry.tag, "user_id": user_id,
+              "client_hash": client_hash, "created_at": utcnow()}
+    new_id = db.session.execute(
+        insert(Scan).from_select(list(fields), select(*(literal(v, Scan.__table__.c[k].type)
+                                                        for k, v in fields.items())).where(~recent.exists()))
+        .returning(Scan.id)).scalar()
     db.session.commit()
-    return scenario, scan
+    if new_id is None:
+        return scenario, db.session.execute(recent).scalar_one()
+    return scenario, RecordedScan(new_id, entry.source, entry.tag)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedScan:
+    """The scan the answer names (written now, or the recent one it repeats)."""
+
+    id: int
+    source: str
+    tag: str | None
 
 
 def _client_hash(client: str) -> str:
@@ -101,9 +114,10 @@ def _client_hash(client: str) -> str:
     return hmac.new(key, f"scan-client:{client}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def _recent_scan(scenario_id: int, tag: str | None, user_id: int | None, client_hash: str | None) -> Scan | None:
+def _recent_scan(scenario_id: int, tag: str | None, user_id: int | None, client_hash: str | None) -> Select:
+    """The latest scan of this door by this guest (or anonymous client) within the window, as a query."""
     since = utcnow() - timedelta(seconds=current_app.config["SCAN_DEDUP_SECONDS"])
     who = Scan.user_id == user_id if user_id else (Scan.client_hash == client_hash) & Scan.user_id.is_(None)
     door = Scan.tag.is_(None) if tag is None else Scan.tag == tag
-    return db.session.execute(select(Scan).where(Scan.scenario_id == scenario_id, door, who, Scan.created_at >= since)
-                              .order_by(Scan.id.desc()).limit(1)).scalar_one_or_none()
+    return (select(Scan).where(Scan.scenario_id == scenario_id, door, who, Scan.created_at >= since)
+            .order_by(Scan.id.desc()).limit(1))

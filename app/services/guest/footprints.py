@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from app.domain import kinds
 from app.domain.calculator import (
@@ -30,10 +30,6 @@ from app.services.guest.scenarios import open_scenario_ref
 
 SECTIONS = ("travel", "stay", "meals", "energy", "diet")
 
-# One compiled Core INSERT (SQLAlchemy caches its compiled form): the hot write path skips the ORM's unit
-# of work, identity map and attribute instrumentation, a quarter of the request's CPU.
-_INSERT_FOOTPRINT = insert(Footprint.__table__)
-
 
 @dataclass(frozen=True, slots=True)
 class NewFootprint:
@@ -51,6 +47,19 @@ class NewFootprint:
     created_at: datetime
 
 
+# One compiled Core INSERT (SQLAlchemy caches its compiled form): the hot write path skips the ORM's unit
+# of work, identity map and attribute instrumentation, a quarter of the request's CPU.
+_INSERT_FOOTPRINT = insert(Footprint.__table__)
+_COLUMNS = NewFootprint.__slots__
+# With a scan id, the row is written only if that scan is one of this scenario's: the check is the INSERT's
+# own condition (0 rows: refused), not a read before it.
+_INSERT_FOOTPRINT_OF_SCAN = insert(Footprint.__table__).from_select(
+    _COLUMNS,
+    select(*(bindparam(name, type_=Footprint.__table__.c[name].type) for name in _COLUMNS)).where(
+        select(Scan.id).where(Scan.id == bindparam("scan_id"), Scan.scenario_id == bindparam("scenario_id"))
+        .exists())).returning(Footprint.__table__.c.id)  # (rowcount is not reported for INSERT ... SELECT)
+
+
 def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:
     """Price the guest's activities for an open scenario and store inputs, items and factor set.
 
@@ -65,10 +74,6 @@ def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:
     }
     legs = [travel_leg(leg, f"travel.{i}", errors) for i, leg in enumerate(data.get("travel") or [])]
     scan_id = data.get("scan_id")
-    if scan_id is not None:
-        scan = db.session.get(Scan, scan_id)
-        if scan is None or scan.scenario_id != scenario.id:
-            errors["scan_id"] = ["Not a scan of this scenario."]
     if errors:
         raise InvalidInput(fields=errors)
 
@@ -97,7 +102,12 @@ def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:
         total_kg=result.total_kg,
         created_at=utcnow(),
     )
-    db.session.execute(_INSERT_FOOTPRINT, {name: getattr(footprint, name) for name in NewFootprint.__slots__})
+    values = {name: getattr(footprint, name) for name in _COLUMNS}
+    if scan_id is None:
+        db.session.execute(_INSERT_FOOTPRINT, values)
+    elif db.session.execute(_INSERT_FOOTPRINT_OF_SCAN, values).first() is None:
+        db.session.rollback()
+        raise InvalidInput(fields={"scan_id": ["Not a scan of this scenario."]})
     db.session.commit()
     return footprint
 

@@ -50,6 +50,12 @@ def get_scenario(code: str, *, totals: bool = True) -> Scenario:
     return scenario
 
 
+def visible_scenario_id(code: str):
+    """The id of the scenario a guest may see, as a scalar subquery (NULL for an unknown code or a draft),
+    for reads that look the scenario up inside their own statement."""
+    return select(Scenario.id).where(Scenario.code == code, Scenario.status != "draft").scalar_subquery()
+
+
 def scenario_version(code: str) -> tuple:
     """What a guest's view of a scenario depends on, in one indexed read (no ORM object): its updated_at
     (every edit through SQLAlchemy bumps it), its running totals themselves (whoever writes them), whether

@@ -22,13 +22,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.china_time import to_china
 from app.domain.privacy import masked_name
 from app.errors import InvalidInput
-from app.extensions import db
+from app.extensions import db, insert_on_conflict
 from app.models import Certificate, LeaderboardEntry, Order, User
 from app.services.guest.scenarios import get_scenario
 
@@ -108,9 +106,9 @@ def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> None:
     if not rows:
         return
     e = LeaderboardEntry
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(e).values([{"board": key, "member": member, "user_id": user_id, "kg": kg, "reached_at": at,
-                              "score": score(kg, at)} for key, member, user_id, kg, at in rows])
+    stmt = insert_on_conflict(e).values([{"board": key, "member": member, "user_id": user_id, "kg": kg,
+                                          "reached_at": at, "score": score(kg, at)}
+                                         for key, member, user_id, kg, at in rows])
     new = stmt.excluded
     total = e.kg + new.kg
     later = new.reached_at > e.reached_at

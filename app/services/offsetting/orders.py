@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
-from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, WeChatUnavailable
+from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, TokenInvalid, WeChatUnavailable
 from app.extensions import db
 from app.models import Certificate, Footprint, Order, Project, User
 from app.models.base import utcnow
@@ -85,14 +85,14 @@ def new_out_trade_no() -> str:
     return "DD" + china_now().strftime("%Y%m%d") + "".join(secrets.choice(alphabet) for _ in range(18))
 
 
-def create_order(user: User, **request) -> tuple[Order, dict | None, bool]:
+def create_order(user_id: int, **request) -> tuple[Order, dict | None, bool]:
     """Create (or, for a repeated Idempotency-Key, return) the guest's order, with fresh
     wx.requestPayment parameters while it can be paid. Returns (order, payment, created)."""
-    order, created = _create_order(user, **request)
+    order, created = _create_order(user_id, **request)
     return order, payment_params(order), created
 
 
-def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int | None = None,
+def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int | None = None,
                   beneficiary: str | None = None, organization_name: str | None = None,
                   idempotency_key: str | None = None, lang: str | None = None) -> tuple[Order, bool]:
     """Returns (order, created).
@@ -106,14 +106,14 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
     fingerprint = _fingerprint(footprint_id=footprint_id, project=project_code, kg=kg, beneficiary=beneficiary,
                                organization=organization_name)
     if idempotency_key:
-        existing = _by_idempotency_key(user.id, idempotency_key)
+        existing = _by_idempotency_key(user_id, idempotency_key)
         if existing is not None:
             return _replayed(existing, fingerprint), False
     footprint = db.session.get(Footprint, footprint_id) if len(footprint_id) <= 32 else None
-    if footprint is None or footprint.user_id not in (None, user.id):
+    if footprint is None or footprint.user_id not in (None, user_id):
         raise FootprintNotFound()
-    project = project_service.get_project(project_code)
-    if not project_service.is_offered(project, footprint.scenario_id):
+    project, offered = project_service.get_offered_project(project_code, footprint.scenario_id)
+    if not offered:
         raise ProjectNotOffered(fields={"project": ["This project is not offered for the footprint's scenario."]})
     least = minimum_kg(footprint.total_kg)
     kg = least if kg is None else kg
@@ -122,15 +122,15 @@ def _create_order(user: User, *, footprint_id: str, project_code: str, kg: int |
     if kg > min(largest_kg(least), MAX_ORDER_KG):
         raise InvalidInput(fields={"kg": [f"At most {min(largest_kg(least), MAX_ORDER_KG)} kg for this footprint."]})
 
-    order = new_order(project, kg, kind="guest", user_id=user.id, footprint_id=footprint.id,
+    order = new_order(project, kg, kind="guest", user_id=user_id, footprint_id=footprint.id,
                       scenario_id=footprint.scenario_id, beneficiary=beneficiary,
                       organization_name=organization_name, idempotency_key=idempotency_key, lang=lang,
                       idempotency_fingerprint=fingerprint if idempotency_key else None)
     try:
-        replaced = hold(order, project, guest=user)
+        replaced, user = hold(order, project, guest_id=user_id)
     except IntegrityError:
         db.session.rollback()
-        existing = idempotency_key and _by_idempotency_key(user.id, idempotency_key)
+        existing = idempotency_key and _by_idempotency_key(user_id, idempotency_key)
         if existing:
             return _replayed(existing, fingerprint), False  # the same key raced in from a double tap
         raise
@@ -163,23 +163,29 @@ def new_order(project: Project, kg: int, **fields) -> Order:
         **fields)
 
 
-def hold(order: Order, project: Project, also: tuple = (), guest: User | None = None) -> list[Order]:
+def hold(order: Order, project: Project, also: tuple = (),
+         guest_id: int | None = None) -> tuple[list[Order], User | None]:
     """Commit `order`: its kilograms are held, visible to every other order before WeChat is called.
 
     The hold is a conditional update of one of the project's stock rows, so two orders can never hold
     the same kilograms; rows in `also` (which refer to the order) commit with it. For a guest's order,
-    the guest's row is locked and their open orders counted: the open order of the same footprint is
-    closed (returned, for the caller to close at WeChat Pay after the commit), and the guest's limits
-    are checked on what stays open. Lock order everywhere: the guest, their orders, then stock rows.
+    the guest's row is read and locked (returned, with what follows) and their open orders counted: the
+    open order of the same footprint is closed (returned, for the caller to close at WeChat Pay after the
+    commit), and the guest's limits are checked on what stays open. Lock order everywhere: the guest,
+    their orders, then stock rows. Returns (replaced orders, the guest's row or None).
     :raise InsufficientCredits: :raise TooManyOpenOrders: :raise HoldLimitReached:
-    :raise IntegrityError: (the caller decides)
+    :raise TokenInvalid: the guest's row is gone. :raise IntegrityError: (the caller decides)
     """
     lock_for_write()
     replaced: list[Order] = []
-    if guest is not None:
-        db.session.execute(select(User.id).where(User.id == guest.id).with_for_update())
+    guest = None
+    if guest_id is not None:
+        guest = db.session.execute(select(User).where(User.id == guest_id).with_for_update()).scalar()
+        if guest is None:
+            db.session.rollback()
+            raise TokenInvalid()
         open_orders = db.session.execute(select(Order).where(
-            Order.user_id == guest.id, Order.status == "pending", Order.expires_at > utcnow())
+            Order.user_id == guest_id, Order.status == "pending", Order.expires_at > utcnow())
             .with_for_update(of=Order)).scalars().all()
         replaced = [o for o in open_orders if o.footprint_id == order.footprint_id]
         kept = [o for o in open_orders if o.footprint_id != order.footprint_id]
@@ -201,7 +207,7 @@ def hold(order: Order, project: Project, also: tuple = (), guest: User | None = 
     db.session.flush()
     db.session.add_all(also)
     db.session.commit()
-    return replaced
+    return replaced, guest
 
 
 def close(order: Order) -> None:

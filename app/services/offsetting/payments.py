@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.errors import AppError, NotFound
 from app.extensions import db
-from app.models import Order, PaymentNotification, Refund, User
+from app.models import Order, PaymentNotification, Refund
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import certificates, ledger, stock
@@ -99,14 +99,17 @@ def _record(notification_id: str, event_type: str, tx: Transaction | None, outco
         trade_state=tx.trade_state if tx else None, amount_total=tx.amount_total if tx else None))
 
 
-def lock_order(out_trade_no: str) -> Order | None:
+def lock_order(out_trade_no: str, *, with_user: bool = False) -> Order | None:
     """The order re-read under its row lock (PostgreSQL; SQLite: the database write lock), fresh from the
-    database: the first step of every use case that settles, refunds or closes it."""
+    database: the first step of every use case that settles, refunds or closes it. `with_user` joins the
+    guest's row into the same read (a settlement issues their certificate); only the order is locked."""
     lock_for_write()
+    options = [lazyload(Order.certificate)]  # most deliveries only read the status; a refund loads it
+    if with_user:
+        options.append(joinedload(Order.user))
     return db.session.execute(
         select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order)
-        .options(lazyload(Order.certificate))  # most deliveries only read the status; a refund loads it
-        .execution_options(populate_existing=True)).scalar_one_or_none()
+        .options(*options).execution_options(populate_existing=True)).unique().scalar_one_or_none()
 
 
 def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None = None) -> Outcome:
@@ -118,7 +121,7 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
     keeps its certificate). :raise PaymentRejected: not the payment we asked for (another merchant,
     another amount, a transaction WeChat Pay does not know): nothing changes but the delivery's record.
     """
-    order = lock_order(tx.out_trade_no)
+    order = lock_order(tx.out_trade_no, with_user=True)
 
     def done(result: str) -> Outcome:
         if notification:
@@ -156,7 +159,7 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
         done("paid")
         refund_order(order.out_trade_no, reason="积分不足，自动退款 credits unavailable")
         return Outcome(order.id, "refunded")
-    user = db.session.get(User, order.user_id) if order.user_id else None  # None: an organiser's top-up
+    user = order.user  # None: an organiser's top-up
     certificate = certificates.issue(order, user)
     ledger.record_sale(order)
     order.mark_paid(tx.transaction_id, tx.amount_total)

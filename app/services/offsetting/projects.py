@@ -7,7 +7,7 @@ from app.errors import AppError, NotFound
 from app.extensions import db
 from app.models import Project, ScenarioProject
 from app.services import organizations
-from app.services.guest.scenarios import get_scenario
+from app.services.guest.scenarios import get_scenario, visible_scenario_id
 from app.services.offsetting import stock
 
 
@@ -45,6 +45,23 @@ def get_project(code: str) -> Project:
     return project
 
 
+def _offered_in(scenario_id):
+    """True where the project is offered in the scenario: every project, unless its organiser chose a list."""
+    chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario_id)
+    return ~exists().where(ScenarioProject.scenario_id == scenario_id) | Project.id.in_(chosen)
+
+
+def get_offered_project(code: str, scenario_id: int) -> tuple[Project, bool]:
+    """The project and whether the scenario offers it, in one read (the order's path).
+
+    :raise ProjectNotFound: unknown or inactive.
+    """
+    row = db.session.execute(select(Project, _offered_in(scenario_id)).where(Project.code == code)).first()
+    if row is None or not row[0].active:
+        raise ProjectNotFound()
+    return row[0], bool(row[1])
+
+
 def is_offered(project: Project, scenario_id: int) -> bool:
     """Every project is offered unless the scenario's organiser chose a list."""
     chosen = db.session.execute(
@@ -60,10 +77,11 @@ def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]
     """
     stmt = select(Project).where(Project.active.is_(True)).order_by(Project.code)
     if scenario_code:
-        scenario = get_scenario(scenario_code, totals=False)
-        has_list = exists().where(ScenarioProject.scenario_id == scenario.id)
-        chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario.id)
-        stmt = stmt.where(~has_list | Project.id.in_(chosen))
+        # The scenario is looked up inside the same statement; only an empty answer asks whether it exists.
+        scenario_id = visible_scenario_id(scenario_code)
+        stmt = stmt.where(scenario_id.is_not(None), _offered_in(scenario_id))
     projects = db.session.execute(stmt).scalars().all()
+    if scenario_code and not projects:
+        get_scenario(scenario_code, totals=False)  # :raise ScenarioNotFound: (else: none offered)
     books = stock.stocks(p.id for p in projects)
     return [(p, books[p.id].available_kg) for p in projects]
