@@ -33,6 +33,30 @@ def test_image_qr_decodes_to_the_verify_url(client, certificate):
     assert order["certificate"]["verify_url"] in texts
 
 
+def test_a_stored_picture_follows_what_it_draws(app, client, certificate):
+    """A stored render depends on everything it draws: after PUBLIC_BASE_URL moves, the QR code is the new
+    verify address (not the stored old one); after the organiser renames the scenario, a new picture."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from app.extensions import db
+    from app.models import Scenario
+
+    order, _ = certificate
+    url = f"/api/v1/certificates/{order['certificate']['serial']}/image.png"
+    before = client.get(url)
+    app.config["PUBLIC_BASE_URL"] = "https://moved.example.test"
+    moved = client.get(url)
+    assert moved.headers["ETag"] != before.headers["ETag"]
+    texts = [r.text for r in zxingcpp.read_barcodes(png(moved).convert("RGB"))]
+    assert texts == [order["certificate"]["verify_url"].replace("https://dd.example.test",
+                                                                "https://moved.example.test")]
+    with app.app_context():
+        db.session.execute(db.update(Scenario).where(Scenario.code == "CDF2021").values(title="改名后的论坛"))
+        db.session.commit()
+    renamed = client.get(url)
+    assert renamed.headers["ETag"] != moved.headers["ETag"] and renamed.data != moved.data
+    assert client.get(url, headers={"If-None-Match": renamed.headers["ETag"]}).status_code == 304
+
+
 def test_variants_languages_and_caching(client, certificate):
     order, _ = certificate
     url = f"/api/v1/certificates/{order['certificate']['serial']}/image.png"

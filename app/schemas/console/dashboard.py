@@ -28,7 +28,9 @@ class DoorStatsSchema(Schema):
     scans = fields.Integer()
     scans_wxacode = fields.Integer()
     scans_link = fields.Integer()
-    guests = fields.Integer()
+    guests = fields.Integer()  # the door's funnel: guests who scanned it, then computed, ordered, paid
+    computed = fields.Integer()
+    ordered = fields.Integer()
     paid_guests = fields.Integer()
     kg = fields.Integer()
 

@@ -48,21 +48,16 @@ def dashboard(actor: StaffAccount, code: str, *, bucket: str | None = None, lang
                func.coalesce(func.sum(Certificate.kg), 0), func.coalesce(func.sum(Order.amount_fen), 0),
                func.min(Certificate.issued_at), func.max(Certificate.issued_at))
         .join(Order, Order.id == Certificate.order_id).where(*_counted(sid))).one()
-    computed, ordered, event_kg = db.session.execute(select(
-        select(func.count(Footprint.user_id.distinct())).where(Footprint.scenario_id == sid).scalar_subquery(),
-        select(func.count(Order.user_id.distinct()))
-        .where(Order.scenario_id == sid, Order.kind == "guest").scalar_subquery(),
-        select(func.coalesce(func.sum(Certificate.kg), 0)).where(
-            Certificate.scenario_id == sid, Certificate.status == "valid", Certificate.kind == "event")
-        .scalar_subquery(),
-    )).one()
+    event_kg = db.session.execute(select(func.coalesce(func.sum(Certificate.kg), 0)).where(
+        Certificate.scenario_id == sid, Certificate.status == "valid", Certificate.kind == "event")).scalar_one()
     certificate_count, participants, kg, amount_fen, first_at, last_at = sold
+    stages = _stages(sid)
     return {
         "scenario": scenario,
         "totals": {"scans": scans, "guests": guests, "participants": participants, "neutralized_kg": int(kg),
                    "certificates": certificate_count, "amount_fen": int(amount_fen), "event_kg": int(event_kg)},
-        "doors": _doors(sid),
-        "funnel": {"scanned": guests, "computed": computed, "ordered": ordered, "paid": participants},
+        "doors": _doors(sid, stages),
+        "funnel": _funnel(stages),
         **_series(scenario, bucket, first_at, last_at, now),
         "leaderboard": leaderboards.top(leaderboards.Board(f"s{sid}", "user", "all"), LEADERBOARD_SIZE, None,
                                         lang=lang)[0],
@@ -75,28 +70,79 @@ def _counted(scenario_id: int) -> tuple:
     return (Certificate.scenario_id == scenario_id, Certificate.status == "valid", Certificate.kind == "personal")
 
 
-def _doors(sid: int) -> list[dict]:
-    """Defined doors in their order, then other tags seen in scans or sales, then the untagged row."""
+STAGES = ("scanned", "computed", "ordered", "paid")
+
+
+def _stages(sid: int):
+    """Each guest's furthest step in the scenario, one row per (guest, door) they reached it through.
+
+    A guest's steps, each a row (guest, door tag, stage 1-4, attributed): a scan they were logged in for
+    (1); a footprint (2), an order (3) and a valid personal certificate (4), attributed to the door of the
+    scan the footprint cites. A scan made before logging in has no guest, but the footprint that cites it
+    (computed after login, or ordered after it) names one: that guest scanned, so a guest who scans first
+    and logs in after counts once at every step. The furthest stage implies the ones before it (an order
+    needs a footprint, which needs a scan), so each funnel stage is a subset of the previous one.
+    """
+    attributed = case((Footprint.scan_id.is_not(None), 1), else_=0)
+    steps = sa.union_all(
+        select(Scan.user_id.label("user_id"), Scan.tag.label("tag"), sa.literal(1).label("stage"),
+               sa.literal(1).label("attributed"))
+        .where(Scan.scenario_id == sid, Scan.user_id.is_not(None)),
+        select(Footprint.user_id, Scan.tag, sa.literal(2), attributed)
+        .outerjoin(Scan, Scan.id == Footprint.scan_id)
+        .where(Footprint.scenario_id == sid, Footprint.user_id.is_not(None)),
+        select(Order.user_id, Scan.tag, sa.literal(3), attributed)
+        .join(Footprint, Footprint.id == Order.footprint_id).outerjoin(Scan, Scan.id == Footprint.scan_id)
+        .where(Order.scenario_id == sid, Order.kind == "guest"),
+        select(Certificate.user_id, Scan.tag, sa.literal(4), attributed)
+        .join(Order, Order.id == Certificate.order_id).join(Footprint, Footprint.id == Order.footprint_id)
+        .outerjoin(Scan, Scan.id == Footprint.scan_id).where(*_counted(sid)),
+    ).subquery("steps")
+    return steps
+
+
+def _stage_counts(furthest) -> list:
+    return [func.coalesce(func.sum(case((furthest.c.stage >= n, 1), else_=0)), 0) for n in range(1, 5)]
+
+
+def _funnel(steps) -> dict:
+    """The scenario's funnel: guests who scanned (directly or through the footprint that cites the scan),
+    and of those, who computed, ordered and paid (through any footprint of the scenario)."""
+    furthest = (select(func.max(steps.c.stage).label("stage")).group_by(steps.c.user_id)
+                .having(func.max(steps.c.attributed) == 1).subquery())
+    counts = db.session.execute(select(*_stage_counts(furthest))).one()
+    return {name: int(n) for name, n in zip(STAGES, counts, strict=True)}
+
+
+def _doors(sid: int, steps) -> list[dict]:
+    """Defined doors in their order, then other tags seen in scans or sales, then the untagged row.
+
+    `guests` ... `paid_guests` are the door's funnel (guests who reached each stage through a scan of that
+    door); `kg` counts every purchase, those with no scan behind them in the untagged row.
+    """
     defined = db.session.execute(select(ScenarioDoor.tag, ScenarioDoor.label)
                                  .where(ScenarioDoor.scenario_id == sid).order_by(ScenarioDoor.id)).all()
     scanned = {row[0]: row[1:] for row in db.session.execute(
-        select(Scan.tag, func.count(), func.coalesce(func.sum(case((Scan.source == "wxacode", 1), else_=0)), 0),
-               func.count(Scan.user_id.distinct()))
+        select(Scan.tag, func.count(), func.coalesce(func.sum(case((Scan.source == "wxacode", 1), else_=0)), 0))
         .where(Scan.scenario_id == sid).group_by(Scan.tag))}
-    sold = {row[0]: row[1:] for row in db.session.execute(
-        select(Scan.tag, func.count(Certificate.user_id.distinct()), func.coalesce(func.sum(Certificate.kg), 0))
+    sold = {row[0]: row[1] for row in db.session.execute(
+        select(Scan.tag, func.coalesce(func.sum(Certificate.kg), 0))
         .select_from(Certificate).join(Order, Order.id == Certificate.order_id)
         .outerjoin(Footprint, Footprint.id == Order.footprint_id).outerjoin(Scan, Scan.id == Footprint.scan_id)
         .where(*_counted(sid)).group_by(Scan.tag))}
+    furthest = (select(steps.c.tag, func.max(steps.c.stage).label("stage")).where(steps.c.attributed == 1)
+                .group_by(steps.c.tag, steps.c.user_id).subquery())
+    funnels = {row[0]: [int(n) for n in row[1:]] for row in db.session.execute(
+        select(furthest.c.tag, *_stage_counts(furthest)).group_by(furthest.c.tag))}
     labels = dict(defined)
-    seen = sorted((set(scanned) | set(sold)) - set(labels) - {None})
+    seen = sorted((set(scanned) | set(sold) | set(funnels)) - set(labels) - {None})
     rows = []
     for tag in [t for t, _ in defined] + seen + [None]:
-        scans, wxacode, guests = scanned.get(tag, (0, 0, 0))
-        paid_guests, kg = sold.get(tag, (0, 0))
+        scans, wxacode = scanned.get(tag, (0, 0))
+        guests, computed, ordered, paid = funnels.get(tag, (0, 0, 0, 0))
         rows.append({"tag": tag, "label": labels.get(tag), "defined": tag in labels, "scans": scans,
                      "scans_wxacode": int(wxacode), "scans_link": scans - int(wxacode), "guests": guests,
-                     "paid_guests": paid_guests, "kg": int(kg)})
+                     "computed": computed, "ordered": ordered, "paid_guests": paid, "kg": int(sold.get(tag, 0))})
     return rows
 
 

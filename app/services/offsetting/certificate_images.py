@@ -1,4 +1,4 @@
-"""Certificate images: rendered once per (certificate state, language, variant), kept in storage.
+"""Certificate images: rendered once per (what they draw, language, variant), kept in storage.
 
 The renderer is deterministic, so a stored file and a fresh render are the same bytes; a missing file
 is simply rendered again. Storage is a directory (CERTIFICATE_STORAGE_DIR); another backend (an
@@ -23,13 +23,7 @@ from app.extensions import db
 from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import CertificateData, render_certificate
-from app.services.offsetting.certificates import (
-    CertificateNotFound,
-    event_claim,
-    get_certificate,
-    holder_shown,
-    normalise_serial,
-)
+from app.services.offsetting.certificates import event_claim, find_certificate
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
@@ -121,24 +115,19 @@ def _image(serial: str, lang: str, variant: str, *, wait: float | None) -> tuple
     """The picture, and whether it had to be drawn (no stored file)."""
     if variant not in VARIANTS:
         raise InvalidInput(fields={"variant": [f"One of: {', '.join(VARIANTS)}."]})
-    canonical = normalise_serial(serial)
-    state = canonical and db.session.execute(
-        select(Certificate.serial, Certificate.status, Certificate.kind, Certificate.user_id)
-        .where(Certificate.serial == canonical)).one_or_none()
-    if not state:
-        raise CertificateNotFound()
-    shown = holder_shown(state)
-    # The key names everything the picture depends on; a revocation, a holder who stops (or starts)
-    # showing or a new renderer is a new file, so it is also the ETag (no need to hash the bytes on every
-    # request). Stored files are named after the renderer's sources and fonts too: a new design or a font
-    # rebuild never serves an old picture.
-    key = (f"{state.serial}.{state.status}.{'named' if shown else 'masked'}.{lang}.{variant}."
-           f"{certificate_fingerprint()}.png")
+    certificate, shown = find_certificate(serial)
+    content = certificate_data(certificate, lang=lang, shown=shown)
+    db.session.rollback()  # nothing stays open while the picture is read or drawn
+    # The key names everything the picture depends on: what it draws (holder as shown, the scenario's and
+    # project's texts as they are now, the serials, the verify address under today's PUBLIC_BASE_URL), the
+    # status, language and variant, and the renderer's sources and fonts. Any change is a new file, so the
+    # key is also the ETag (no need to hash the bytes on every request).
+    drawn_digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
+    key = (f"{certificate.serial}.{certificate.status}.{'named' if shown else 'masked'}.{lang}.{variant}."
+           f"{certificate_fingerprint()}.{drawn_digest}.png")
     data = storage().get(key)
     drawn = data is None
     if drawn:
-        content = certificate_data(get_certificate(serial), lang=lang, shown=shown)
-        db.session.rollback()  # nothing stays open while the picture is drawn
         with heavy_work(wait):  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
             data = render_certificate(content, lang=lang, variant=variant)
         storage().put(key, data)

@@ -57,10 +57,10 @@ def normalise_serial(text: str) -> str | None:
 
 def get_certificate(serial: str) -> Certificate:
     """:raise CertificateNotFound:"""
-    return _find(serial)[0]
+    return find_certificate(serial)[0]
 
 
-def _find(serial: str) -> tuple[Certificate, bool]:
+def find_certificate(serial: str) -> tuple[Certificate, bool]:
     """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
     statement. :raise CertificateNotFound:"""
     canonical = normalise_serial(serial)
@@ -85,7 +85,7 @@ class CertificateView:
 
 def certificate_view(serial: str) -> CertificateView:
     """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
-    certificate, shows = _find(serial)
+    certificate, shows = find_certificate(serial)
     return CertificateView(certificate=certificate, event=event_claim(certificate),
                            holder_shown=certificate.kind == "event" or shows)
 
