@@ -33,7 +33,7 @@ def test_image_qr_decodes_to_the_verify_url(client, certificate):
     assert order["certificate"]["verify_url"] in texts
 
 
-def test_a_stored_picture_follows_what_it_draws(app, client, certificate):
+def test_a_stored_picture_follows_what_it_draws(app, client, certificate, monkeypatch):
     """A stored render depends on everything it draws: after PUBLIC_BASE_URL moves, the QR code is the new
     verify address (not the stored old one); after the organiser renames the scenario, a new picture."""
     zxingcpp = pytest.importorskip("zxingcpp")
@@ -43,7 +43,7 @@ def test_a_stored_picture_follows_what_it_draws(app, client, certificate):
     order, _ = certificate
     url = f"/api/v1/certificates/{order['certificate']['serial']}/image.png"
     before = client.get(url)
-    app.config["PUBLIC_BASE_URL"] = "https://moved.example.test"
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://moved.example.test")
     moved = client.get(url)
     assert moved.headers["ETag"] != before.headers["ETag"]
     texts = [r.text for r in zxingcpp.read_barcodes(png(moved).convert("RGB"))]
