@@ -23,3 +23,10 @@ def test_limit_and_validation(client):
     assert client.get("/api/v1/places").status_code == 422
     assert client.get("/api/v1/places?q=" + "x" * 65).status_code == 422
     assert client.get("/api/v1/places?q=zzzzqqqq").json["data"] == []
+
+
+def test_chengdu_huaizhou_has_its_chinese_name(client):
+    """HZU was listed as "成都机场 (HZU)", a name that is none of Chengdu's airports."""
+    hzu = next(p for p in client.get("/api/v1/places", query_string={"q": "HZU"}).json["data"] if p["id"] == "airport-HZU")
+    assert (hzu["name"], hzu["name_en"]) == ("成都淮州机场", "Chengdu Huaizhou Airport")
+    assert any(p["id"] == "airport-HZU" for p in client.get("/api/v1/places", query_string={"q": "淮州"}).json["data"])
