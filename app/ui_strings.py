@@ -1,7 +1,8 @@
 # ruff: noqa: E501 - one string per line, as the translators read them
-"""The guest preview's strings (app/static/preview), by the key its JavaScript asks for: `t("steps.scan")`.
+"""The guest preview's strings (app/static/preview) and the console's shared vocabulary (app/static/console),
+by the key their JavaScript asks for: `t("steps.scan")`, `pair("roles.admin")`.
 
-Each is a catalogue message whose context is `preview:<key>` and whose msgid is the English text, so the
+Each is a catalogue message whose context is `<page>:<key>` and whose msgid is the English text, so the
 .po files translate them with everything else and `scripts/i18n.py json` writes one
 `app/static/i18n/<lang>.json` per language (the fallback rule applied) for the page to load.
 """
@@ -179,5 +180,51 @@ PREVIEW: dict[str, str] = dict([
     ui("preview:units.L", "L"),
 ])
 
+
+#: The staff console's shared vocabulary (app/static/console/i18n.js: pair(key) -> [Chinese, English]).
+CONSOLE: dict[str, str] = dict([
+    ui("console:kinds.conference", "Conference"),
+    ui("console:kinds.scenic", "Scenic area"),
+    ui("console:kinds.supermarket", "Supermarket"),
+    ui("console:kinds.restaurant", "Restaurant"),
+    ui("console:kinds.hotel", "Hotel"),
+    ui("console:kinds.life", "Daily life"),
+    ui("console:grids.none", "none"),
+    ui("console:grids.north", "North"),
+    ui("console:grids.northeast", "Northeast"),
+    ui("console:grids.east", "East"),
+    ui("console:grids.central", "Central"),
+    ui("console:grids.northwest", "Northwest"),
+    ui("console:grids.south", "South"),
+    ui("console:grids.southwest", "Southwest"),
+    ui("console:fields.title", "Title"),
+    ui("console:fields.title_en", "Title in English"),
+    ui("console:fields.venue", "Venue"),
+    ui("console:fields.venue_en", "Venue in English"),
+    ui("console:fields.city", "City"),
+    ui("console:fields.grid", "Grid region"),
+    ui("console:fields.status", "Status"),
+    ui("console:fields.starts_at", "Starts (China time)"),
+    ui("console:fields.ends_at", "Ends"),
+    ui("console:fields.open_until", "Open until"),
+    ui("console:roles.admin", "Platform admin"),
+    ui("console:roles.organizer", "Organiser"),
+    ui("console:roles.venue_staff", "Venue staff"),
+    ui("console:roles.project_owner", "Project owner"),
+    ui("console:statuses.draft", "Draft"),
+    ui("console:statuses.active", "Open"),
+    ui("console:statuses.closed", "Closed"),
+    ui("console:statuses.pending", "Awaiting payment"),
+    ui("console:statuses.paid", "Paid"),
+    ui("console:statuses.fulfilled", "Fulfilled"),
+    ui("console:statuses.refunded", "Refunded"),
+    ui("console:statuses.review", "Under review"),
+    ui("console:tabs.my_scenarios", "My scenarios"),
+    ui("console:tabs.scenarios", "Scenarios"),
+    ui("console:tabs.projects", "Projects"),
+    ui("console:tabs.money", "Balance & payouts"),
+    ui("console:tabs.accounts", "Accounts"),
+])
+
 #: Every page's strings by the page's name.
-PAGES: dict[str, dict[str, str]] = {"preview": PREVIEW}
+PAGES: dict[str, dict[str, str]] = {"preview": PREVIEW, "console": CONSOLE}

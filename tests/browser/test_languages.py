@@ -37,9 +37,10 @@ def serial(live_server):
     token = s.post(f"{live_server}/api/v1/auth/login", json={"code": "sandbox-polyglot"}).json()["token"]
     s.headers["Authorization"] = f"Bearer {token}"
     fp = s.post(f"{live_server}/api/v1/footprints", json={
-        "scenario": "CDF2021", "travel": [{"mode": "rail.hsr", "from": "PEK", "to": "TFU", "round_trip": True}],
+        # TFHOTEL and CDCER-PV: test_preview and test_console count CDF2021's guests and CDCER-FOR's tonnes
+        "scenario": "TFHOTEL", "travel": [{"mode": "rail.hsr", "from": "PEK", "to": "TFU", "round_trip": True}],
         "stay": {"nights": 2, "country": "CN"}, "meals": {"standard": 4}}).json()
-    order = s.post(f"{live_server}/api/v1/orders", json={"footprint_id": fp["id"], "project": "CDCER-FOR"},
+    order = s.post(f"{live_server}/api/v1/orders", json={"footprint_id": fp["id"], "project": "CDCER-PV"},
                    headers={"Idempotency-Key": "polyglot-1"}).json()
     assert s.post(f"{live_server}/sandbox/wechatpay/confirm",
                   json={"prepay_id": prepay_id(order), "deliveries": 1}).status_code == 200
