@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run worker sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean
+.PHONY: install install-dev run worker sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ sandbox-server: install
 	$(BIN)/flask --app app.sandbox.server sandbox init-db
 	$(BIN)/gunicorn 'app.sandbox.server:create_simulator_app()' --bind $(HOST):$(SANDBOX_PORT) \
 	  --workers 2 --worker-class gthread --threads 16
+
+# For translators: extract every message (babel.cfg), update app/translations/<lang>/LC_MESSAGES/messages.po
+# and write the pages' app/static/i18n/<lang>.json from them. The service reads the .po files at start.
+i18n: install
+	$(BIN)/python scripts/i18n.py
 
 # PYTEST_ARGS adds options (CI: coverage), e.g. make test PYTEST_ARGS="-x -k orders".
 test: install-dev

@@ -39,10 +39,12 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app)
 
     from app.errors import register_error_handlers
+    from app.i18n import register_template_helpers
     from app.limits import init_limits
     from app.sql_stats import init_sql_stats
 
     register_error_handlers(app)
+    register_template_helpers(app)
     if not app.config.get("REDIS_URL"):
         app.config.setdefault("RATELIMIT_STORAGE_URI", "diandian-memory://")  # app.extensions
     init_limits(app)

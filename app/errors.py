@@ -142,8 +142,8 @@ def error_response(status: int, code: str, detail: str | None = None, fields: di
     if shape == "wechat":
         return {"code": "FAIL", "message": code}, status, headers
     if shape == "html":
-        page = render_template("error.html", status=status, code=code, message=message(code),
-                               lang="en" if language() == "en" else "zh")
+        lang = language()
+        page = render_template("error.html", status=status, code=code, message=message(code, lang))
         return page, status, {**headers, "Content-Type": "text/html; charset=utf-8"}
     body = {"code": code, "message": message(code) if code in MESSAGES else (detail or code)}
     if detail and code in MESSAGES and detail != code:

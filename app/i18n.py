@@ -1,138 +1,281 @@
-"""Tiny message catalogue: error messages follow Accept-Language (zh-CN default, en)."""
+"""The one message catalogue: every text the service produces, in six languages.
+
+Source: `app/translations/<lang>/LC_MESSAGES/messages.po` (gettext, edited by translators; `make i18n`
+extracts and updates them, see babel.cfg), read with Babel when the process starts; no compiled .mo.
+
+Message ids are the English source texts (gettext's convention), with a context where one English text
+needs two translations (`msgctxt`) and, for the preview's and console's strings, the JavaScript key as
+the context (`preview:steps.scan`): a translator sees the English, English needs no lookup, and an
+English rewording makes the old translations fuzzy on the next `make i18n`, which is what should happen.
+Clients never see a msgid: error codes (`scenario_not_found`) and validation codes (`required`) are the
+stable identifiers; `MESSAGES` maps each error code to its msgid.
+
+Languages (contract v1.1): zh (simplified, the default), en, fr, hi, bn, sw. `lang` (query string, or a
+JSON body's top-level `lang`) wins over Accept-Language, regional tags match their language (zh-CN,
+fr-FR, en-GB, sw-KE). A message missing in a language falls back to English for a Latin-script language
+(fr, sw) and to Chinese otherwise (hi, bn); a message missing in Chinese falls back to English.
+"""
 from __future__ import annotations
 
-import re
+import os
+from functools import cache
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "bad_request": {"zh": "请求无效", "en": "The request is not valid."},
-    "invalid_json": {"zh": "请求体不是有效的 JSON（无法解析、嵌套过深或内容过多）",
-                     "en": "The body is not valid JSON (unparseable, nested too deep or too large)."},
-    "validation_error": {"zh": "请求参数有误，请检查标出的字段", "en": "Some fields are not valid."},
-    "unauthorized": {"zh": "请先登录", "en": "Please log in first."},
-    "token_invalid": {"zh": "登录凭证无效，请重新登录", "en": "The login token is not valid; please log in again."},
-    "token_expired": {"zh": "登录已过期，请重新登录", "en": "The login token has expired; please log in again."},
-    "invalid_login_code": {"zh": "微信登录凭证无效或已过期", "en": "The WeChat login code is invalid or expired."},
-    "wechat_unavailable": {"zh": "微信服务暂时不可用，请稍后再试", "en": "WeChat is not answering; please try again."},
-    "not_found": {"zh": "找不到请求的资源", "en": "Not found."},
-    "method_not_allowed": {"zh": "不支持该请求方法", "en": "This method is not allowed here."},
-    "scenario_not_found": {"zh": "找不到该场景", "en": "No such scenario."},
-    "scenario_closed": {"zh": "该场景已结束", "en": "This scenario is closed."},
-    "invalid_deeplink": {"zh": "二维码内容无法识别", "en": "The QR code content is not recognised."},
-    "footprint_not_found": {"zh": "找不到该碳足迹记录", "en": "No such footprint."},
-    "factor_set_not_found": {"zh": "找不到该排放因子集", "en": "No such emission factor set."},
-    "payload_too_large": {"zh": "请求内容过大", "en": "The request body is too large."},
-    "unsupported_media_type": {"zh": "请求体必须是 JSON", "en": "The request body must be JSON."},
-    "internal_error": {"zh": "服务器内部错误", "en": "Internal server error."},
-    "service_unavailable": {"zh": "服务暂时不可用，请稍后再试",
-                            "en": "The service is not available right now; please try again shortly."},
+LANGUAGES: tuple[str, ...] = ("zh", "en", "fr", "hi", "bn", "sw")
+DEFAULT_LANGUAGE = "zh"
+#: Languages written in the Latin script: their missing messages fall back to English, others' to Chinese.
+LATIN_SCRIPT = frozenset({"en", "fr", "sw"})
+#: The value of `<html lang>` per language.
+HTML_LANG = {"zh": "zh-CN", "en": "en", "fr": "fr", "hi": "hi", "bn": "bn", "sw": "sw"}
+
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
+
+
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction where it is translated later (`translate(MESSAGES[code], lang)`)."""
+    return msgid
+
+
+# Error code -> msgid. Codes are the API's (miniprogram_api.md); the texts are English msgids.
+MESSAGES: dict[str, str] = {
+    "bad_request": N_("The request is not valid."),
+    "invalid_json": N_("The body is not valid JSON (unparseable, nested too deep or too large)."),
+    "validation_error": N_("Some fields are not valid."),
+    "unauthorized": N_("Please log in first."),
+    "token_invalid": N_("The login token is not valid; please log in again."),
+    "token_expired": N_("The login token has expired; please log in again."),
+    "invalid_login_code": N_("The WeChat login code is invalid or expired."),
+    "wechat_unavailable": N_("WeChat is not answering; please try again."),
+    "not_found": N_("Not found."),
+    "method_not_allowed": N_("This method is not allowed here."),
+    "scenario_not_found": N_("No such scenario."),
+    "scenario_closed": N_("This scenario is closed."),
+    "invalid_deeplink": N_("The QR code content is not recognised."),
+    "footprint_not_found": N_("No such footprint."),
+    "factor_set_not_found": N_("No such emission factor set."),
+    "payload_too_large": N_("The request body is too large."),
+    "unsupported_media_type": N_("The request body must be JSON."),
+    "internal_error": N_("Internal server error."),
+    "service_unavailable": N_("The service is not available right now; please try again shortly."),
     # offsetting and proof
-    "project_not_found": {"zh": "找不到该减排项目", "en": "No such offset project."},
-    "project_exists": {"zh": "该减排项目已存在", "en": "This project already exists."},
-    "credit_import_invalid": {"zh": "碳信用导入文件有误", "en": "The credit import file is not valid."},
-    "insufficient_credits": {"zh": "该项目可用的减排量不足", "en": "Not enough credits left on this project."},
-    "order_not_found": {"zh": "找不到该订单", "en": "No such order."},
-    "too_many_open_orders": {"zh": "未支付的订单过多，请先支付或取消",
-                             "en": "Too many unpaid orders: pay or cancel one first."},
-    "hold_limit_reached": {"zh": "未支付订单占用的减排量已达上限",
-                           "en": "Your unpaid orders already hold as much as one guest may."},
-    "idempotency_key_reused": {"zh": "该幂等键已用于另一笔订单请求",
-                               "en": "This Idempotency-Key was used for another request."},
-    "order_not_cancellable": {"zh": "该订单已支付，无法取消", "en": "This order is paid and cannot be cancelled."},
-    "payment_rejected": {"zh": "支付信息与订单不符", "en": "The payment does not match the order."},
-    "order_not_refundable": {"zh": "该订单无法退款", "en": "This order cannot be refunded."},
-    "refund_failed": {"zh": "退款失败，请稍后再试", "en": "The refund failed; please try again."},
-    "certificate_not_found": {"zh": "找不到该证书", "en": "No such certificate."},
-    "invalid_notification": {"zh": "支付通知验证失败", "en": "The payment notification did not verify."},
-    "malformed_notification": {"zh": "支付通知格式错误", "en": "The payment notification is malformed."},
-    "prepay_not_found": {"zh": "找不到该支付单", "en": "No such payment."},
-    "payment_closed": {"zh": "该支付单已关闭或过期", "en": "This payment is closed or expired."},
+    "project_not_found": N_("No such offset project."),
+    "project_exists": N_("This project already exists."),
+    "credit_import_invalid": N_("The credit import file is not valid."),
+    "insufficient_credits": N_("Not enough credits left on this project."),
+    "order_not_found": N_("No such order."),
+    "too_many_open_orders": N_("Too many unpaid orders: pay or cancel one first."),
+    "hold_limit_reached": N_("Your unpaid orders already hold as much as one guest may."),
+    "idempotency_key_reused": N_("This Idempotency-Key was used for another request."),
+    "order_not_cancellable": N_("This order is paid and cannot be cancelled."),
+    "payment_rejected": N_("The payment does not match the order."),
+    "order_not_refundable": N_("This order cannot be refunded."),
+    "refund_failed": N_("The refund failed; please try again."),
+    "certificate_not_found": N_("No such certificate."),
+    "invalid_notification": N_("The payment notification did not verify."),
+    "malformed_notification": N_("The payment notification is malformed."),
+    "prepay_not_found": N_("No such payment."),
+    "payment_closed": N_("This payment is closed or expired."),
     # staff console and API
-    "rate_limited": {"zh": "请求过于频繁，请稍后再试", "en": "Too many requests; please try again shortly."},
-    "invalid_credentials": {"zh": "邮箱或密码错误", "en": "Wrong email or password."},
-    "forbidden": {"zh": "您的账号无权进行此操作", "en": "Your account may not do this."},
-    "csrf_failed": {"zh": "页面已过期，请刷新后重试", "en": "The page is out of date; reload it and try again."},
-    "staff_not_found": {"zh": "找不到该工作人员账号", "en": "No such staff account."},
-    "cannot_disable_self": {"zh": "不能停用自己的账号", "en": "You cannot disable your own account."},
-    "staff_exists": {"zh": "该邮箱已有账号", "en": "This email already has an account."},
-    "scenario_exists": {"zh": "该场景代码已被使用", "en": "This scenario code is taken."},
-    "door_exists": {"zh": "该入口标识已存在", "en": "This door tag already exists."},
-    "door_not_found": {"zh": "找不到该入口", "en": "No such door."},
-    "assignment_not_found": {"zh": "该工作人员未被分配到此场景", "en": "This staff member is not assigned here."},
-    "organization_not_found": {"zh": "找不到该机构", "en": "No such organisation."},
-    "payout_exceeds_balance": {"zh": "付款金额超过应付余额", "en": "The payout is more than what is owed."},
-    "payout_exists": {"zh": "该银行流水号已登记", "en": "This bank reference is already recorded."},
-    "correction_exceeds_payouts": {"zh": "冲正金额超过已付款总额", "en": "The correction is more than was paid out."},
-    "event_footprint_not_found": {"zh": "找不到该活动碳足迹", "en": "No such event footprint."},
-    "topup_not_found": {"zh": "找不到该补足订单或已无法支付", "en": "No such top-up, or it can no longer be paid."},
-    "event_already_neutralised": {"zh": "该活动已有有效的活动碳中和证书",
-                                  "en": "This event already has a valid event certificate."},
+    "rate_limited": N_("Too many requests; please try again shortly."),
+    "invalid_credentials": N_("Wrong email or password."),
+    "forbidden": N_("Your account may not do this."),
+    "csrf_failed": N_("The page is out of date; reload it and try again."),
+    "staff_not_found": N_("No such staff account."),
+    "cannot_disable_self": N_("You cannot disable your own account."),
+    "staff_exists": N_("This email already has an account."),
+    "scenario_exists": N_("This scenario code is taken."),
+    "door_exists": N_("This door tag already exists."),
+    "door_not_found": N_("No such door."),
+    "assignment_not_found": N_("This staff member is not assigned here."),
+    "organization_not_found": N_("No such organisation."),
+    "payout_exceeds_balance": N_("The payout is more than what is owed."),
+    "payout_exists": N_("This bank reference is already recorded."),
+    "correction_exceeds_payouts": N_("The correction is more than was paid out."),
+    "event_footprint_not_found": N_("No such event footprint."),
+    "topup_not_found": N_("No such top-up, or it can no longer be paid."),
+    "event_already_neutralised": N_("This event already has a valid event certificate."),
 }
 
 
-def language() -> str:
-    """'en' when the client prefers English, else 'zh' (the product's default)."""
-    if not has_request_context():
-        return "zh"
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"], default="zh-CN")
-    return "en" if best == "en" else "zh"
+class Msg(str):
+    """A message with a code and parameters: marshmallow formats it (`.format(**kw)`) into another Msg,
+    so a validation error still says which msgid and values it came from when it is translated."""
+
+    code: str
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, code: str | None = None, params: dict | None = None):
+        params = params or {}
+        text = msgid.format(**params) if params else msgid
+        self = super().__new__(cls, text)
+        self.msgid, self.code, self.params = msgid, code or msgid, params
+        return self
+
+    def format(self, *args, **kwargs):  # noqa: A003 - str.format's name
+        if args:
+            return str.format(self.msgid, *args, **kwargs)
+        return Msg(self.msgid, self.code, {**self.params, **kwargs})
+
+    def __reduce__(self):
+        return (Msg, (self.msgid, self.code, self.params))
+
+
+# -- the catalogue ---------------------------------------------------------------------------------------
+
+@cache
+def catalogue(lang: str) -> dict[tuple[str | None, str], str]:
+    """{(msgctxt, msgid): msgstr} of one language's .po file (fuzzy and empty entries left out)."""
+    from babel.messages.pofile import read_po
+
+    path = os.path.join(TRANSLATIONS_DIR, lang, "LC_MESSAGES", "messages.po")
+    if not os.path.exists(path):
+        return {}
+    with open(path, "rb") as f:
+        cat = read_po(f, locale=lang if lang != "zh" else "zh_Hans")
+    out: dict[tuple[str | None, str], str] = {}
+    for m in cat:
+        if not m.id or m.fuzzy or isinstance(m.id, tuple):
+            continue
+        if m.string:
+            out[(m.context, m.id)] = m.string
+    return out
+
+
+def fallback_chain(lang: str) -> tuple[str, ...]:
+    """The languages looked in, in order: the language, then English (Latin script) or Chinese."""
+    lang = normalise(lang) or DEFAULT_LANGUAGE
+    if lang == "en":
+        return ("en",)
+    if lang == "zh":
+        return ("zh", "en")
+    return (lang, "en") if lang in LATIN_SCRIPT else (lang, "zh", "en")
+
+
+def lookup(msgid: str, lang: str, context: str | None = None) -> str | None:
+    """The translation of `msgid` in `lang` after the fallback rule; None when no language has it."""
+    for candidate in fallback_chain(lang):
+        found = catalogue(candidate).get((context, msgid))
+        if found:
+            return found
+    return None
+
+
+def translate(msgid: str, lang: str | None = None, context: str | None = None, **params) -> str:
+    """`msgid` in `lang` (default: the request's), `{name}` placeholders filled from `params`.
+
+    What the renderers call (certificate and poster texts): `translate("Issued on {date}", "fr", date=...)`.
+    An unknown msgid comes back as itself (English), formatted.
+    """
+    text = lookup(msgid, lang or language(), context) or msgid
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder
+            return msgid.format(**params)
+    return text
+
+
+def pgettext(context: str, msgid: str, lang: str | None = None, **params) -> str:
+    return translate(msgid, lang, context, **params)
 
 
 def message(code: str, lang: str | None = None) -> str:
-    entry = MESSAGES.get(code) or MESSAGES["bad_request"]
-    return entry[lang or language()]
-
-
-# Field problems (marshmallow's and ours) in Chinese; English stays as written. Order matters.
-_FIELD_ZH: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
-    (r"^Missing data for required field\.$", "缺少必填字段"),
-    (r"^Unknown field\.$", "不认识的字段"),
-    (r"^Field may not be null\.$", "不能为空"),
-    (r"^Not a valid integer\.$", "应为整数"),
-    (r"^Not a valid number\.$", "应为数字"),
-    (r"^Not a valid string\.$", "应为文本"),
-    (r"^Not a valid boolean\.$", "应为 true 或 false"),
-    (r"^Not a valid list\.$", "应为列表"),
-    (r"^Invalid input type\.$", "类型不正确"),
-    (r"^Invalid value\.$", "取值无效"),
-    (r"^Special numeric values \(nan or infinity\) are not permitted\.$", "不允许 NaN 或无穷大"),
-    (r"^Must be one of: (.*)\.$", r"应为以下之一：\1"),
-    (r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$", r"应在 \1 到 \2 之间"),
-    (r"^Must be greater than (\S+) and less than or equal to (\S+)\.$", r"应大于 \1 且不超过 \2"),
-    (r"^Must be greater than or equal to (\S+)\.$", r"应不小于 \1"),
-    (r"^Must be less than or equal to (\S+)\.$", r"应不超过 \1"),
-    (r"^Length must be between (\S+) and (\S+)\.$", r"长度应在 \1 到 \2 之间"),
-    (r"^Shorter than minimum length (\S+)\.$", r"长度至少为 \1"),
-    (r"^Longer than maximum length (\S+)\.$", r"长度至多为 \1"),
-    (r"^Give distance_km, or from and to\.$", "请填写单程距离，或同时选择出发地和目的地"),
-    (r"^Give distance_km or from/to, not both\.$", "距离与出发地/目的地只能二选一"),
-    (r"^Missing the starting place\.$", "请选择出发地"),
-    (r"^Missing the destination\.$", "请选择目的地"),
-    (r"^Enter the distance for metro and bus rides\.$", "地铁和公交请直接填写距离"),
-    (r"^Only cars and motorbikes are shared per vehicle\.$", "同车人数仅适用于私家车和摩托车"),
-    (r"^Fill in at least one section\.$", "请至少填写一项"),
-    (r"^Unknown place: .*$", "找不到该地点，请从地点搜索中选择"),
-    (r"^The two places are the same\.$", "出发地和目的地相同"),
-    (r"^Not offered for a (\w+) scenario .*$", r"该场景（\1）不提供此项"),
-    (r"^At least the footprint's (\d+) kg\.$", r"至少为碳足迹的 \1 kg"),
-    (r"^Not a scan of this scenario\.$", "扫码记录不属于该场景"),
-    (r"^A JSON object is expected\.$", "请求体应为 JSON 对象"),
-    (r"^Not valid text \(a NUL character or an unpaired surrogate\)\.$", "含有无效字符（NUL 或不成对的代理项）"),
-    (r"^At most (\d+) decimal places\.$", r"小数位数至多为 \1"),
-    (r"^Not a valid number \(too many digits or an absurd exponent\)\.$", "数字无效（位数过多或指数异常）"),
-]]
+    """The error message of an error code in `lang` (default: the request's)."""
+    return translate(MESSAGES.get(code) or MESSAGES["bad_request"], lang)
 
 
 def field_messages(fields: dict[str, list[str]], lang: str | None = None) -> dict[str, list[str]]:
-    """The 422 `fields` in the client's language (unknown messages are left in English)."""
-    if (lang or language()) != "zh":
-        return fields
-    return {name: [_zh(m) for m in problems] for name, problems in fields.items()}
+    """The 422 `fields` in the client's language: a coded message (Msg) by its msgid and parameters, a
+    plain string by itself as a msgid (left in English when the catalogue does not know it)."""
+    lang = lang or language()
+    return {name: [field_message(m, lang) for m in problems] for name, problems in fields.items()}
 
 
-def _zh(message: str) -> str:
-    for pattern, replacement in _FIELD_ZH:
-        if pattern.match(message):
-            return pattern.sub(replacement, message)
-    return message
+def field_message(problem: str, lang: str) -> str:
+    if isinstance(problem, Msg):
+        params = {k: _param(v, lang) for k, v in problem.params.items()}
+        return translate(problem.msgid, lang, **params)
+    return translate(str(problem), lang)
+
+
+def _param(value, lang: str):
+    if isinstance(value, Msg):
+        return field_message(value, lang)
+    return value
+
+
+# -- negotiation -----------------------------------------------------------------------------------------
+
+def normalise(tag: str | None) -> str | None:
+    """'fr-FR' -> 'fr', 'zh_Hans_CN' -> 'zh', 'SW' -> 'sw'; None for a language we do not speak."""
+    if not tag or not isinstance(tag, str):
+        return None
+    primary = tag.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def requested_language() -> str | None:
+    """The `lang` the client asked for explicitly: the query string, else a JSON body's `lang`."""
+    if not has_request_context():
+        return None
+    return normalise(request.args.get("lang")) or normalise(g.get("body_lang"))
+
+
+def language() -> str:
+    """The request's language: `lang` (query or body), else Accept-Language, else 'zh'.
+
+    Outside a request: 'zh'. Code that only has Chinese and English texts asks `zh_or_en(language())`.
+    """
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = requested_language()
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        found = normalise(tag)
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+def zh_or_en(lang: str) -> str:
+    """For texts kept in Chinese and English only (scenario `title`/`title_en`): the fallback rule's pick."""
+    return "en" if lang in LATIN_SCRIPT else "zh"
+
+
+def pick(zh_text, en_text, lang: str):
+    """A `x` / `x_en` pair in `lang`: the English one for a Latin-script language when there is one."""
+    return (en_text or zh_text) if zh_or_en(lang) == "en" else zh_text
+
+
+def html_lang(lang: str) -> str:
+    return HTML_LANG.get(lang, "zh-CN")
+
+
+def coded(msgid: str, code: str | None = None, **params) -> Msg:
+    """A validation message with a code and parameters: `coded("At least the footprint's {kg} kg.", kg=5)`."""
+    return Msg(msgid, code, params)
+
+
+def template_helpers() -> dict:
+    """What every template gets: `lang`, `html_lang`, `_("English msgid", name=value)`, `pgettext`."""
+    lang = language()
+    return {
+        "lang": lang,
+        "html_lang": html_lang(lang),
+        "_": lambda msgid, **params: translate(msgid, lang, **params),
+        "pgettext": lambda context, msgid, **params: translate(msgid, lang, context, **params),
+        "pick": lambda zh_text, en_text: pick(zh_text, en_text, lang),
+        "languages": LANGUAGES,
+        "language_names": LANGUAGE_NAMES,
+    }
+
+
+#: Each language's name in itself (the language menu of the pages).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English", "fr": "Français", "hi": "हिन्दी", "bn": "বাংলা", "sw": "Kiswahili"}
+
+
+def register_template_helpers(app) -> None:
+    app.context_processor(template_helpers)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.domain.factors import Factor, FactorSet
+from app.domain.messages import N_
 from app.domain.places import Place, great_circle_km
 
 ZERO = Decimal(0)
@@ -134,18 +135,18 @@ def _factor(factors: FactorSet, key: str, field_path: str) -> Factor:
 def travel_item(leg: TravelLeg, factors: FactorSet, path: str) -> LineItem:
     factor = _factor(factors, leg.mode, f"{path}.mode")
     if factor.category != "travel":
-        raise CalculationError(f"{path}.mode", "Not a travel mode.")
+        raise CalculationError(f"{path}.mode", N_("Not a travel mode."))
     if leg.distance_km is not None:
         distance, basis, circuity = leg.distance_km, "entered", None
     elif leg.origin is not None and leg.destination is not None:
         if leg.mode in ENTERED_DISTANCE_ONLY:
-            raise CalculationError(f"{path}.distance_km", "Enter the distance for this mode.")
+            raise CalculationError(f"{path}.distance_km", N_("Enter the distance for this mode."))
         circuity = factors.circuity_for(leg.mode)
         distance, basis = great_circle_km(leg.origin, leg.destination) * circuity, "great_circle"
         if distance <= 0:
-            raise CalculationError(f"{path}.to", "The two places are the same.")
+            raise CalculationError(f"{path}.to", N_("The two places are the same."))
     else:
-        raise CalculationError(f"{path}.distance_km", "Give distance_km, or from and to.")
+        raise CalculationError(f"{path}.distance_km", N_("Give distance_km, or from and to."))
     trips = 2 if leg.round_trip else 1
     amount = distance * trips
     share = leg.passengers if factor.per_vehicle else 1

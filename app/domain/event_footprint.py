@@ -26,6 +26,7 @@ from app.domain.calculator import (
     travel_item,
 )
 from app.domain.factors import FactorSet
+from app.domain.messages import N_
 
 EVENT_FACTOR_SET = "diandian-2025.2"
 MATERIALS = ("paper", "board", "plastic", "plastic_film", "aluminium", "steel")
@@ -97,7 +98,7 @@ def calculate_event(acts: EventActivities, factors: FactorSet) -> EventResult:
     meals = acts.catering_guests * acts.meals_per_guest
     if meals:
         if acts.meal not in MEALS:
-            raise CalculationError("catering.meal", "Unknown meal.")
+            raise CalculationError("catering.meal", N_("Unknown meal."))
         add("catering", simple_item("meal", factors.get(f"meal.{acts.meal}"), Decimal(meals)))
     for index, (material, kg) in enumerate(acts.materials):
         key = f"material.{material}"

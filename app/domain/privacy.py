@@ -14,7 +14,8 @@ ANONYMOUS = {"zh": "匿名用户", "en": "Anonymous guest"}
 
 
 def masked_name(lang: str) -> str:
-    return ANONYMOUS.get(lang, ANONYMOUS["zh"])
+    """In `lang`; another language by the catalogue's fallback rule (Latin script: English; else Chinese)."""
+    return ANONYMOUS.get(lang) or ANONYMOUS["en" if lang in ("fr", "sw") else "zh"]
 
 
 def public_holder(holder: str, shown: bool, lang: str) -> str:

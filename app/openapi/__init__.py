@@ -374,7 +374,7 @@ def _responses(op: Op, method: str, has_path_params: bool, statuses: dict) -> di
         if op.error_body == HTML_PAGE and status == 404:
             content[HTML] = {"schema": {"type": "string"}}
         responses[str(status)] = {
-            "description": "; ".join(f"`{c}`: {MESSAGES[c]['en'] if c in MESSAGES else c}" for c in listed),
+            "description": "; ".join(f"`{c}`: {MESSAGES[c] if c in MESSAGES else c}" for c in listed),
             "content": content, "x-error-codes": listed}
     if op.error_body == HTML_PAGE and "404" not in responses:
         responses["404"] = {"description": "The not-found page.", "content": {HTML: {"schema": {"type": "string"}}}}

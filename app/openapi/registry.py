@@ -152,7 +152,8 @@ WECHATPAY_HEADERS = tuple({"name": name, "required": True, "schema": {"type": "s
 WECHATPAY_API_NOTES = ("The sandbox's simulator of WeChat Pay API v3 (what the service's own client reaches "
                        "in-process instead of api.mch.weixin.qq.com). Requests must carry WeChat Pay's merchant "
                        "signature; answers and errors are WeChat Pay's own (`{\"code\", \"message\"}`).")
-HTML_NOTES = "A server-rendered HTML page (Chinese or English: `?lang=` or Accept-Language)."
+HTML_NOTES = ("A server-rendered HTML page in one of six languages (`?lang=` zh, en, fr, hi, bn, sw, or "
+              "Accept-Language; `<html lang>` says which).")
 
 ENDPOINTS: dict[str, Op] = {
     # -- ops -----------------------------------------------------------------------------------------------
@@ -181,7 +182,8 @@ ENDPOINTS: dict[str, Op] = {
     "me.certificates": Op(page_of(CertificateSummarySchema), auth=GUEST, query=PageQuerySchema),
     "links.landing": Op(media=(HTML,), error_body=HTML_PAGE, notes=HTML_NOTES + " The web fallback of a printed "
                         "link `/s/<code>?d=<door>` (WeChat opens the mini-program instead); 404 page when unknown."),
-    "preview.index": Op(media=(HTML,), notes="The guest preview: a plain client of this API (`?lang=en`)."),
+    "preview.index": Op(media=(HTML,),
+                        notes="The guest preview: a plain client of this API (`?lang=` zh, en, fr, hi, bn or sw)."),
     # -- offsetting, money and public proof ----------------------------------------------------------------
     "projects.list": Op(data_of(ProjectSchema), query=ProjectQuerySchema, errors=("scenario_not_found",)),
     "orders.create": Op(shapes.OrderCreatedSchema, status=201, auth=GUEST, body=OrderCreateSchema,

@@ -51,7 +51,7 @@ class CertificateImageQuerySchema(Schema):
 
     variant = fields.String(load_default="portrait", validate=validate.OneOf(["portrait", "card"]),
                             metadata={"description": "`card`: the 5:4 picture for chat cards."})
-    lang = fields.String(metadata={"description": "`zh` or `en`; else Accept-Language decides."})
+    lang = fields.String(metadata={"description": "`zh`, `en`, `fr`, `hi`, `bn` or `sw`; else Accept-Language."})
 
 
 class LeaderboardEntrySchema(Schema):

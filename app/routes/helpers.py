@@ -8,9 +8,10 @@ from flask import Flask, current_app, g, make_response, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from app.errors import InvalidJSON, UnsupportedMediaType
+from app.i18n import N_
 from app.jsonutil import BadText, JSONRejected, good_text, loads_request
 
-NOT_TEXT = "Not valid text (a NUL character or an unpaired surrogate)."
+NOT_TEXT = N_("Not valid text (a NUL character or an unpaired surrogate).")
 
 
 def json_body(schema: Schema) -> dict:
@@ -35,7 +36,9 @@ def json_body(schema: Schema) -> dict:
         except BadText as exc:
             raise ValidationError({exc.path: [NOT_TEXT]}) from None
     if not isinstance(payload, dict):
-        raise ValidationError({"_schema": ["A JSON object is expected."]})
+        raise ValidationError({"_schema": [N_("A JSON object is expected.")]})
+    if isinstance(payload.get("lang"), str):  # every body may name its language (app.i18n.language)
+        g.body_lang = payload.pop("lang")
     data = schema.load(payload)
     bad = _bad_text(data, schema)
     if bad:

@@ -7,7 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from app.i18n import N_
 from app.jsonutil import isoformat
+from app.schemas.messages import coded
 
 TENTH = Decimal("0.1")
 
@@ -147,8 +149,8 @@ class Amount(fields.Decimal):
     operation can overflow or run for long on an absurd exponent."""
 
     default_error_messages = {
-        "places": f"At most {DECIMAL_PLACES} decimal places.",
-        "absurd": "Not a valid number (too many digits or an absurd exponent).",
+        "places": coded("At most {n} decimal places.", "decimal_places", n=DECIMAL_PLACES),
+        "absurd": N_("Not a valid number (too many digits or an absurd exponent)."),
     }
 
     def _deserialize(self, value, attr, data, **kwargs):

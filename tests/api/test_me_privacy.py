@@ -87,6 +87,7 @@ def test_the_mask_and_shortened_identifiers():
     assert public_holder("王小明", True, "zh") == "王小明"
     assert public_holder("王小明", False, "zh") == masked_name("zh") == "匿名用户"
     assert public_holder("王小明", False, "en") == "Anonymous guest"
-    assert masked_name("fr") == "匿名用户"  # a language the service does not speak yet: the default
+    assert masked_name("fr") == "Anonymous guest"  # the fallback rule: Latin script -> English
+    assert masked_name("hi") == "匿名用户"  # otherwise Chinese
     assert mask_identifier("oSbx1234567890abcdef3kQ2") == "oSbx…3kQ2"
     assert mask_identifier("short") == "*****" and mask_identifier(None) is None and mask_identifier("") is None

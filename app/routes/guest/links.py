@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template, request
 
 from app.errors import NotFound, error_shape
-from app.i18n import language
+from app.i18n import language, pick, translate
 from app.services.guest import scenarios
 
 bp = Blueprint("links", __name__)
@@ -17,9 +17,9 @@ def landing(code: str):
     try:
         scenario = scenarios.get_scenario(code)
     except NotFound:
-        return render_template("link.html", scenario=None, lang=lang, title="点点碳中和"), 404
-    title = (scenario.title_en if lang == "en" and scenario.title_en else scenario.title)
-    venue = (scenario.venue_en if lang == "en" and scenario.venue_en else scenario.venue)
-    city = (scenario.city_en if lang == "en" and scenario.city_en else scenario.city)
-    return render_template("link.html", scenario=scenario, lang=lang, title=title, venue=venue, city=city,
+        return render_template("link.html", scenario=None, title=translate("Diandian", lang)), 404
+    title = pick(scenario.title, scenario.title_en, lang)
+    venue = pick(scenario.venue, scenario.venue_en, lang)
+    city = pick(scenario.city, scenario.city_en, lang)
+    return render_template("link.html", scenario=scenario, title=title, venue=venue, city=city,
                            door=door, open=scenario.is_open())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app.errors import error_shape
+from app.i18n import html_lang, normalise
 from app.routes.helpers import script_page
 
 bp = Blueprint("preview", __name__)
@@ -18,6 +19,6 @@ bp = Blueprint("preview", __name__)
 @bp.get("/")
 @error_shape("html")
 def index():
-    """The guest preview page: scan, sign in, calculate, neutralise, certificate (Chinese or English)."""
-    lang = "en" if request.args.get("lang") == "en" else "zh"
-    return script_page("preview.html", lang=lang)
+    """The guest preview page: scan, sign in, calculate, neutralise, certificate (`?lang=`, six languages)."""
+    return script_page("preview.html", lang=(lang := normalise(request.args.get("lang")) or "zh"),
+                       html_lang=html_lang(lang))

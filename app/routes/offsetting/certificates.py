@@ -19,7 +19,7 @@ def get(serial: str):
 @bp.get("/<serial>/image.png")
 def image(serial: str):
     """The certificate of honour as a PNG (?variant=card for chat cards; ?lang=en or Accept-Language)."""
-    lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else language()
+    lang = language()  # ?lang= wins over Accept-Language
     picture = certificate_images.certificate_image(serial, lang=lang, variant=request.args.get("variant", "portrait"))
     response = Response(picture.data, mimetype="image/png")
     response.set_etag(picture.etag)

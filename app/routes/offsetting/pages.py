@@ -1,13 +1,13 @@
-"""Public server-rendered pages: the certificate verify page and the registry (Chinese and English)."""
+"""Public server-rendered pages: the certificate verify page and the registry (six languages, app/i18n.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from app.domain.china_time import china_text
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
 from app.errors import error_shape
-from app.i18n import language
+from app.i18n import language, pick, translate, zh_or_en
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.guest.footprints import event_item_view, item_view
@@ -21,18 +21,16 @@ REGISTRY_QUERY_SCHEMA = RegistryQuerySchema()
 
 
 def page_language() -> str:
-    """`?lang=en` or `?lang=zh` wins over Accept-Language (links on the page switch language)."""
-    chosen = request.args.get("lang")
-    return chosen if chosen in ("zh", "en") else language()
+    """`?lang=` wins over Accept-Language (links on the page keep the language)."""
+    return language()
 
 
 @bp.context_processor
 def _helpers():
     lang = page_language()
     return {
-        "lang": lang,
-        "t": lambda zh, en: en if lang == "en" else zh,
-        "pick": lambda zh, en: (en or zh) if lang == "en" else zh,
+        # Links within the pages keep an explicit ?lang= (the default, zh, needs none).
+        "lang_query": "" if lang == "zh" else f"lang={lang}",
         "date": lambda d: china_text(d, "%Y-%m-%d") or "",
         "datetime": lambda d: china_text(d, "%Y-%m-%d %H:%M (UTC+8)") or "",
         "yuan": lambda fen: yuan(fen, grouping=True) if isinstance(fen, int) else fen,
@@ -49,20 +47,20 @@ def verify(serial: str):
     except CertificateNotFound:
         return render_template("not_found.html", serial=serial), 404
     c = v.certificate
-    holder = public_holder(c.holder, v.holder_shown, lang)
-    title = (c.scenario.title_en or c.scenario.title) if lang == "en" else c.scenario.title
+    holder = public_holder(c.holder, v.holder_shown, zh_or_en(lang))
+    title = pick(c.scenario.title, c.scenario.title_en, lang)
     if c.kind == "event":
-        subject = (f"The event {title} itself, beyond what its guests neutralised" if lang == "en"
-                   else f"「{title}」活动本身的排放（参会者已自行中和的部分除外）")
+        subject = translate("The event {title} itself, beyond what its guests neutralised", lang, title=title)
         items = [event_item_view(item, lang) for item in v.event["items"]]
         return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
-                               footprint_total=v.event["total_kg"], event=v.event)
+                               footprint_total=v.event["total_kg"], event=v.event,
+                               boundary=v.event["boundary"][zh_or_en(lang)])
     if c.scenario.kind == "life":
-        subject = "Their daily life" if lang == "en" else "日常生活的碳排放"
+        subject = translate("Their daily life", lang)
     elif c.scenario.kind == "conference":
-        subject = f"Their travel and stay for {title}" if lang == "en" else f"参加「{title}」的出行与住宿等碳排放"
+        subject = translate("Their travel and stay for {title}", lang, title=title)
     else:
-        subject = f"Their travel and consumption at {title}" if lang == "en" else f"在「{title}」的出行与消费碳排放"
+        subject = translate("Their travel and consumption at {title}", lang, title=title)
     items = [item_view(item, lang, places=v.places_shown) for item in v.footprint.items]
     return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                            footprint_total=round_kg(v.footprint.total_kg), event=None)

@@ -7,7 +7,7 @@ from app.domain import kinds
 from app.domain.event_footprint import EVENT_FACTOR_SET, MATERIALS, MEALS
 from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
-from app.i18n import language
+from app.i18n import N_, language
 from app.jsonutil import isoformat
 from app.schemas.common import Amount, DateTimeUTC, round_kg
 from app.schemas.guest.footprints import TravelLegSchema, event_item_view
@@ -55,7 +55,7 @@ class EventFootprintCreateSchema(Schema):
         catering, attendees = data.get("catering") or {}, data.get("attendees") or {}
         if not (data.get("electricity_kwh") or catering.get("guests") or data.get("materials")
                 or data.get("staff_travel") or attendees.get("travel") or attendees.get("room_nights")):
-            raise ValidationError("Fill in at least one section.", "_schema")
+            raise ValidationError(N_("Fill in at least one section."), "_schema")
 
 
 class TopupCreateSchema(Schema):

@@ -6,7 +6,9 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.domain.china_time import china_date
+from app.i18n import N_
 from app.schemas.common import MAX_ROW_ID, CleanTextSchema, DateTimeUTC, Pattern, page_query
+from app.schemas.messages import coded
 
 MAX_FEN = 10**12  # ten billion yuan: far above any payout, far below BIGINT
 MAX_STATEMENT_DAYS = 366
@@ -20,7 +22,7 @@ STATEMENT_DAY = validate.Range(min=FIRST_DAY, max=LAST_DAY, error="A day from 20
 def _printable(value: str) -> None:
     """One line of visible text: a bank reference or note is shown in statements and spreadsheets."""
     if not value.isprintable():
-        raise ValidationError("Only printable characters (no line breaks or control characters).")
+        raise ValidationError(N_("Only printable characters (no line breaks or control characters)."))
 
 
 class OrganizationRef(fields.Field):
@@ -54,14 +56,14 @@ class StatementQuerySchema(OrganizationQuerySchema):
     @validates_schema
     def _one_period(self, data, **_kwargs):
         if data["month"] and (data["start"] or data["end"]):
-            raise ValidationError("Give month, or from and to, not both.", "month")
+            raise ValidationError(N_("Give month, or from and to, not both."), "month")
         if bool(data["start"]) != bool(data["end"]):
-            raise ValidationError("Give both from and to.", "from" if not data["start"] else "to")
+            raise ValidationError(N_("Give both from and to."), "from" if not data["start"] else "to")
         if data["start"] and data["end"]:
             if data["end"] < data["start"]:
-                raise ValidationError("Must not be before from.", "to")
+                raise ValidationError(N_("Must not be before from."), "to")
             if (data["end"] - data["start"]).days >= MAX_STATEMENT_DAYS:
-                raise ValidationError(f"At most {MAX_STATEMENT_DAYS} days.", "to")
+                raise ValidationError(coded("At most {n} days.", "too_long", n=MAX_STATEMENT_DAYS), "to")
 
 
 class PayoutCreateSchema(CleanTextSchema):

@@ -4,6 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from app import urls
 from app.domain.deeplinks import CODE_PATTERN
 from app.domain.kinds import GRIDS
+from app.i18n import N_
 from app.models.scenario import KINDS
 from app.schemas.common import CleanTextSchema, Pattern
 from app.schemas.console.doors import DoorCreateSchema, DoorSchema
@@ -42,7 +43,7 @@ class ScenarioCreateSchema(_ScenarioFields):
         seen: set[str] = set()
         for i, door in enumerate(data.get("doors") or []):
             if door["tag"] in seen:
-                raise ValidationError({"doors": {i: {"tag": ["Two doors with this tag."]}}})
+                raise ValidationError({"doors": {i: {"tag": [N_("Two doors with this tag.")]}}})
             seen.add(door["tag"])
 
 

@@ -1,6 +1,7 @@
 """Deep link resolution: exactly one of `scene` or `q`."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.i18n import N_
 from app.schemas.guest.scenarios import ScenarioSchema
 
 
@@ -12,7 +13,7 @@ class ResolveQuerySchema(Schema):
     @validates_schema
     def _one_form(self, data, **_kwargs):
         if ("scene" in data) == ("q" in data):
-            raise ValidationError("Give either scene or q.", "_schema")
+            raise ValidationError(N_("Give either scene or q."), "_schema")
 
 
 class EntrySchema(Schema):

@@ -10,7 +10,7 @@ from app.domain.calculator import ENTERED_DISTANCE_ONLY
 from app.domain.factors import factor_set
 from app.domain.money import minimum_kg
 from app.domain.privacy import without_places
-from app.i18n import language
+from app.i18n import N_, language, translate, zh_or_en
 from app.schemas.common import MAX_ROW_ID, Amount, DateTimeUTC, round_kg
 
 _FS = factor_set()  # the default set decides which keys exist; loaded once per process
@@ -35,19 +35,19 @@ class TravelLegSchema(Schema):
         has_distance = data.get("distance_km") is not None
         has_from, has_to = bool(data.get("origin")), bool(data.get("destination"))
         if has_distance and (has_from or has_to):
-            raise ValidationError("Give distance_km or from/to, not both.", "distance_km")
+            raise ValidationError(N_("Give distance_km or from/to, not both."), "distance_km")
         if not has_distance:
             if not (has_from or has_to):
-                raise ValidationError("Give distance_km, or from and to.", "distance_km")
+                raise ValidationError(N_("Give distance_km, or from and to."), "distance_km")
             if data.get("mode") in ENTERED_DISTANCE_ONLY:
-                raise ValidationError("Enter the distance for metro and bus rides.", "distance_km")
+                raise ValidationError(N_("Enter the distance for metro and bus rides."), "distance_km")
             if not has_from:
-                raise ValidationError("Missing the starting place.", "from")
+                raise ValidationError(N_("Missing the starting place."), "from")
             if not has_to:
-                raise ValidationError("Missing the destination.", "to")
+                raise ValidationError(N_("Missing the destination."), "to")
         mode = data.get("mode")
         if mode and data.get("passengers", 1) != 1 and not _FS.get(mode).per_vehicle:
-            raise ValidationError("Only cars and motorbikes are shared per vehicle.", "passengers")
+            raise ValidationError(N_("Only cars and motorbikes are shared per vehicle."), "passengers")
 
 
 class StaySchema(Schema):
@@ -95,7 +95,7 @@ class FootprintCreateSchema(Schema):
     @validates_schema
     def _something_to_compute(self, data, **_kwargs):
         if not any(data.get(section) for section in SECTIONS):
-            raise ValidationError("Fill in at least one section.", "_schema")
+            raise ValidationError(N_("Fill in at least one section."), "_schema")
 
 
 def _num(value):
@@ -148,11 +148,13 @@ def item_view(item: dict, lang: str, *, places: bool = True) -> dict:
         "distance_km": None if distance is None else distance.quantize(Decimal("0.1")),
         "amount": _num(item["amount"]).quantize(Decimal("0.001")).normalize(),
         "unit": item["unit"],
+        "unit_label": unit_label(item["unit"], lang),
         "kg": round_kg(item["kg"]),
         "factor": {
             "key": item["factor"]["key"],
             "value": _num(item["factor"]["value"]),
             "unit": item["factor"]["unit"],
+            "unit_label": unit_label(item["factor"]["unit"], lang),
             "source": item["factor"]["source"],
             "note": item["factor"].get("note") or None,
         },
@@ -179,47 +181,68 @@ def event_item_view(item: dict, lang: str) -> dict:
 
 
 def _label(item: dict, lang: str) -> str:
-    """A human line such as '飞机（经济舱） 北京 → 成都 往返'."""
+    """A human line such as '飞机（经济舱） 北京 → 成都 往返', from the catalogue (app/i18n.py)."""
     key = item["factor"]["key"]
     if item["category"] == "travel":
-        text = kinds.MODE_LABELS.get(key, {}).get(lang, key)
+        text = _tr(kinds.MODE_LABELS.get(key, key), lang)
         if item.get("from") and item.get("to"):
-            name = "name_en" if lang == "en" else "name"
-            text += f" {item['from'][name]} → {item['to'][name]}"
+            name = "name_en" if zh_or_en(lang) == "en" else "name"
+            text = translate("{mode} {origin} → {destination}", lang, mode=text,
+                             origin=item["from"][name] or item["from"]["name"],
+                             destination=item["to"][name] or item["to"]["name"])
         if item.get("trips") == 2:
-            text += " (round trip)" if lang == "en" else " 往返"
+            text = translate("{line} (round trip)", lang, line=text)
         if item.get("share", 1) > 1:
-            text += f", {item['share']} people in the vehicle" if lang == "en" else f"（{item['share']} 人同乘）"
+            text = translate("{line}, {n} people in the vehicle", lang, line=text, n=item["share"])
         return text
     if item["category"] == "stay":
         country = key.rsplit(".", 1)[1]
-        where = kinds.COUNTRY_LABELS.get(country, {}).get(lang, country)
-        text = f"Hotel, {where}" if lang == "en" else f"酒店住宿（{where}）"
+        text = translate("Hotel, {where}", lang, where=_tr(kinds.COUNTRY_LABELS.get(country, country), lang))
         if item.get("share", 1) > 1:
-            text += f", {item['share']} guests per room" if lang == "en" else f"，{item['share']} 人同住"
+            text = translate("{line}, {n} guests per room", lang, line=text, n=item["share"])
         return text
     if item["category"] == "meal":
         kind = key.split(".", 1)[1]
-        return {"en": {"standard": "Standard meals", "vegetarian": "Vegetarian meals", "vegan": "Vegan meals"},
-                "zh": {"standard": "普通餐", "vegetarian": "素食餐", "vegan": "纯素餐"}}[lang][kind]
+        return translate(_MEAL_LABELS.get(kind, kind), lang)
     if item["category"] == "diet":
-        return kinds.DIET_LABELS.get(key.split(".", 1)[1], {}).get(lang, key)
+        return _tr(kinds.DIET_LABELS.get(key.split(".", 1)[1], key), lang)
     if item["category"] == "material":
-        return kinds.MATERIAL_LABELS.get(key.split(".", 1)[1], {}).get(lang, key)
-    text = _ENERGY_LABELS.get(key.split(".")[0], {}).get(lang, key)
+        return _tr(kinds.MATERIAL_LABELS.get(key.split(".", 1)[1], key), lang)
+    text = translate(_ENERGY_LABELS.get(key.split(".")[0], key), lang)
     if key.startswith("electricity.grid."):
         grid = key.rsplit(".", 1)[1]
-        region = kinds.GRID_LABELS.get(grid, {}).get(lang) or ("national average" if lang == "en" else "全国平均")
+        region = _tr(kinds.GRID_LABELS[grid], lang) if grid in kinds.GRID_LABELS \
+            else translate("national average", lang)
         region = region.split(" (")[0].split("（")[0]
-        text += f" ({region})" if lang == "en" else f"（{region}）"
+        text = translate("{line} ({region})", lang, line=text, region=region)
     return text
 
 
+def _tr(label, lang: str) -> str:
+    return translate(str(label), lang, getattr(label, "context", None))
+
+
+def unit_label(unit: str | None, lang: str) -> str | None:
+    """An activity unit as a reader of `lang` writes it: passenger.km -> 人·公里 (zh), passenger-km (en)."""
+    if not unit:
+        return unit
+    return translate(UNIT_MSGIDS.get(unit, unit), lang)
+
+
+#: The factors' and the form's units (app/data/factors) -> msgids.
+UNIT_MSGIDS = {
+    "passenger.km": N_("passenger-km"), "vehicle.km": N_("vehicle-km"), "room.night": N_("room-night"),
+    "person.day": N_("person-day"), "kWh": N_("kWh"), "kg": N_("kg"), "litre": N_("litre"), "m3": N_("m³"),
+    "meal": N_("meal"), "night": N_("night"), "day": N_("day"), "km": N_("km"),
+}
+
+_MEAL_LABELS = {"standard": N_("Standard meals"), "vegetarian": N_("Vegetarian meals"), "vegan": N_("Vegan meals")}
+
 _ENERGY_LABELS = {
-    "electricity": {"zh": "用电", "en": "Electricity"},
-    "natural_gas": {"zh": "天然气", "en": "Natural gas"},
-    "water": {"zh": "用水", "en": "Water"},
-    "lpg": {"zh": "液化石油气", "en": "LPG"},
-    "petrol": {"zh": "汽油", "en": "Petrol"},
-    "diesel": {"zh": "柴油", "en": "Diesel"},
+    "electricity": N_("Electricity"),
+    "natural_gas": N_("Natural gas"),
+    "water": N_("Water"),
+    "lpg": N_("LPG"),
+    "petrol": N_("Petrol"),
+    "diesel": N_("Diesel"),
 }

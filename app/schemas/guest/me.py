@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.domain.privacy import mask_identifier
+from app.i18n import N_
 from app.schemas.common import CleanTextSchema, DateTimeUTC, page_query, round_kg
 from app.schemas.guest.auth import OwnUserSchema
 from app.urls import verify_url
@@ -18,7 +19,7 @@ class ProfileUpdateSchema(CleanTextSchema):
     @validates("avatar_url")
     def _https(self, value, **_kwargs):
         if value is not None and not value.startswith("https://"):
-            raise ValidationError("An https:// URL.")
+            raise ValidationError(N_("An https:// URL."))
 
 
 class ProfileSchema(OwnUserSchema):

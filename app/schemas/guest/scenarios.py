@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from app.domain.factors import factor_set
 from app.domain.kinds import calculator_definition
-from app.i18n import language
+from app.i18n import language, translate
 from app.models.scenario import KINDS
 from app.schemas.common import DateTimeUTC, page_query, round_kg
 
@@ -26,7 +26,7 @@ class ScenarioSchema(Schema):
     organizer = fields.Function(lambda s: s.organization.name if s.organization else None)
     organizer_en = fields.Function(lambda s: s.organization.name_en if s.organization else None)
     description = fields.String(allow_none=True)
-    calculator = fields.Function(lambda s: calculator_definition(s.kind, factor_set(), language()))
+    calculator = fields.Function(lambda s: calculator_definition(s.kind, factor_set(), language(), translate))
     stats = fields.Function(lambda s: {"participants": s.participants,
                                        "neutralized_kg": round_kg(s.neutralized_kg)})
 

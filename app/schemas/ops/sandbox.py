@@ -1,6 +1,8 @@
 """The sandbox's pay-sheet confirmation (only registered when WECHAT_MODE=sandbox)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.i18n import N_
+
 
 class ConfirmSchema(Schema):
     prepay_id = fields.String(validate=validate.Length(min=1, max=64))
@@ -14,4 +16,4 @@ class ConfirmSchema(Schema):
     @validates_schema
     def _one_order(self, data, **_kwargs):
         if bool(data.get("prepay_id")) == bool(data.get("code_url")):
-            raise ValidationError("Give prepay_id (mini-program) or code_url (Native QR), not both.", "prepay_id")
+            raise ValidationError(N_("Give prepay_id (mini-program) or code_url (Native QR), not both."), "prepay_id")

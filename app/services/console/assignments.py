@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app import policy
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.i18n import N_
 from app.models import StaffAccount, StaffAssignment
 from app.services.console.scenarios import get_managed
 
@@ -44,7 +45,7 @@ def assign(actor: StaffAccount, code: str, email: str) -> tuple[Assignment, bool
     account = db.session.execute(
         select(StaffAccount).where(StaffAccount.email == email.strip().lower())).scalar_one_or_none()
     if not policy.may_be_assigned(account):
-        raise InvalidInput(fields={"email": ["Not an active venue staff account."]})
+        raise InvalidInput(fields={"email": [N_("Not an active venue staff account.")]})
     assignment = Assignment(account.id, account.email, account.name)
     if db.session.get(StaffAssignment, (account.id, scenario.id)):
         return assignment, False

@@ -23,6 +23,7 @@ from app.domain.kinds import event_definition
 from app.domain.money import minimum_kg
 from app.errors import AppError, InvalidInput, NotFound, WeChatUnavailable
 from app.extensions import db
+from app.i18n import N_, coded, translate
 from app.models import Certificate, EventFootprint, EventNeutralisation, Order, StaffAccount
 from app.models.base import utcnow
 from app.rendering.qr import qr_png
@@ -74,7 +75,7 @@ def create_footprint(actor: StaffAccount, code: str, data: dict) -> EventFootpri
     except CalculationError as exc:
         raise InvalidInput(fields={exc.field: [exc.message]}) from None
     if not result.lines:
-        raise InvalidInput(fields={"_schema": ["Nothing to price: fill in at least one section."]})
+        raise InvalidInput(fields={"_schema": [N_("Nothing to price: fill in at least one section.")]})
     footprint = EventFootprint(
         id="ef_" + secrets.token_urlsafe(15), scenario_id=scenario.id, staff_id=actor.id,
         factor_set=result.factor_set, inputs=inputs_record(data),
@@ -117,14 +118,15 @@ def quote_topup(actor: StaffAccount, code: str, *, footprint_id: str, project_co
         raise EventAlreadyNeutralised("this event already has a valid event certificate")
     project = project_service.get_project(project_code)
     if not project_service.is_offered(project, scenario.id):
-        raise InvalidInput(fields={"project": ["This project is not offered for this scenario."]})
+        raise InvalidInput(fields={"project": [N_("This project is not offered for this scenario.")]})
 
     total_kg = minimum_kg(footprint.total_kg)
     guests_kg, guest_certificates = guests_share(scenario.id)
     credited = min(guests_kg, int(footprint.attendees_kg))  # floor: never credit more than the estimate
     topup_kg = total_kg - credited
     if topup_kg > MAX_TOPUP_KG:
-        raise InvalidInput(fields={"footprint_id": [f"At most {MAX_TOPUP_KG} kg in one top-up."]})
+        raise InvalidInput(fields={"footprint_id": [
+            coded("At most {kg} kg in one top-up.", "kg_too_large", kg=MAX_TOPUP_KG)]})
 
     pending = db.session.execute(
         select(EventNeutralisation).join(Order, Order.id == EventNeutralisation.order_id).where(
@@ -194,6 +196,7 @@ def state(actor: StaffAccount, code: str, *, lang: str = "zh") -> EventState:
     latest = db.session.execute(select(EventNeutralisation).where(EventNeutralisation.scenario_id == scenario.id)
                                 .order_by(EventNeutralisation.id.desc())).scalars().first()
     guests_kg, guest_certificates = guests_share(scenario.id)
-    return EventState(scenario=scenario.code, definition=event_definition(factor_set(domain.EVENT_FACTOR_SET), lang),
+    definition = event_definition(factor_set(domain.EVENT_FACTOR_SET), lang, translate)
+    return EventState(scenario=scenario.code, definition=definition,
                       guests_kg=guests_kg, guest_certificates=guest_certificates, footprint=footprint,
                       neutralisation=latest)

@@ -18,6 +18,7 @@ from app.domain.china_time import china_date, china_midnight, china_today
 from app.domain.money import yuan
 from app.errors import AppError, Forbidden, InvalidInput
 from app.extensions import db
+from app.i18n import N_
 from app.models import Certificate, LedgerEntry, Order, Organization, Payout, Project, StaffAccount
 from app.services import organizations
 from app.services.locks import lock_for_write
@@ -126,7 +127,7 @@ def organization_for(actor: StaffAccount, ref: str | int | None) -> Organization
             raise Forbidden("not your organisation")
         return org
     if ref in (None, ""):
-        raise InvalidInput(fields={"organization": ["Required for a platform admin."]})
+        raise InvalidInput(fields={"organization": [N_("Required for a platform admin.")]})
     return organizations.find(ref)
 
 
@@ -216,7 +217,7 @@ def record_payout(actor: StaffAccount, *, organization: str | int, amount_fen: i
     """
     policy.require(actor, "record_payouts")
     if paid_on > china_today():
-        raise InvalidInput(fields={"paid_on": ["Must not be in the future."]})
+        raise InvalidInput(fields={"paid_on": [N_("Must not be in the future.")]})
     lock_for_write()
     try:
         org = organizations.find(organization, for_update=True)

@@ -19,6 +19,7 @@ from app.domain.china_time import to_china
 from app.domain.deeplinks import scene
 from app.errors import InvalidInput, ScenarioNotFound
 from app.extensions import db
+from app.i18n import N_
 from app.models import Scenario, StaffAccount
 from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
 from app.services.console.scenarios import check_door_tag, get_printable
@@ -43,7 +44,7 @@ def poster_data(scenario: Scenario, door: str) -> PosterData:
 def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
     """:raise InvalidInput: :raise Busy: every heavy-work slot of this host is taken."""
     if paper not in FORMATS or filetype not in FILETYPES:
-        raise InvalidInput(fields={"paper" if paper not in FORMATS else "format": ["Unknown value."]})
+        raise InvalidInput(fields={"paper" if paper not in FORMATS else "format": [N_("Unknown value.")]})
     with heavy_work():  # a 300 dpi poster is heavy: capped per host (app.capacity)
         return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
 

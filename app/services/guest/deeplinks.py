@@ -19,6 +19,7 @@ from sqlalchemy import Select, insert, literal, select
 from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
 from app.errors import InvalidDeeplink
 from app.extensions import db
+from app.i18n import coded
 from app.models import Scan, Scenario
 from app.models.base import utcnow
 from app.services.guest.scenarios import get_open_scenario
@@ -37,7 +38,7 @@ def parse_scene(scene: str) -> Entry:
         # '%' is not a scene character: the client forwarded it still URL-encoded.
         scene = unquote(scene)
     if len(scene) > SCENE_MAX:
-        raise InvalidDeeplink(fields={"scene": [f"At most {SCENE_MAX} characters."]})
+        raise InvalidDeeplink(fields={"scene": [coded("At most {n} characters.", "too_long", n=SCENE_MAX)]})
     if not SCENE_RE.fullmatch(scene):
         raise InvalidDeeplink(fields={"scene": ["Contains characters a mini-program scene cannot carry."]})
     code, _, tag = scene.partition(".")

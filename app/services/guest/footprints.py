@@ -23,6 +23,7 @@ from app.domain.calculator import (
 from app.domain.factors import factor_set
 from app.errors import FootprintNotFound, InvalidInput
 from app.extensions import db
+from app.i18n import N_, coded
 from app.models import Footprint, Order, Scan
 from app.models.base import utcnow
 from app.services.guest.places import find_place
@@ -69,7 +70,8 @@ def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:
     scenario = open_scenario_ref(data["scenario"])
     offered = kinds.KIND_SECTIONS[scenario.kind]
     errors = {
-        section: [f"Not offered for a {scenario.kind} scenario (offered: {', '.join(offered)})."]
+        section: [coded("Not offered for a {kind} scenario (offered: {offered}).", "section_not_offered",
+                         kind=scenario.kind, offered=", ".join(offered))]
         for section in SECTIONS if section in data and section not in offered
     }
     legs = [travel_leg(leg, f"travel.{i}", errors) for i, leg in enumerate(data.get("travel") or [])]
@@ -107,7 +109,7 @@ def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:
         db.session.execute(_INSERT_FOOTPRINT, values)
     elif db.session.execute(_INSERT_FOOTPRINT_OF_SCAN, values).first() is None:
         db.session.rollback()
-        raise InvalidInput(fields={"scan_id": ["Not a scan of this scenario."]})
+        raise InvalidInput(fields={"scan_id": [N_("Not a scan of this scenario.")]})
     db.session.commit()
     return footprint
 
@@ -161,11 +163,11 @@ def travel_leg(leg: dict, path: str, errors: dict) -> TravelLeg:
     if leg.get("origin"):
         origin = find_place(leg["origin"])
         if origin is None:
-            errors[f"{path}.from"] = ["Unknown place: use an id from /api/v1/places or an IATA code."]
+            errors[f"{path}.from"] = [N_("Unknown place: use an id from /api/v1/places or an IATA code.")]
     if leg.get("destination"):
         destination = find_place(leg["destination"])
         if destination is None:
-            errors[f"{path}.to"] = ["Unknown place: use an id from /api/v1/places or an IATA code."]
+            errors[f"{path}.to"] = [N_("Unknown place: use an id from /api/v1/places or an IATA code.")]
     return TravelLeg(
         mode=leg["mode"],
         distance_km=leg.get("distance_km"),

@@ -20,8 +20,10 @@ from app.domain.china_time import china_date
 from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
+from app.i18n import coded, zh_or_en
 from app.models import Certificate
 from app.rendering import certificate_fingerprint
+from app.rendering.certificate import LANGS as RENDERED_LANGS
 from app.rendering.certificate import CertificateData, render_certificate
 from app.services.offsetting.certificates import event_claim, find_certificate
 from app.urls import verify_url
@@ -91,6 +93,12 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
     )
 
 
+def drawn_language(lang: str) -> str:
+    """The language the picture is drawn in: `lang` when the renderer speaks it (app.rendering.certificate
+    LANGS), else the fallback rule's Chinese or English (app.i18n.zh_or_en)."""
+    return lang if lang in RENDERED_LANGS else zh_or_en(lang)
+
+
 def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
     """:raise CertificateNotFound: :raise InvalidInput: unknown variant. :raise app.capacity.Busy:"""
     return _image(serial, lang, variant, wait=None)[0]
@@ -113,8 +121,9 @@ def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None
 
 def _image(serial: str, lang: str, variant: str, *, wait: float | None) -> tuple[Image, bool]:
     """The picture, and whether it had to be drawn (no stored file)."""
+    lang = drawn_language(lang)
     if variant not in VARIANTS:
-        raise InvalidInput(fields={"variant": [f"One of: {', '.join(VARIANTS)}."]})
+        raise InvalidInput(fields={"variant": [coded("One of: {choices}.", "one_of", choices=", ".join(VARIANTS))]})
     certificate, shown = find_certificate(serial)
     content = certificate_data(certificate, lang=lang, shown=shown)
     db.session.rollback()  # nothing stays open while the picture is read or drawn

@@ -27,6 +27,7 @@ from app.domain.china_time import to_china
 from app.domain.privacy import masked_name
 from app.errors import InvalidInput
 from app.extensions import db, insert_on_conflict
+from app.i18n import N_
 from app.models import Certificate, LeaderboardEntry, Order, User
 from app.services.guest.scenarios import get_scenario
 
@@ -350,7 +351,7 @@ def _rebuild_statements(dialect: str) -> list[str]:
 def board_for(scenario_code: str | None, kind: str, period: str) -> Board:
     """:raise ScenarioNotFound: :raise InvalidInput: unknown kind or period."""
     if kind not in ("user", "org") or period not in ("all", "month"):
-        raise InvalidInput(fields={"by" if kind not in ("user", "org") else "period": ["Unknown value."]})
+        raise InvalidInput(fields={"by" if kind not in ("user", "org") else "period": [N_("Unknown value.")]})
     scope = f"s{get_scenario(scenario_code, totals=False).id}" if scenario_code else "all"
     return Board(scope, kind, month_of(datetime.now(UTC)) if period == "month" else "all")
 

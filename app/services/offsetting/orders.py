@@ -29,6 +29,7 @@ from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, TokenInvalid, WeChatUnavailable
 from app.extensions import db
+from app.i18n import coded
 from app.models import Certificate, Footprint, Order, Project, User
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
@@ -118,9 +119,10 @@ def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int
     least = minimum_kg(footprint.total_kg)
     kg = least if kg is None else kg
     if kg < least:
-        raise InvalidInput(fields={"kg": [f"At least the footprint's {least} kg."]})
+        raise InvalidInput(fields={"kg": [coded("At least the footprint's {kg} kg.", "kg_too_small", kg=least)]})
     if kg > min(largest_kg(least), MAX_ORDER_KG):
-        raise InvalidInput(fields={"kg": [f"At most {min(largest_kg(least), MAX_ORDER_KG)} kg for this footprint."]})
+        raise InvalidInput(fields={"kg": [coded("At most {kg} kg for this footprint.", "kg_too_large",
+                                                  kg=min(largest_kg(least), MAX_ORDER_KG))]})
 
     order = new_order(project, kg, kind="guest", user_id=user_id, footprint_id=footprint.id,
                       scenario_id=footprint.scenario_id, beneficiary=beneficiary,

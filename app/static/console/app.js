@@ -8,6 +8,7 @@ import { ApiError, api, setSignedOutHandler } from "./api.js";
 import { renderMoney } from "./money.js";
 import { renderProjectSales, renderProjects } from "./projects.js";
 import { renderScenario, renderScenarios } from "./scenarios.js";
+import { pair } from "./i18n.js";
 import { can, me, signedIn, signedOut } from "./session.js";
 import { ROLES, bi, field, fill, h, input, showError, slot, submitting } from "./ui.js";
 
@@ -18,9 +19,9 @@ let view = null; // {alive, cleanups}
 // -- tabs per role ----------------------------------------------------------------------------------------------
 function tabsFor(role) {
   const tabs = [];
-  if (can.scenarios(role)) tabs.push(["scenarios", role === "venue_staff" ? ["我的场景", "My scenarios"] : ["场景", "Scenarios"]]);
-  if (can.projects(role)) tabs.push(["projects", ["项目销售", "Projects"]], ["money", ["结算与打款", "Balance & payouts"]]);
-  if (can.accounts(role)) tabs.push(["accounts", ["账号", "Accounts"]]);
+  if (can.scenarios(role)) tabs.push(["scenarios", pair(role === "venue_staff" ? "tabs.my_scenarios" : "tabs.scenarios")]);
+  if (can.projects(role)) tabs.push(["projects", pair("tabs.projects")], ["money", pair("tabs.money")]);
+  if (can.accounts(role)) tabs.push(["accounts", pair("tabs.accounts")]);
   return tabs;
 }
 

@@ -2,6 +2,7 @@
 // Money and China time are ../shared/format.js's (the preview's too), re-exported here for the pages.
 import { ApiError, fetchBlob } from "./api.js";
 import { fill, h, uid } from "../shared/dom.js";
+import { pair } from "./i18n.js";
 
 export { fill, h, uid };
 export { fenFromYuan, fromLocalInput, toLocalInput, when, yuan } from "../shared/format.js";
@@ -140,38 +141,20 @@ export async function download(path, query, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
-export const KINDS = [
-  ["conference", "会议", "Conference"], ["scenic", "景区", "Scenic area"], ["supermarket", "超市", "Supermarket"],
-  ["restaurant", "餐厅", "Restaurant"], ["hotel", "酒店", "Hotel"], ["life", "生活", "Daily life"],
-];
-export const GRIDS = [
-  ["", "（不填）", "none"], ["north", "华北电网", "North"], ["northeast", "东北电网", "Northeast"],
-  ["east", "华东电网", "East"], ["central", "华中电网", "Central"], ["northwest", "西北电网", "Northwest"],
-  ["south", "南方电网", "South"], ["southwest", "西南电网", "Southwest"],
-];
+// The shared vocabulary (kinds, grids, scenario fields, roles, statuses) comes from the one catalogue:
+// app/static/i18n/<lang>.json's "console" part (make i18n), Chinese first and English beside it.
+export const KINDS = ["conference", "scenic", "supermarket", "restaurant", "hotel", "life"].map((v) => [v, ...pair(`kinds.${v}`)]);
+export const GRIDS = ["", "north", "northeast", "east", "central", "northwest", "south", "southwest"].map((v) => [v, ...pair(`grids.${v || "none"}`)]);
 // The scenario's fields as both the create and the settings forms show them (each passes the inputs it has).
-const SCENARIO_FIELDS = [
-  ["title", "名称", "Title", true], ["title_en", "英文名称", "Title in English"], ["venue", "场馆", "Venue"],
-  ["venue_en", "场馆（英文）", "Venue in English"], ["city", "城市", "City"], ["grid", "电网区域", "Grid region"],
-  ["status", "状态", "Status"], ["starts_at", "开始时间（北京时间）", "Starts (China time)"], ["ends_at", "结束时间", "Ends"],
-  ["open_until", "扫码截止", "Open until"],
-];
+const SCENARIO_FIELDS = ["title", "title_en", "venue", "venue_en", "city", "grid", "status", "starts_at", "ends_at", "open_until"]
+  .map((name) => [name, ...pair(`fields.${name}`), name === "title"]);
 
 export function scenarioFields(f) {
   return SCENARIO_FIELDS.filter(([name]) => f[name]).map(([name, label, en, required = false]) => field({ label, en, name, input: f[name], required }));
 }
 
-export const ROLES = {
-  admin: ["平台管理员", "Platform admin"],
-  organizer: ["主办方", "Organiser"],
-  venue_staff: ["场馆工作人员", "Venue staff"],
-  project_owner: ["项目业主", "Project owner"],
-};
-const STATUSES = {
-  draft: ["草稿", "Draft"], active: ["进行中", "Open"], closed: ["已关闭", "Closed"],
-  pending: ["待支付", "Awaiting payment"], paid: ["已支付", "Paid"], fulfilled: ["已完成", "Fulfilled"],
-  refunded: ["已退款", "Refunded"], review: ["人工复核", "Under review"],
-};
+export const ROLES = Object.fromEntries(["admin", "organizer", "venue_staff", "project_owner"].map((r) => [r, pair(`roles.${r}`)]));
+const STATUSES = Object.fromEntries(["draft", "active", "closed", "pending", "paid", "fulfilled", "refunded", "review"].map((st) => [st, pair(`statuses.${st}`)]));
 
 export function kindLabel(kind) {
   const k = KINDS.find(([v]) => v === kind);

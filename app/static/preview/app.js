@@ -2,7 +2,7 @@
 // plain client of the JSON API. State lives here; every step draws itself from it.
 import { ApiError, api, setToken, setUnauthorizedHandler, token } from "./api.js";
 import { Calculator } from "./calculator.js";
-import { lang, pick, setLang, t } from "./i18n.js";
+import { LANGUAGE_NAMES, LANGUAGES, htmlLang, lang, langQuery, pick, setLang, t } from "./i18n.js";
 import { fauxCode, fill, h, kg, plain, uuid, when, yuan } from "./ui.js";
 
 const STEPS = ["scan", "signin", "calc", "offset", "cert"];
@@ -79,7 +79,7 @@ function go(step, { scroll = true, target = null } = {}) {
 
 // -- rendering: page chrome ------------------------------------------------------------------------------
 function renderAll() {
-  document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";
+  document.documentElement.lang = htmlLang();
   document.title = t("page_title");
   fill($("#brand-name"), t("brand"));
   fill($("#tagline"), t("tagline"));
@@ -87,11 +87,14 @@ function renderAll() {
   $("#sandbox-badge").hidden = !sandbox;
   fill($("#notice"), sandbox ? t("sandbox_note") : t("live_note"));
   fill($("#registry-link"), t("registry"));
-  $("#registry-link").href = lang() === "en" ? "/registry?lang=en" : "/registry";
+  $("#registry-link").href = langQuery() ? `/registry?${langQuery()}` : "/registry";
   const toggle = $("#lang-toggle");
   fill(toggle, t("lang_toggle"));
   toggle.setAttribute("aria-label", `${t("lang_toggle")} · ${t("lang_toggle_label")}`);
-  toggle.lang = lang() === "en" ? "zh-CN" : "en";
+  toggle.lang = lang() === "zh" ? "en" : "zh-CN";
+  const menu = $("#lang-select");
+  menu.value = lang();
+  menu.setAttribute("aria-label", t("language"));
   fill($("#footer"), t("footer"));
   renderHero();
   for (const step of STEPS) renderBody(step);
@@ -291,7 +294,7 @@ function rememberInUrl(params) {
   const url = new URL(location.href);
   url.search = "";
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-  if (lang() === "en") url.searchParams.set("lang", "en");
+  if (lang() !== "zh") url.searchParams.set("lang", lang());
   history.replaceState(null, "", url);
 }
 
@@ -749,8 +752,8 @@ function imageInLang(url) {
 }
 
 function withLang(url) {
-  if (lang() !== "en") return url;
-  return `${url}${url.includes("?") ? "&" : "?"}lang=en`;
+  if (!langQuery()) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}${langQuery()}`;
 }
 
 function renderCert(body) {
@@ -833,11 +836,11 @@ function board(title, data, testid) {
 }
 
 // -- language ----------------------------------------------------------------------------------------------
-async function switchLanguage() {
-  setLang(lang() === "en" ? "zh" : "en");
+async function switchLanguage(to) {
+  await setLang(typeof to === "string" ? to : lang() === "zh" ? "en" : "zh");  // the button: zh <-> en
   try { localStorage.setItem(LANG_KEY, lang()); } catch { /* no storage */ }
   const url = new URL(location.href);
-  if (lang() === "en") url.searchParams.set("lang", "en");
+  if (lang() !== "zh") url.searchParams.set("lang", lang());
   else url.searchParams.delete("lang");
   history.replaceState(null, "", url);
   renderAll();
@@ -861,8 +864,11 @@ async function start() {
   const params = new URLSearchParams(location.search);
   let stored = null;
   try { stored = localStorage.getItem(LANG_KEY); } catch { /* no storage */ }
-  setLang(params.get("lang") || stored || "zh");
-  $("#lang-toggle").addEventListener("click", switchLanguage);
+  await setLang(params.get("lang") || stored || "zh");
+  $("#lang-toggle").addEventListener("click", () => switchLanguage());
+  const menu = $("#lang-select");
+  for (const code of LANGUAGES) menu.append(h("option", { value: code, lang: code }, LANGUAGE_NAMES[code]));
+  menu.addEventListener("change", () => switchLanguage(menu.value));
   renderAll();
   await Promise.all([loadScenarios(), token() ? loadProfile() : null]);
   if (params.get("scene")) await resolve({ scene: params.get("scene") });

@@ -3,7 +3,7 @@
 // (travel legs) get add/remove up to max_items. Values live in a plain model, so the form can be drawn
 // again (another language) without losing what the guest typed.
 import { api } from "./api.js";
-import { lang, t } from "./i18n.js";
+import { prefersEnglish, t } from "./i18n.js";
 import { fill, h, uid, unitLabel } from "./ui.js";
 
 /** The selected travel mode's option decides which fields apply (metro and bus have no places, etc.). */
@@ -40,7 +40,7 @@ function isDefault(field, value) {
 
 function placeText(place) {
   if (!place) return "";
-  const name = lang() === "en" ? place.name_en || place.name : place.name;
+  const name = prefersEnglish() ? place.name_en || place.name : place.name;
   return place.iata ? `${name} (${place.iata})` : name;
 }
 
@@ -234,7 +234,7 @@ export class Calculator {
       } else if (field.type === "number" || field.type === "integer") {
         const input = this.el.querySelector(`[data-path="${CSS.escape(fieldPath)}"] input`);
         if (input?.validity.badInput) {
-          problems[fieldPath] = [lang() === "en" ? "Enter a number." : "请输入数字"];
+          problems[fieldPath] = [t("enter_number")];
           continue;
         }
         const s = String(value ?? "").trim();
@@ -373,7 +373,7 @@ function placeCombo({ common, value, onChange }) {
       dataset: { testid: "place-option", placeId: place.id },
       onmousedown: (event) => { event.preventDefault(); choose(place); },
     },
-    h("span", { class: "combo-name" }, lang() === "en" ? place.name_en || place.name : place.name),
+    h("span", { class: "combo-name" }, prefersEnglish() ? place.name_en || place.name : place.name),
     place.iata ? h("span", { class: "iata" }, place.iata) : null,
     h("span", { class: "combo-meta" }, [t(`place_kind.${place.kind}`), place.country].filter(Boolean).join(" · ")))));
     open();

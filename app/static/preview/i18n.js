@@ -1,297 +1,51 @@
-// UI strings of the preview page, Chinese (default) and English. Labels of the calculator, footprint
-// items and error messages come from the API itself (Accept-Language), not from here.
+// UI strings of the preview page, from the one catalogue (app/translations/<lang>/LC_MESSAGES/messages.po):
+// `make i18n` writes app/static/i18n/<lang>.json (the fallback rule applied), loaded here. Labels of the
+// calculator, footprint items and error messages come from the API itself (Accept-Language).
 
-const STRINGS = {
-  zh: {
-    brand: "点点碳中和",
-    page_title: "点点碳中和 · 体验",
-    tagline: "扫码、计算、抵消：小程序的整个流程，在浏览器里走一遍",
-    sandbox_badge: "沙箱",
-    sandbox_note: "沙箱模式：微信登录和微信支付由服务内置的模拟器扮演，不会产生真实扣款。",
-    live_note: "当前为正式模式：本页面的“沙箱支付”不可用，请在微信小程序中支付。",
-    lang_toggle: "EN",
-    lang_toggle_label: "Switch to English",
-    registry: "公开登记簿",
-    step: "第 {n} 步",
-    steps: { scan: "扫码", signin: "登录", calc: "计算", offset: "抵消", cert: "证书" },
-    step_titles: {
-      scan: "扫描场景二维码",
-      signin: "微信登录",
-      calc: "计算碳足迹",
-      offset: "选择减排项目并支付",
-      cert: "碳中和证书",
-    },
-    locked: "完成上一步后可用",
-    edit: "修改",
-    scan_intro: "每张海报代表一个场景的小程序码。点一张海报，就像在现场用微信扫了它。",
-    scan_loading: "正在加载场景…",
-    scan_empty: "暂时没有可参与的场景。",
-    scan_door: "入口",
-    scan_this: "扫这个码",
-    scan_manual: "手动输入扫码内容",
-    scan_manual_hint: "小程序码的 scene（如 CDF2021.door3）或海报上印的链接（如 http://…/s/CDF2021?d=door3）",
-    scan_manual_label: "scene 或链接",
-    scan_manual_go: "解析",
-    scan_resolving: "正在解析二维码…",
-    scanned_via: "通过{source}进入",
-    source_wxacode: "小程序码",
-    source_link: "印刷链接",
-    scan_record: "扫码记录 #{id}",
-    participants: "{n} 人已参与",
-    neutralized: "已抵消 {kg}",
-    organizer: "主办",
-    kinds: { conference: "会议", scenic: "景区", supermarket: "超市", restaurant: "餐厅", hotel: "酒店", life: "日常生活" },
-    status_closed: "已结束",
-    signin_intro: "小程序里这一步是 wx.login；沙箱中登录凭证为 sandbox-<访客名>，同一个名字就是同一位访客。",
-    guest_name: "沙箱访客名",
-    signin_button: "模拟微信登录",
-    signing_in: "正在登录…",
-    signed_in_as: "已登录",
-    nickname: "昵称",
-    nickname_change: "改昵称",
-    nickname_save: "保存",
-    nickname_cancel: "取消",
-    nickname_saved: "昵称已更新",
-    switch_guest: "换个访客",
-    continue: "继续",
-    me_stats: "已抵消 {kg} · 证书 {certs} 张",
-    calc_intro: "表单由场景的计算器定义（scenario.calculator.sections）生成，排放因子集 {set}。",
-    add_item: "添加一段行程",
-    add_item_generic: "添加一项",
-    remove_item: "删除",
-    item_n: "第 {n} 段",
-    max_items: "最多 {n} 项",
-    choose: "请选择",
-    optional: "选填",
-    required: "必填",
-    yes: "是",
-    place_placeholder: "城市、机场、拼音或三字码",
-    place_searching: "搜索中…",
-    place_none: "没有匹配的地点",
-    place_kind: { city: "城市", airport: "机场" },
-    compute: "计算碳足迹",
-    computing: "正在计算…",
-    result_title: "你的碳足迹",
-    result_total: "合计",
-    result_items: "{n} 项",
-    factor: "排放因子",
-    factor_set: "排放因子集",
-    source: "来源",
-    basis_great_circle: "两地大圆距离",
-    basis_entered: "按填写距离",
-    shared_by: "{n} 人分摊",
-    factor_set_link: "查看排放因子集",
-    to_offset: "去抵消",
-    fix_fields: "请修改标出的字段",
-    offset_intro: "选择一个减排项目。平台会为你注销对应千克数的碳减排量，并签发证书。",
-    to_neutralise: "需抵消",
-    projects_loading: "正在加载项目…",
-    price_per_tonne: "{price} / 吨",
-    available: "可售 {t} 吨",
-    estimate: "约 {yuan}",
-    beneficiary: "证书署名",
-    beneficiary_hint: "不填则使用昵称，最多 32 字",
-    organization: "单位 / 学校",
-    organization_hint: "选填，用于机构排行榜，最多 64 字",
-    place_order: "下单",
-    ordering: "正在下单…",
-    order: "订单",
-    order_amount: "应付金额",
-    order_kg: "抵消量",
-    order_expires: "支付截止",
-    order_status: { pending: "待支付", paid: "已支付，正在签发证书", fulfilled: "已完成", closed: "已关闭", refunded: "已退款", review: "人工审核中" },
-    order_status_help: {
-      closed: "订单已超时或已关闭，没有扣款。请重新下单。",
-      refunded: "这笔支付已退款（例如减排量已售罄），没有签发证书。",
-      review: "支付金额与订单不一致，需要工作人员核对，暂未签发证书。",
-    },
-    pay_params: "wx.requestPayment 参数",
-    pay_sandbox: "支付（沙箱）",
-    paying: "正在支付…",
-    waiting_fulfil: "已支付，等待签发证书…",
-    poll_timeout: "证书还未签发，请稍后刷新查看。",
-    refresh: "刷新状态",
-    reorder: "重新下单",
-    change_project: "换个项目",
-    cert_intro: "证书已签发，任何人都可以通过验证页查证注销的每一个减排量编号。",
-    cert_image_alt: "碳中和证书 {serial}",
-    cert_image_loading: "正在生成证书图片…",
-    cert_image_missing: "证书图片暂时无法显示。",
-    cert_open_verify: "打开验证页查看证书",
-    cert_serial: "证书编号",
-    cert_holder: "持有人",
-    cert_kg: "抵消量",
-    cert_project: "减排项目",
-    cert_status: { valid: "有效", revoked: "已撤销" },
-    cert_status_label: "状态",
-    verify_link: "在线验证",
-    json_link: "证书数据（JSON）",
-    registry_link: "在登记簿中查看",
-    again: "再算一次",
-    leaderboards: "排行榜",
-    board_scenario: "本场景",
-    board_all: "总榜",
-    by_user: "个人",
-    by_org: "机构",
-    board_empty: "还没有人上榜",
-    me: "我",
-    rank_n: "第 {n} 名",
-    not_ranked: "你还没有上榜",
-    error_network: "网络连接失败，请检查服务是否在运行。",
-    error_http: "服务返回了 HTTP {status}",
-    error_code: "错误码",
-    session_expired: "登录已失效，请重新登录。",
-    footer: "点点碳中和 · 每一分钱、每一千克的去向都可查证",
-    units: { night: "晚", meal: "餐", day: "天", km: "km", kWh: "kWh", m3: "m³", L: "升" },
-  },
-  en: {
-    brand: "Diandian",
-    page_title: "Diandian · preview",
-    tagline: "Scan, calculate, neutralise: the mini-program's whole journey, in your browser",
-    sandbox_badge: "Sandbox",
-    sandbox_note: "Sandbox mode: WeChat login and WeChat Pay are played by simulators inside the service; no real money moves.",
-    live_note: "Live mode: the sandbox payment on this page is unavailable; pay in the WeChat mini-program.",
-    lang_toggle: "中文",
-    lang_toggle_label: "切换到中文",
-    registry: "Registry",
-    step: "Step {n}",
-    steps: { scan: "Scan", signin: "Sign in", calc: "Calculate", offset: "Neutralise", cert: "Certificate" },
-    step_titles: {
-      scan: "Scan a scenario's code",
-      signin: "Sign in with WeChat",
-      calc: "Calculate your footprint",
-      offset: "Choose a project and pay",
-      cert: "Your certificate",
-    },
-    locked: "Available after the previous step",
-    edit: "Change",
-    scan_intro: "Each poster stands for a scenario's mini-program code. Choosing one is like scanning it on site with WeChat.",
-    scan_loading: "Loading scenarios…",
-    scan_empty: "No scenario is open right now.",
-    scan_door: "Entrance",
-    scan_this: "Scan this code",
-    scan_manual: "Type what a code contains",
-    scan_manual_hint: "A mini-program code's scene (CDF2021.door3) or a printed link (http://…/s/CDF2021?d=door3)",
-    scan_manual_label: "Scene or link",
-    scan_manual_go: "Resolve",
-    scan_resolving: "Reading the code…",
-    scanned_via: "Entered through a {source}",
-    source_wxacode: "mini-program code",
-    source_link: "printed link",
-    scan_record: "scan #{id}",
-    participants: "Participants: {n}",
-    neutralized: "Neutralised: {kg}",
-    organizer: "Organiser",
-    kinds: { conference: "Conference", scenic: "Scenic spot", supermarket: "Supermarket", restaurant: "Restaurant", hotel: "Hotel", life: "Daily life" },
-    status_closed: "Closed",
-    signin_intro: "In the mini-program this is wx.login; in the sandbox the code is sandbox-<guest name>, and the same name is the same guest.",
-    guest_name: "Sandbox guest name",
-    signin_button: "Sign in (simulated WeChat)",
-    signing_in: "Signing in…",
-    signed_in_as: "Signed in",
-    nickname: "Nickname",
-    nickname_change: "Change nickname",
-    nickname_save: "Save",
-    nickname_cancel: "Cancel",
-    nickname_saved: "Nickname updated",
-    switch_guest: "Another guest",
-    continue: "Continue",
-    me_stats: "{kg} neutralised · {certs} certificates",
-    calc_intro: "This form is generated from the scenario's calculator definition (scenario.calculator.sections), factor set {set}.",
-    add_item: "Add a leg",
-    add_item_generic: "Add one",
-    remove_item: "Remove",
-    item_n: "Leg {n}",
-    max_items: "At most {n}",
-    choose: "Choose…",
-    optional: "optional",
-    required: "required",
-    yes: "Yes",
-    place_placeholder: "City, airport, pinyin or IATA code",
-    place_searching: "Searching…",
-    place_none: "No matching place",
-    place_kind: { city: "City", airport: "Airport" },
-    compute: "Calculate",
-    computing: "Calculating…",
-    result_title: "Your footprint",
-    result_total: "Total",
-    result_items: "{n} items",
-    factor: "Factor",
-    factor_set: "Factor set",
-    source: "Source",
-    basis_great_circle: "great-circle distance",
-    basis_entered: "distance as entered",
-    shared_by: "shared by {n}",
-    factor_set_link: "See the factor set",
-    to_offset: "Neutralise it",
-    fix_fields: "Please correct the marked fields",
-    offset_intro: "Choose an offset project. The platform retires exactly those kilograms of credits for you and issues a certificate.",
-    to_neutralise: "To neutralise",
-    projects_loading: "Loading projects…",
-    price_per_tonne: "{price} / tonne",
-    available: "{t} t available",
-    estimate: "about {yuan}",
-    beneficiary: "Name on the certificate",
-    beneficiary_hint: "Your nickname if left empty; at most 32 characters",
-    organization: "Company or school",
-    organization_hint: "Optional, for the organisation leaderboard; at most 64 characters",
-    place_order: "Place order",
-    ordering: "Placing the order…",
-    order: "Order",
-    order_amount: "Amount",
-    order_kg: "Neutralising",
-    order_expires: "Pay before",
-    order_status: { pending: "Waiting for payment", paid: "Paid, issuing the certificate", fulfilled: "Fulfilled", closed: "Closed", refunded: "Refunded", review: "Under review" },
-    order_status_help: {
-      closed: "The order expired or was closed; nothing was charged. Please order again.",
-      refunded: "The payment was refunded (for example the credits ran out); no certificate was issued.",
-      review: "The payment did not match the order; a person will check it. No certificate yet.",
-    },
-    pay_params: "wx.requestPayment parameters",
-    pay_sandbox: "Pay (sandbox)",
-    paying: "Paying…",
-    waiting_fulfil: "Paid; waiting for the certificate…",
-    poll_timeout: "The certificate is not issued yet; check again in a moment.",
-    refresh: "Check again",
-    reorder: "Order again",
-    change_project: "Another project",
-    cert_intro: "Your certificate is issued. Anyone can check every credit serial it retired on the verify page.",
-    cert_image_alt: "Carbon neutral certificate {serial}",
-    cert_image_loading: "Drawing the certificate…",
-    cert_image_missing: "The certificate image cannot be shown right now.",
-    cert_open_verify: "Open the verify page instead",
-    cert_serial: "Serial",
-    cert_holder: "Holder",
-    cert_kg: "Neutralised",
-    cert_project: "Project",
-    cert_status: { valid: "Valid", revoked: "Revoked" },
-    cert_status_label: "Status",
-    verify_link: "Verify online",
-    json_link: "Certificate data (JSON)",
-    registry_link: "See it in the registry",
-    again: "Calculate again",
-    leaderboards: "Leaderboards",
-    board_scenario: "This scenario",
-    board_all: "Overall",
-    by_user: "Guests",
-    by_org: "Organisations",
-    board_empty: "Nobody on the board yet",
-    me: "Me",
-    rank_n: "#{n}",
-    not_ranked: "You are not on this board yet",
-    error_network: "Could not reach the service; is it running?",
-    error_http: "The service answered HTTP {status}",
-    error_code: "code",
-    session_expired: "Your login has expired; please sign in again.",
-    footer: "Diandian · where every fen and every kilogram went, for anyone to check",
-    units: { night: "nights", meal: "meals", day: "days", km: "km", kWh: "kWh", m3: "m³", L: "L" },
-  },
-};
+export const LANGUAGES = ["zh", "en", "fr", "hi", "bn", "sw"];
+/** Each language's name in itself, for the language menu. */
+export const LANGUAGE_NAMES = { zh: "中文", en: "English", fr: "Français", hi: "हिन्दी", bn: "বাংলা", sw: "Kiswahili" };
+const LATIN_SCRIPT = new Set(["en", "fr", "sw"]);
+const HTML_LANG = { zh: "zh-CN", en: "en", fr: "fr", hi: "hi", bn: "bn", sw: "sw" };
+const INTL_LOCALE = { zh: "zh-CN", en: "en-GB", fr: "fr-FR", hi: "hi-IN", bn: "bn-IN", sw: "sw-KE" };
 
+const loaded = {};
+let STRINGS = {};
 let current = "zh";
 
-export function setLang(lang) {
-  current = lang === "en" ? "en" : "zh";
+async function load(code) {
+  if (!loaded[code]) {
+    const response = await fetch(`/static/i18n/${code}.json`, { headers: { Accept: "application/json" } });
+    loaded[code] = response.ok ? (await response.json()).preview : {};
+  }
+  return loaded[code];
+}
+
+/** Switch to a language (one of LANGUAGES, else Chinese) once its strings are loaded. */
+export async function setLang(code) {
+  const next = LANGUAGES.includes(code) ? code : "zh";
+  STRINGS = await load(next);
+  current = next;
+}
+
+/** `<html lang>` of the page. */
+export function htmlLang() {
+  return HTML_LANG[current];
+}
+
+/** The locale numbers are formatted in. */
+export function intlLocale() {
+  return INTL_LOCALE[current];
+}
+
+/** Whether a text kept in Chinese and English (`x` / `x_en`) is shown in English (the fallback rule). */
+export function prefersEnglish() {
+  return LATIN_SCRIPT.has(current);
+}
+
+/** `lang=` for links and images (none for the default, Chinese). */
+export function langQuery() {
+  return current === "zh" ? "" : `lang=${current}`;
 }
 
 export function lang() {
@@ -300,12 +54,12 @@ export function lang() {
 
 /** The Accept-Language the API gets, so its labels and messages match the page. */
 export function acceptLanguage() {
-  return current === "en" ? "en" : "zh-CN";
+  return current === "zh" ? "zh-CN" : current;
 }
 
 /** t("steps.scan"), t("rank_n", {n: 3}); a missing key shows itself, never crashes the page. */
 export function t(key, vars) {
-  let value = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), STRINGS[current]);
+  let value = STRINGS[key];
   if (value === undefined) value = key;
   if (typeof value === "string" && vars) {
     value = value.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
@@ -316,6 +70,6 @@ export function t(key, vars) {
 /** The text in the page's language from an API object's `x` / `x_en` pair. */
 export function pick(obj, field) {
   if (!obj) return "";
-  if (current === "en" && obj[`${field}_en`]) return obj[`${field}_en`];
+  if (prefersEnglish() && obj[`${field}_en`]) return obj[`${field}_en`];
   return obj[field] ?? "";
 }

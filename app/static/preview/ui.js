@@ -1,6 +1,6 @@
 // Small DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
 // Money and China time are ../shared/format.js's (the console's too), re-exported here.
-import { lang, t } from "./i18n.js";
+import { intlLocale, lang, t } from "./i18n.js";
 import { fill, h, uid } from "../shared/dom.js";
 
 export { fill, h, uid };
@@ -9,7 +9,7 @@ export { when, yuan } from "../shared/format.js";
 const numberFormats = {};
 function numberFormat(digits) {
   const key = `${lang()}:${digits}`;
-  numberFormats[key] ??= new Intl.NumberFormat(lang() === "en" ? "en-GB" : "zh-CN", {
+  numberFormats[key] ??= new Intl.NumberFormat(intlLocale(), {
     minimumFractionDigits: digits, maximumFractionDigits: digits,
   });
   return numberFormats[key];
