@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from PIL import ImageFont
-
+from app.rendering.fonts import Stack
 from app.rendering.text import SEP, clean_text, format_date, is_wide, wrap
 
 FALLBACK_HOLDER = {"zh": "点点用户", "en": "Diandian guest"}
@@ -228,7 +227,7 @@ def credits_text(data: CertificateData, lang: str, max_groups: int = 4) -> str:
     return prefix.format(n=n) + summarise_serials(serials, max_groups=max_groups)
 
 
-def credits_lines(data: CertificateData, lang: str, f: ImageFont.FreeTypeFont, width: float,
+def credits_lines(data: CertificateData, lang: str, f: Stack, width: float,
                   max_lines: int) -> list[str]:
     """The credits summary with as many groups as fit max_lines whole, so that "(+N more)" shows."""
     for groups in (4, 3, 2, 1):

@@ -3,8 +3,6 @@ title, the holder's name, the sentence, the kilograms, a panel of details fitted
 bottom band with the issuer, the seal and the QR code."""
 from __future__ import annotations
 
-from PIL import ImageFont
-
 from app.rendering.canvas import Canvas
 from app.rendering.certificate.content import (
     TEXT,
@@ -19,7 +17,7 @@ from app.rendering.certificate.content import (
     status_text,
 )
 from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
-from app.rendering.fonts import font
+from app.rendering.fonts import Stack, draw_text, font
 from app.rendering.ornaments import background, divider, emblem, seal
 from app.rendering.palette import FOREST, GOLD, GREEN, INK, MINT, MUTED, STAMP_RED
 from app.rendering.qr import paste_qr
@@ -99,10 +97,10 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     hbox = (left, 428, right, 566)
     names, hf = fit_name(holder, width - 40, 92, 60, 56, 40)
     if len(names) == 1:
-        c.draw.text((cx, 536), names[0], font=hf, fill=INK, anchor="ms")
+        draw_text(c.draw, (cx, 536), names[0], hf, INK, "ms")
     else:
         for line, base in zip(names, name_baselines(2, hf, 500)):
-            c.draw.text((cx, base), line, font=hf, fill=INK, anchor="ms")
+            draw_text(c.draw, (cx, base), line, hf, INK, "ms")
     c.boxes["holder"] = hbox
     c.draw.line((cx - 280, 572, cx + 280, 572), fill=GOLD, width=2)
 
@@ -129,10 +127,10 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     vwidth = px1 - 30 - vx
     gap = 8
 
-    def value_font(key: str) -> ImageFont.FreeTypeFont:
+    def value_font(key: str) -> Stack:
         return small if key == "credits" else (font("bold", 24) if key == "status" else body)
 
-    def line_h(f: ImageFont.FreeTypeFont) -> int:
+    def line_h(f: Stack) -> int:
         return int(f.size * 1.42)
 
     caps = {key: m for key, _, _, m, _ in rows}
@@ -167,13 +165,13 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
         f = value_font(key)
         lh_ = line_h(f)
         base = y + int(lh_ * 0.78)
-        c.draw.text((px0 + 30, base), lab, font=label_f, fill=MUTED, anchor="ls")
+        draw_text(c.draw, (px0 + 30, base), lab, label_f, MUTED, "ls")
         for i, line in enumerate(ls):
             xy = (vx, base + i * lh_)
             if key == "status":
                 c.after.append((xy, line, f, STAMP_RED, "ls"))
             else:
-                c.draw.text(xy, line, font=f, fill=INK, anchor="ls")
+                draw_text(c.draw, xy, line, f, INK, "ls")
         c.boxes[key] = (vx, y, px1 - 30, y + lh_ * len(ls))
         y += lh_ * len(ls) + gap
     c.boxes["details"] = (px0, py0, px1, py1)
@@ -191,8 +189,8 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     info_w = qx0 - 40 - left
     y = 1356
     for key, lab, val, f in info:
-        c.draw.text((left, y), lab, font=lab_f, fill=MUTED, anchor="ls")
-        c.draw.text((left, y + 34), ellipsize(val, f, info_w), font=f, fill=INK, anchor="ls")
+        draw_text(c.draw, (left, y), lab, lab_f, MUTED, "ls")
+        draw_text(c.draw, (left, y + 34), ellipsize(val, f, info_w), f, INK, "ls")
         c.boxes[key] = (left, y - 22, left + info_w, y + 44)
         y += 74
     seal_img = seal(150, TEXT["zh"]["seal_arc"], TEXT["zh"]["seal_bottom"])
