@@ -182,9 +182,9 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
 
     # ---- header: measured first, then drawn
     title = clean_text(data.title, FALLBACK_TITLE)
-    t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(92 * u), text_w)
+    t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(80 * u), text_w, max_lines=3)
     sub = clean_text(data.title_en)
-    s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(44 * u), text_w) if sub
+    s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(40 * u), text_w, max_lines=3) if sub
                        else ([], None))
     place = _place_line(data)
     p_font = font("regular", int(58 * u))
@@ -294,9 +294,9 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     cdraw = ImageDraw.Draw(col)
     lx = text_w / 2
     title = clean_text(data.title, FALLBACK_TITLE)
-    t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(76 * u), text_w)
+    t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(68 * u), text_w, max_lines=3)
     sub = clean_text(data.title_en)
-    s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(36 * u), text_w, max_lines=1)
+    s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(32 * u), text_w, max_lines=2)
                        if sub else ([], None))
     place = _place_line(data)
     p_font = font("regular", int(48 * u))

@@ -21,6 +21,7 @@ from app.rendering.text import (
     SEP,
     clean_text,
     ellipsize,
+    fit_lines,
     fit_name,
     fit_size,
     format_date,
@@ -74,12 +75,16 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
     c.boxes["kg"] = kg_line(c, left, 508, data.kg, 104, col_w, GREEN, align="l")
 
     scen = scenario_title(data, lang) if data.subject != "life" else t["card_life"]
-    sf = font("bold", 26)
-    lines = wrap(scen, sf, col_w, max_lines=2)
-    y = 566
+    # two lines from 26 px down to 20, else three at 20 (cut only past that)
+    lines, sf = fit_lines(scen, "bold", 26, 20, col_w, 2)
+    if len(wrap(scen, sf, col_w)) > 2:
+        lines, sf = fit_lines(scen, "bold", 20, 20, col_w, 3)
+    lh = int(sf.size * 1.45)
+    y = 566 if len(lines) <= 2 else 552
     for line in lines:
         draw_text(c.draw, (left, y), line, sf, FOREST, "ls")
-        y += 38
+        y += lh
+    y += 38 - lh
     meta = []
     place = place_line(data, lang)
     if place:

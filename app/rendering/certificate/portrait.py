@@ -24,6 +24,7 @@ from app.rendering.qr import paste_qr
 from app.rendering.text import (
     clean_text,
     ellipsize,
+    fit_lines,
     fit_name,
     fit_size,
     format_date,
@@ -41,7 +42,7 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
     title = scenario_title(data, lang)
     if title:
         rows.append(("scenario", t["label_event" if data.subject in ("event", "organizer") else "label_scenario"],
-                     title, 2, 1))
+                     title, 3, 1))
     if data.event_parts:
         total, guests, count, topup = data.event_parts
         rows.append(("parts", t["label_parts"], t["parts"].format(
@@ -105,10 +106,13 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     c.draw.line((cx - 280, 572, cx + 280, 572), fill=GOLD, width=2)
 
     # what was neutralised (up to 3 lines, centred in its slot)
-    sent_f = font("regular", 32 if lang == "zh" else 30)
-    lines = wrap(sentence(data, lang), sent_f, width - 20, max_lines=3)
-    lh = 48
-    first = 624 + (3 - len(lines)) * lh // 2
+    # a long title shrinks the sentence (down to 24 px) before anything is cut
+    said = sentence(data, lang)
+    lines, sent_f = fit_lines(said, "regular", 32 if lang == "zh" else 30, 24, width - 20, 3)
+    if len(wrap(said, sent_f, width - 20)) > 3:  # then four lines, 24 px down to 20
+        lines, sent_f = fit_lines(said, "regular", 24, 20, width - 20, 4)
+    lh = int(sent_f.size * 1.5)
+    first = 672 - (len(lines) - 1) * lh // 2 + (lh - 48) // 3  # centred where three 48 px lines were
     c.centred_lines(lines, sent_f, INK, cx, first, lh)
     c.boxes["sentence"] = (left, 586, right, 736)
 
@@ -145,7 +149,7 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
         return sum(line_h(value_font(k)) * len(ls) + gap for k, _, ls in items) - gap + 36
 
     # when the rows overflow: fewer lines for the long values first, then drop rows
-    shrink = [("scenario", 1), ("project", 1), ("credits", 2), ("credits", 1)]
+    shrink = [("credits", 2), ("project", 1), ("scenario", 2), ("credits", 1), ("scenario", 1)]
     keep = list(rows)
     items = fitted(keep)
     while height(items) > area_bottom - area_top:
