@@ -365,7 +365,7 @@ def build(out_dir: Path) -> None:
     print(f"CJK faces: {len(cjk)} code points in both, {hanzi} CJK unified ideographs")
     every = set().union(*(set(_expand(f["ranges"])) for f in faces.values()))
     literal_gaps = sorted(c for c in renderer_literal_chars() if c.isprintable() and c != " "
-                          and ord(c) not in every)
+                          and ord(c) not in every and not 0xFE00 <= ord(c) <= 0xFE0F)
     if literal_gaps:
         print("warning: characters of app/rendering string literals no face has: "
               + " ".join(f"U+{ord(c):04X}" for c in literal_gaps), file=sys.stderr)
