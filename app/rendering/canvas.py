@@ -7,7 +7,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from app.rendering.fonts import Stack, draw_text
+from app.rendering.fonts import Stack, draw_text, graphemes
 from app.rendering.palette import RGB
 
 Box = tuple[int, int, int, int]
@@ -50,21 +50,21 @@ class Canvas:
     def text(self, xy: tuple[float, float], text: str, f: Stack, fill: RGB,
              anchor: str = "ls", tracking: float = 0.0) -> float:
         """Draw text (anchor as Pillow's, baseline by default); returns its advance width.
-        tracking adds space between characters (drawn one by one: the basic layout has no kerning,
-        so this changes nothing else)."""
+        tracking adds space between graphemes (drawn one by one, so a conjunct or an emoji sequence
+        stays whole; the CJK face has no kerning, so this changes nothing else)."""
         if not text:
             return 0.0
         if not tracking:
-            draw_text(self.draw, xy, text, f, fill, anchor=anchor)
-            return f.getlength(text)
-        widths = [f.getlength(ch) for ch in text]
-        total = sum(widths) + tracking * (len(text) - 1)
+            return draw_text(self.draw, xy, text, f, fill, anchor=anchor)
+        parts = graphemes(text)
+        widths = [f.getlength(ch) for ch in parts]
+        total = sum(widths) + tracking * (len(parts) - 1)
         x, y = xy
         if anchor[0] == "m":
             x -= total / 2
         elif anchor[0] == "r":
             x -= total
-        for ch, w in zip(text, widths):
+        for ch, w in zip(parts, widths):
             draw_text(self.draw, (x, y), ch, f, fill, "l" + anchor[1])
             x += w + tracking
         return total

@@ -249,7 +249,8 @@ class Stack:
         runs = self.runs(text)
         if not runs:
             return 0.0
-        if len(runs) == 1 and runs[0][0] != EMOJI:  # one face: Pillow places it exactly as before
+        # one face, the primary one (or on the baseline): Pillow places it exactly as it always did
+        if len(runs) == 1 and runs[0][0] != EMOJI and (runs[0][0] == CHAINS[self.weight][0] or anchor[1] == "s"):
             f = face(runs[0][0], self.size)
             draw.text(xy, runs[0][1], font=f, fill=fill, anchor=anchor)
             return f.getlength(runs[0][1])

@@ -187,3 +187,55 @@ def test_measuring_matches_drawing():
             f.draw(ImageDraw.Draw(other), (x, 70), text, BLACK, anchor)
             box2 = other.convert("L").point(lambda v: 255 if v < 250 else 0).getbbox()
             assert all(abs(a - b) <= 1 for a, b in zip(box, box2)), (text, anchor, box, box2)
+
+
+LONG_ZH = "首届中国数字碳中和高峰论坛暨2025年全球可持续发展与气候行动青年领袖对话会（成都站）🌱"
+LONG_EN = ("The First China Digital Carbon Neutrality Summit and the 2025 Global Youth Leaders Dialogue on "
+           "Sustainable Development and Climate Action")
+
+
+def _drawn_lines(monkeypatch, render) -> list[str]:
+    lines: list[str] = []
+    original = fonts.Stack.draw
+
+    def record(self, draw, xy, text, fill, anchor="la"):
+        lines.append(text)
+        return original(self, draw, xy, text, fill, anchor)
+
+    monkeypatch.setattr(fonts.Stack, "draw", record)
+    render()
+    return lines
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("lang, variant", [("zh", "portrait"), ("en", "portrait"), ("zh", "card"), ("en", "card")])
+def test_long_titles_wrap_on_every_certificate_layout(monkeypatch, lang, variant):
+    from dataclasses import replace
+
+    from app.rendering.certificate import render_certificate
+    from tests.unit.test_rendering import BASE
+
+    data = replace(BASE, scenario_title=LONG_ZH, scenario_title_en=LONG_EN)
+    lines = _drawn_lines(monkeypatch, lambda: render_certificate(data, lang=lang, variant=variant))
+    title = LONG_ZH if lang == "zh" else LONG_EN
+    assert not [line for line in lines if line.rstrip().endswith(("…", "..."))], lines
+    # the whole title is drawn, over several lines: the sentence (portrait), the details row, the card
+    assert _squeezed(title) in _squeezed("".join(lines)), lines
+    assert sum(1 for line in lines if line and _squeezed(line) in _squeezed(title)) >= 2
+
+
+@pytest.mark.parametrize("fmt", ["a4", "a5", "tent"])
+def test_long_titles_wrap_on_every_poster(monkeypatch, fmt):
+    from dataclasses import replace
+
+    from app.rendering.poster import render_poster_png
+    from tests.unit.test_posters import BASE
+
+    data = replace(BASE, title=LONG_ZH, title_en=LONG_EN)
+    lines = _drawn_lines(monkeypatch, lambda: render_poster_png(data, fmt))
+    assert not [line for line in lines if line.rstrip().endswith(("…", "..."))], lines
+    joined = _squeezed("".join(lines))
+    assert _squeezed(LONG_ZH) in joined and _squeezed(LONG_EN) in joined, lines

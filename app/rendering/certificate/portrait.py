@@ -131,8 +131,21 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     vwidth = px1 - 30 - vx
     gap = 8
 
+    shrunk: dict[str, Stack] = {}  # a long title shrinks (26 px down to 21) before it is cut
+    scenario_max = [body.size]
+
     def value_font(key: str) -> Stack:
+        if key in shrunk:
+            return shrunk[key]
         return small if key == "credits" else (font("bold", 24) if key == "status" else body)
+
+    def value_lines(key: str, val: str) -> list[str]:
+        if key == "credits":
+            return credits_lines(data, lang, small, vwidth, caps[key])
+        if key == "scenario":
+            lines, shrunk[key] = fit_lines(val, "regular", scenario_max[0], small.size, vwidth, caps[key])
+            return lines
+        return wrap(val, value_font(key), vwidth, max_lines=caps[key])
 
     def line_h(f: Stack) -> int:
         return int(f.size * 1.42)
@@ -140,22 +153,22 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     caps = {key: m for key, _, _, m, _ in rows}
 
     def fitted(keep: list) -> list[tuple[str, str, list[str]]]:
-        return [(key, lab,
-                 credits_lines(data, lang, small, vwidth, caps[key]) if key == "credits"
-                 else wrap(val, value_font(key), vwidth, max_lines=caps[key]))
-                for key, lab, val, _, _ in keep]
+        return [(key, lab, value_lines(key, val)) for key, lab, val, _, _ in keep]
 
     def height(items) -> int:
         return sum(line_h(value_font(k)) * len(ls) + gap for k, _, ls in items) - gap + 36
 
     # when the rows overflow: fewer lines for the long values first, then drop rows
-    shrink = [("credits", 2), ("project", 1), ("scenario", 2), ("credits", 1), ("scenario", 1)]
+    shrink = [("credits", 2), ("project", 1), ("credits", 1), ("scenario_size", small.size), ("scenario", 2),
+              ("scenario", 1)]
     keep = list(rows)
     items = fitted(keep)
     while height(items) > area_bottom - area_top:
         if shrink:
             key, cap = shrink.pop(0)
-            if key in caps:
+            if key == "scenario_size":
+                scenario_max[0] = cap
+            elif key in caps:
                 caps[key] = min(caps[key], cap)
         else:  # drop the least important row
             keep.remove(max(keep, key=lambda r: r[4]))

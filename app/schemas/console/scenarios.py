@@ -33,7 +33,7 @@ class ScenarioCreateSchema(_ScenarioFields):
     code = fields.String(required=True, validate=CODE)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True, validate=[validate.Length(min=1, max=200), DRAWABLE])
-    organizer = fields.String(validate=[validate.Length(min=1, max=200), DRAWABLE])
+    organizer = fields.String(validate=validate.Length(min=1, max=200))
     # The console creates a scenario and its first doors in one step.
     doors = fields.List(fields.Nested(DoorCreateSchema), validate=validate.Length(max=50))
 
