@@ -14,7 +14,6 @@ characters no face can draw (the name validators refuse them).
 """
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from functools import lru_cache
@@ -170,17 +169,13 @@ def describe(ch: str) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _font_bytes(name: str) -> bytes:
-    return FONT_FILES[name].read_bytes()
-
-
 @lru_cache(maxsize=512)
 def face(name: str, size: int) -> ImageFont.FreeTypeFont:
     """One bundled face at a pixel size, with the raqm layout (cached: loading parses the tables).
-    The emoji face only loads at EMOJI_PPEM."""
+    Loaded from its path, so FreeType reads the file as it needs it: from bytes, every size would
+    hold its own copy of the 6.4 MiB CJK face. The emoji face only loads at EMOJI_PPEM."""
     _require_raqm()
-    return ImageFont.truetype(io.BytesIO(_font_bytes(name)), size, layout_engine=ImageFont.Layout.RAQM)
+    return ImageFont.truetype(str(FONT_FILES[name]), size, layout_engine=ImageFont.Layout.RAQM)
 
 
 @lru_cache(maxsize=4096)

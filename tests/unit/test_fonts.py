@@ -239,3 +239,24 @@ def test_long_titles_wrap_on_every_poster(monkeypatch, fmt):
     assert not [line for line in lines if line.rstrip().endswith(("…", "..."))], lines
     joined = _squeezed("".join(lines))
     assert _squeezed(LONG_ZH) in joined and _squeezed(LONG_EN) in joined, lines
+
+
+def test_stored_certificate_pictures_are_keyed_by_the_fonts(monkeypatch, tmp_path):
+    """The stored-render key (certificate_fingerprint) hashes coverage.json, which holds every bundled
+    face's SHA-256: a font rebuild is a new key, so no old picture is served."""
+    import json
+    import shutil
+
+    import app.rendering as rendering
+
+    doc = json.loads(fonts.COVERAGE_FILE.read_text(encoding="utf-8"))
+    assert set(doc["faces"]) == set(fonts.FONT_FILES)
+    here = Path(rendering.__file__).resolve().parent
+    copy = tmp_path / "rendering"
+    shutil.copytree(here, copy, ignore=shutil.ignore_patterns("*.otf", "*.ttf", "__pycache__"))
+    monkeypatch.setattr(rendering, "_HERE", copy)
+    before = rendering.certificate_fingerprint.__wrapped__()
+    assert before == rendering.certificate_fingerprint()
+    doc["faces"][fonts.EMOJI]["sha256"] = "0" * 64  # as if the emoji font were rebuilt
+    (copy / "fonts" / "coverage.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert rendering.certificate_fingerprint.__wrapped__() != before
