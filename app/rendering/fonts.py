@@ -84,11 +84,15 @@ def _is_ignorable(ch: str) -> bool:
             or 0xE0020 <= cp <= 0xE007F)
 
 
-def _extends(ch: str) -> bool:
-    """Whether ch belongs to the grapheme before it."""
-    cp = ord(ch)
-    return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or _is_ignorable(ch)
-            or 0x1F3FB <= cp <= 0x1F3FF)  # emoji skin-tone modifiers
+def _is_modifier(ch: str) -> bool:
+    return 0x1F3FB <= ord(ch) <= 0x1F3FF  # emoji skin tones
+
+
+def _extends(ch: str, before: str) -> bool:
+    """Whether ch belongs to the grapheme `before` (a skin tone only to an emoji)."""
+    if _is_modifier(ch):
+        return ord(before[0]) in face_cmap(EMOJI)
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me") or _is_ignorable(ch)
 
 
 def graphemes(text: str) -> list[str]:
@@ -98,7 +102,7 @@ def graphemes(text: str) -> list[str]:
     out: list[str] = []
     for ch in text:
         cp = ord(ch)
-        if out and (_extends(ch) or out[-1].endswith(ZWJ)):
+        if out and (_extends(ch, out[-1]) or out[-1].endswith(ZWJ)):
             out[-1] += ch
         elif (out and 0x1F1E6 <= cp <= 0x1F1FF and len(out[-1]) == 1
               and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF):
@@ -154,6 +158,10 @@ def undrawable(text: str | None) -> list[str]:
             continue
         missing = [c for c in cluster if not _is_ignorable(c)
                    and not any(ord(c) in face_cmap(n) for n in CHAINS["regular"])]
+        if not missing:  # each has a face, not one face all: the marks the base's face lacks
+            base = next((n for n in CHAINS["regular"] if ord(cluster[0]) in face_cmap(n)), None)
+            missing = [c for c in cluster[1:] if not _is_ignorable(c)
+                       and (base is None or ord(c) not in face_cmap(base))]
         for c in missing or [cluster[0]]:
             bad[c] = None
     return list(bad)

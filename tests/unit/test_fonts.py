@@ -170,6 +170,11 @@ def test_undrawable_names_the_characters():
     assert fonts.undrawable("\x07\u200b\u202e") == []  # controls and format characters: dropped, not refused
     assert fonts.undrawable("김민준") == ["김", "민", "준"]  # Hangul is not bundled
     assert fonts.describe("\ue000") == "U+E000 '\ue000'"
+    # a mark no face draws on its base is what is named, not the base
+    assert fonts.undrawable("中\u0301") == ["\u0301"]
+    # a skin tone belongs to an emoji only: after a letter it is an emoji of its own
+    assert fonts.graphemes("👍🏽A🏽") == ["👍🏽", "A", "🏽"]
+    assert fonts.undrawable("👍🏽A🏽") == []
 
 
 def test_measuring_matches_drawing():
