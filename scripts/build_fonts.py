@@ -39,7 +39,7 @@ CJK_CHARSET: GB2312 (levels 1 and 2 = GB 18030's level 1 and 2 hanzi: 6,763, plu
 punctuation, kana, Greek, Cyrillic and symbols), the whole of Big5 (levels 1 and 2: 13,053 hanzi,
 and its symbols), the 通用规范汉字表 (8,105 hanzi: Unihan's kTGH field), EXTRA_HANZI (name characters
 outside those), every CJK Unified Ideograph U+4E00-9FFF and Extension A U+3400-4DBF the face has,
-the Unicode blocks in BLOCKS, and every character of the string literals in the .py files under
+the Unicode blocks in BLOCKS (Hangul syllables included), and every character of the string literals in the .py files under
 app/rendering/ (so the renderers' own labels are always covered).
 """
 
@@ -124,6 +124,9 @@ BLOCKS = [
     (0x3000, 0x30FF),  # CJK symbols and punctuation, hiragana, katakana
     (0x3100, 0x312F),  # bopomofo
     (0x31F0, 0x31FF),  # katakana phonetic extensions
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0xAC00, 0xD7A3),  # Hangul syllables (Korean names: 11,172, ~1 MiB per weight)
     (0xFF00, 0xFFEF),  # half-width and full-width forms
 ]
 

@@ -168,7 +168,8 @@ def test_undrawable_names_the_characters():
     assert fonts.undrawable("小明🌱 Zoë Đặng Анна अनन्या অনন্যা 👨\u200d👩\u200d👧 🇨🇳 1\ufe0f\u20e3") == []
     assert fonts.undrawable("a\ue000b\U0010fffd\ue000") == ["\ue000", "\U0010fffd"]
     assert fonts.undrawable("\x07\u200b\u202e") == []  # controls and format characters: dropped, not refused
-    assert fonts.undrawable("김민준") == ["김", "민", "준"]  # Hangul is not bundled
+    assert fonts.undrawable("김민준") == []  # Hangul syllables are in the CJK subset
+    assert fonts.undrawable("สมชาย") == list("สมชาย")  # Thai is not bundled
     assert fonts.describe("\ue000") == "U+E000 '\ue000'"
     # a mark no face draws on its base is what is named, not the base
     assert fonts.undrawable("中\u0301") == ["\u0301"]
