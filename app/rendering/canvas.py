@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from app.rendering.fonts import Stack, draw_text, graphemes
 from app.rendering.palette import RGB
 
 Box = tuple[int, int, int, int]
@@ -36,7 +37,7 @@ class Canvas:
         self.draw = ImageDraw.Draw(self.img)
         self.boxes: dict[str, Box] = {}
         # texts drawn after a revoked certificate is greyed (so they stay red)
-        self.after: list[tuple[tuple[float, float], str, ImageFont.FreeTypeFont, RGB, str]] = []
+        self.after: list[tuple[tuple[float, float], str, Stack, RGB, str]] = []
 
     @property
     def width(self) -> int:
@@ -46,29 +47,29 @@ class Canvas:
         """Composite an RGBA layer over the (opaque) image at xy."""
         overlay(self.img, layer, xy)
 
-    def text(self, xy: tuple[float, float], text: str, f: ImageFont.FreeTypeFont, fill: RGB,
+    def text(self, xy: tuple[float, float], text: str, f: Stack, fill: RGB,
              anchor: str = "ls", tracking: float = 0.0) -> float:
         """Draw text (anchor as Pillow's, baseline by default); returns its advance width.
-        tracking adds space between characters (drawn one by one: the basic layout has no kerning,
-        so this changes nothing else)."""
+        tracking adds space between graphemes (drawn one by one, so a conjunct or an emoji sequence
+        stays whole; the CJK face has no kerning, so this changes nothing else)."""
         if not text:
             return 0.0
         if not tracking:
-            self.draw.text(xy, text, font=f, fill=fill, anchor=anchor)
-            return f.getlength(text)
-        widths = [f.getlength(ch) for ch in text]
-        total = sum(widths) + tracking * (len(text) - 1)
+            return draw_text(self.draw, xy, text, f, fill, anchor=anchor)
+        parts = graphemes(text)
+        widths = [f.getlength(ch) for ch in parts]
+        total = sum(widths) + tracking * (len(parts) - 1)
         x, y = xy
         if anchor[0] == "m":
             x -= total / 2
         elif anchor[0] == "r":
             x -= total
-        for ch, w in zip(text, widths):
-            self.draw.text((x, y), ch, font=f, fill=fill, anchor="l" + anchor[1])
+        for ch, w in zip(parts, widths):
+            draw_text(self.draw, (x, y), ch, f, fill, "l" + anchor[1])
             x += w + tracking
         return total
 
-    def centred_lines(self, lines: list[str], f: ImageFont.FreeTypeFont, fill: RGB, cx: float,
+    def centred_lines(self, lines: list[str], f: Stack, fill: RGB, cx: float,
                       first_baseline: float, line_height: float) -> None:
         for i, line in enumerate(lines):
-            self.text((cx, first_baseline + i * line_height), line, f, fill, anchor="ms")
+            self.text((cx, first_baseline + i * line_height), line, f, fill, "ms")

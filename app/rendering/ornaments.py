@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw
 
 from app.rendering.canvas import Canvas
-from app.rendering.fonts import font
+from app.rendering.fonts import Stack, draw_text, font
 from app.rendering.palette import FOREST, GOLD, GOLD_LIGHT, GREEN, PAPER, PAPER_LOW, RGB
 
 SS = 4  # supersampling factor for curves
@@ -61,7 +61,7 @@ def emblem(size: int) -> Image.Image:
     return img
 
 
-def ring_text(img: Image.Image, text: str, f: ImageFont.FreeTypeFont, fill: tuple, centre: float,
+def ring_text(img: Image.Image, text: str, f: Stack, fill: tuple, centre: float,
               radius: float, span_deg: float) -> None:
     """Characters along the top arc of a circle (centre, radius), spread over span_deg degrees."""
     n = len(text)
@@ -75,7 +75,7 @@ def ring_text(img: Image.Image, text: str, f: ImageFont.FreeTypeFont, fill: tupl
         w = int(f.getlength(ch)) + 8
         h = f.size + 16
         tile = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-        ImageDraw.Draw(tile).text((w / 2, h / 2), ch, font=f, fill=fill, anchor="mm")
+        draw_text(ImageDraw.Draw(tile), (w / 2, h / 2), ch, f, fill, "mm")
         tile = tile.rotate(-ang, resample=Image.Resampling.BICUBIC, expand=True)
         x = centre + radius * math.sin(rad) - tile.width / 2
         y = centre - radius * math.cos(rad) - tile.height / 2
@@ -94,8 +94,8 @@ def seal(size: int, arc: str, bottom: str) -> Image.Image:
     m = int(s * 0.075)
     d.ellipse((m, m, s - 1 - m, s - 1 - m), outline=ink, width=max(SS, int(s * 0.01)))
     ring_text(img, arc, font("bold", int(s * 0.15)), ink, s / 2, s * 0.33, 150)
-    d.text((s / 2, s * 0.55), "★", font=font("bold", int(s * 0.26)), fill=ink, anchor="mm")
-    d.text((s / 2, s * 0.78), bottom, font=font("bold", int(s * 0.1)), fill=ink, anchor="mm")
+    draw_text(d, (s / 2, s * 0.55), "★", font("bold", int(s * 0.26)), ink, "mm")
+    draw_text(d, (s / 2, s * 0.78), bottom, font("bold", int(s * 0.1)), ink, "mm")
     return img.reduce(SS)
 
 
@@ -145,6 +145,5 @@ def disc(diameter: int, label: str) -> Image.Image:
     tile = Image.new("RGBA", (s, s), (0, 0, 0, 0))
     d = ImageDraw.Draw(tile)
     d.ellipse((0, 0, s - 1, s - 1), fill=GREEN + (255,))
-    d.text((s / 2, s / 2 + s * 0.03), label, font=font("bold", int(s * 0.58)), fill=PAPER + (255,),
-           anchor="mm")
+    draw_text(d, (s / 2, s / 2 + s * 0.03), label, font("bold", int(s * 0.58)), PAPER + (255,), "mm")
     return tile.reduce(SS)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from app.rendering.canvas import overlay, png_bytes
-from app.rendering.fonts import font
+from app.rendering.fonts import Stack, draw_text, font
 from app.rendering.ornaments import disc, emblem
 from app.rendering.palette import FOREST, GOLD, GOLD_LIGHT, GREEN, INK, LEAF, MINT, MUTED, PAPER, RGB, WHITE
 from app.rendering.qr import qr_image, supplied_code
@@ -98,7 +98,7 @@ def _box(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float, floa
 
 
 def _fit_lines(text: str, weight: str, max_size: int, min_size: int, width: float,
-               max_lines: int = 2) -> tuple[list[str], ImageFont.FreeTypeFont]:
+               max_lines: int = 2) -> tuple[list[str], Stack]:
     """text on one line (max_size down to min_size), else wrapped on up to max_lines at a size
     between min_size and 80% of max_size, ellipsized at min_size if still too long."""
     size = fit_size(text, weight, max_size, min_size, width)
@@ -134,7 +134,7 @@ def _brand(img: Image.Image, draw: ImageDraw.ImageDraw, x: float, y_mid: float, 
     total = size + gap + f.getlength(BRAND)
     x0 = x - total / 2 if anchor == "m" else x
     overlay(img, mark, (int(x0), int(y_mid - size / 2)))
-    draw.text((x0 + size + gap, y_mid), BRAND, font=f, fill=colour, anchor="lm")
+    draw_text(draw, (x0 + size + gap, y_mid), BRAND, f, colour, "lm")
 
 
 def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, top: float,
@@ -155,11 +155,11 @@ def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, to
                       width=max(2, int(4 * u)))
         y = top + d + 62 * u
         for line in wrap(clean_text(zh), f_zh, col - 24 * u, max_lines=2):
-            draw.text((cx, y), line, font=f_zh, fill=INK, anchor="ms")
+            draw_text(draw, (cx, y), line, f_zh, INK, "ms")
             y += f_zh.size * 1.25
         y += 4 * u
         for line in wrap(en, f_en, col - 24 * u, max_lines=2):
-            draw.text((cx, y), line, font=f_en, fill=MUTED, anchor="ms")
+            draw_text(draw, (cx, y), line, f_en, MUTED, "ms")
             y += f_en.size * 1.3
         bottom = max(bottom, y)
     return bottom
@@ -182,9 +182,9 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
 
     # ---- header: measured first, then drawn
     title = clean_text(data.title, FALLBACK_TITLE)
-    t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(92 * u), text_w)
+    t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(80 * u), text_w, max_lines=3)
     sub = clean_text(data.title_en)
-    s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(44 * u), text_w) if sub
+    s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(40 * u), text_w, max_lines=3) if sub
                        else ([], None))
     place = _place_line(data)
     p_font = font("regular", int(58 * u))
@@ -192,7 +192,7 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
 
     y = 150 * u  # brand row centre
     brand_size = int(110 * u)
-    header_rows: list[tuple[float, str, ImageFont.FreeTypeFont, RGB]] = []
+    header_rows: list[tuple[float, str, Stack, RGB]] = []
     y += brand_size / 2 + 70 * u
     for line in t_lines:
         y += t_font.size * 1.0
@@ -217,7 +217,7 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     draw.rectangle((0, header_h, w, header_h + int(12 * u)), fill=GOLD)
     _brand(img, draw, w / 2, 150 * u, brand_size, GOLD_LIGHT, anchor="m")
     for baseline, line, f, colour in header_rows:
-        draw.text((w / 2, baseline), line, font=f, fill=colour, anchor="ms")
+        draw_text(draw, (w / 2, baseline), line, f, colour, "ms")
 
     # ---- body blocks (heights), then the slack spread between them
     cta_f = font("bold", fit_size(CTA_ZH, "bold", int(96 * u), int(60 * u), text_w))
@@ -236,15 +236,15 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     y = body_top + gap
 
     y += cta_f.size * 1.0
-    draw.text((w / 2, y), CTA_ZH, font=cta_f, fill=FOREST, anchor="ms")
+    draw_text(draw, (w / 2, y), CTA_ZH, cta_f, FOREST, "ms")
     y += 24 * u + cta_en_f.size * 1.1
-    draw.text((w / 2, y), CTA_EN, font=cta_en_f, fill=MUTED, anchor="ms")
+    draw_text(draw, (w / 2, y), CTA_EN, cta_en_f, MUTED, "ms")
     y += gap
 
     y = _paste_code(img, draw, data, (w // 2, int(y), card))
     if door:
         y += door_f.size * 1.5
-        draw.text((w / 2, y), door, font=door_f, fill=MUTED, anchor="ms")
+        draw_text(draw, (w / 2, y), door, door_f, MUTED, "ms")
     y += gap
     _steps(img, draw, side_margin - 60 * u, w - side_margin + 60 * u, y, u)
 
@@ -254,7 +254,7 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     _brand(img, draw, side_margin - 60 * u, fy, int(96 * u), PAPER)
     link = clean_text(data.link)
     link_f = font("regular", fit_size(link, "regular", int(40 * u), int(22 * u), w * 0.5))
-    draw.text((w - side_margin + 60 * u, fy), link, font=link_f, fill=MINT, anchor="rm")
+    draw_text(draw, (w - side_margin + 60 * u, fy), link, link_f, MINT, "rm")
     return img
 
 
@@ -275,7 +275,7 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     _brand(img, draw, margin, fy, int(84 * u), PAPER)
     link = clean_text(data.link)
     link_f = font("regular", fit_size(link, "regular", int(36 * u), int(20 * u), w * 0.45))
-    draw.text((w - margin, fy), link, font=link_f, fill=MINT, anchor="rm")
+    draw_text(draw, (w - margin, fy), link, link_f, MINT, "rm")
 
     # the code on the right, as large as the panel allows (the door tag below it)
     door = _door_text(data)
@@ -285,7 +285,7 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     cx = w - margin - card // 2
     bottom = _paste_code(img, draw, data, (cx, top_pad, card))
     if door:
-        draw.text((cx, bottom + door_f.size * 1.3), door, font=door_f, fill=MUTED, anchor="ms")
+        draw_text(draw, (cx, bottom + door_f.size * 1.3), door, door_f, MUTED, "ms")
 
     # texts on the left, laid out on a scratch column, then centred vertically in the free height
     text_w = w - 2 * margin - card - int(170 * u)
@@ -294,9 +294,9 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     cdraw = ImageDraw.Draw(col)
     lx = text_w / 2
     title = clean_text(data.title, FALLBACK_TITLE)
-    t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(76 * u), text_w)
+    t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(68 * u), text_w, max_lines=3)
     sub = clean_text(data.title_en)
-    s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(36 * u), text_w, max_lines=1)
+    s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(32 * u), text_w, max_lines=2)
                        if sub else ([], None))
     place = _place_line(data)
     p_font = font("regular", int(48 * u))
@@ -306,21 +306,21 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
 
     y = t_font.size * 0.95
     for line in t_lines:
-        cdraw.text((lx, y), line, font=t_font, fill=FOREST, anchor="ms")
+        draw_text(cdraw, (lx, y), line, t_font, FOREST, "ms")
         y += t_font.size * 1.15
     y -= t_font.size * 1.15
     for line in s_lines:
         y += s_font.size * 1.6
-        cdraw.text((lx, y), line, font=s_font, fill=GREEN, anchor="ms")
+        draw_text(cdraw, (lx, y), line, s_font, GREEN, "ms")
     for line in p_lines:
         y += p_font.size * 1.5
-        cdraw.text((lx, y), line, font=p_font, fill=MUTED, anchor="ms")
+        draw_text(cdraw, (lx, y), line, p_font, MUTED, "ms")
     y += 50 * u
     cdraw.line((lx - text_w * 0.3, y, lx + text_w * 0.3, y), fill=GOLD, width=max(2, int(4 * u)))
     y += 50 * u + cta_f.size
-    cdraw.text((lx, y), CTA_ZH, font=cta_f, fill=FOREST, anchor="ms")
+    draw_text(cdraw, (lx, y), CTA_ZH, cta_f, FOREST, "ms")
     y += cta_en_f.size * 1.5
-    cdraw.text((lx, y), CTA_EN, font=cta_en_f, fill=MUTED, anchor="ms")
+    draw_text(cdraw, (lx, y), CTA_EN, cta_en_f, MUTED, "ms")
     # the steps: full size when they fit, else scaled into what is left
     y += 70 * u
     room = free_h - 20 * u - y

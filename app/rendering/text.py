@@ -1,8 +1,10 @@
-"""Text as the renderers draw it: cleaned to what the fonts cover, broken into lines, cut with an
-ellipsis, sized to fit, and the dates and numbers they print.
+"""Text as the renderers draw it: cleaned (control characters out, everything drawable kept),
+broken into lines, shrunk to fit (cut with an ellipsis only past the last line allowed at the
+smallest size), and the dates and numbers they print.
 
-Everything is measured with the bundled fonts (fonts.font) and Pillow's basic layout, so the same
-text always breaks and fits the same way.
+Everything is measured with the bundled fonts' fallback chains (fonts.font: a Stack, raqm layout),
+grapheme by grapheme, so the same text always breaks and fits the same way and no line break or
+cut ever splits a conjunct or an emoji sequence.
 """
 from __future__ import annotations
 
@@ -10,9 +12,7 @@ import re
 import unicodedata
 from datetime import date
 
-from PIL import ImageFont
-
-from app.rendering.fonts import font, is_covered
+from app.rendering.fonts import Stack, font, graphemes, is_covered, is_dropped
 
 SEP = "·"  # full-width in the CJK font: it brings its own spacing
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -34,19 +34,26 @@ def format_kg(kg: int) -> str:
 
 
 def clean_text(text: str | None, fallback: str = "") -> str:
-    """What is safe to draw: NFC, whitespace runs as one space, no control or format characters,
-    nothing the fonts lack (emoji, rare CJK, variation selectors, ZWJ). Empty -> fallback."""
+    """What is drawn: NFC, whitespace runs as one space, no control or format characters (bidi
+    controls, zero-width spaces; but the ZWJ/ZWNJ and variation selectors inside a grapheme stay:
+    emoji sequences, Indic conjuncts). Every grapheme a bundled face draws is kept; one none draws
+    (private use, unassigned: the name validators refuse those) is left out. Empty -> fallback."""
     if not text:
         return fallback
     text = unicodedata.normalize("NFC", str(text))
     out = []
-    for ch in text:
-        if ch.isspace():
+    for cluster in graphemes(text):
+        if cluster.isspace():
             out.append(" ")
-        elif unicodedata.category(ch)[0] == "C":  # Cc, Cf, Cs, Co, Cn
+        elif is_dropped(cluster):
             continue
-        elif is_covered(ch):
-            out.append(ch)
+        elif unicodedata.category(cluster[0]) in ("Cc", "Cf", "Cs"):
+            # a format character carrying marks: keep what follows it if it draws
+            rest = "".join(c for c in cluster[1:] if unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+            if rest and is_covered(rest):
+                out.append(rest)
+        elif is_covered(cluster):
+            out.append(cluster)
     cleaned = _SPACE_RE.sub(" ", "".join(out)).strip()
     return cleaned or fallback
 
@@ -61,13 +68,13 @@ def _tokens(text: str) -> list[str]:
     opening punctuation mark. Spaces come back as " " tokens."""
     raw: list[str] = []
     word = ""
-    for ch in text:
+    for ch in graphemes(text):
         if ch == " ":
             if word:
                 raw.append(word)
                 word = ""
             raw.append(" ")
-        elif is_wide(ch):
+        elif is_wide(ch[0]):
             if word:
                 raw.append(word)
                 word = ""
@@ -96,20 +103,22 @@ def _tokens(text: str) -> list[str]:
     return merged
 
 
-def ellipsize(text: str, f: ImageFont.FreeTypeFont, width: float) -> str:
+def ellipsize(text: str, f: Stack, width: float) -> str:
     """text, cut to width with an ellipsis: "…" after CJK (the font's is full-width), "..." after
     Latin."""
     if f.getlength(text) <= width:
         return text
-    while text:
-        text = text[:-1].rstrip()
+    clusters = graphemes(text)
+    while clusters:
+        clusters.pop()
+        text = "".join(clusters).rstrip()
         mark = "…" if text and is_wide(text[-1]) else "..."
         if f.getlength(text + mark) <= width:
             return text + mark
     return ""
 
 
-def wrap(text: str, f: ImageFont.FreeTypeFont, width: float, max_lines: int | None = None) -> list[str]:
+def wrap(text: str, f: Stack, width: float, max_lines: int | None = None) -> list[str]:
     """Greedy line breaking measured with the font; the last allowed line ends in "…" if cut."""
     lines: list[str] = []
     cur = ""
@@ -124,12 +133,15 @@ def wrap(text: str, f: ImageFont.FreeTypeFont, width: float, max_lines: int | No
         if cur.strip():
             lines.append(cur.rstrip())
             cur = ""
-        while f.getlength(tok) > width:  # a word wider than the line: break it anywhere
-            cut = len(tok) - 1
-            while cut > 1 and f.getlength(tok[:cut]) > width:
+        while f.getlength(tok) > width:  # a word wider than the line: break it between graphemes
+            parts = graphemes(tok)
+            if len(parts) < 2:
+                break
+            cut = len(parts) - 1
+            while cut > 1 and f.getlength("".join(parts[:cut])) > width:
                 cut -= 1
-            lines.append(tok[:cut])
-            tok = tok[cut:]
+            lines.append("".join(parts[:cut]))
+            tok = "".join(parts[cut:])
         cur = tok
     if cur.strip():
         lines.append(cur.rstrip())
@@ -151,8 +163,21 @@ def fit_size(text: str, weight: str, max_size: int, min_size: int, width: float)
     return size
 
 
+def fit_lines(text: str, weight: str, max_size: int, min_size: int, width: float,
+              max_lines: int, step: int = 2) -> tuple[list[str], Stack]:
+    """A title: wrapped at the largest size in [min_size, max_size] (by step) at which it takes at
+    most max_lines; cut with an ellipsis at min_size only if even that needs more lines."""
+    for s in range(max_size, min_size - 1, -step):
+        f = font(weight, s)
+        lines = wrap(text, f, width)
+        if len(lines) <= max_lines:
+            return lines, f
+    f = font(weight, min_size)
+    return wrap(text, f, width, max_lines=max_lines), f
+
+
 def fit_name(name: str, width: float, max_size: int, min_one: int, max_two: int,
-             min_two: int) -> tuple[list[str], ImageFont.FreeTypeFont]:
+             min_two: int) -> tuple[list[str], Stack]:
     """A name in bold on one line (max_size down to min_one), else on two (max_two down to
     min_two), else two lines with an ellipsis."""
     size = fit_size(name, "bold", max_size, min_one, width)
@@ -168,7 +193,7 @@ def fit_name(name: str, width: float, max_size: int, min_one: int, max_two: int,
     return wrap(name, f, width, max_lines=2), f
 
 
-def name_baselines(n: int, f: ImageFont.FreeTypeFont, mid: float) -> list[float]:
+def name_baselines(n: int, f: Stack, mid: float) -> list[float]:
     """Baselines of n name lines whose block is centred on mid (CJK glyphs centre ~0.38 em above
     the baseline)."""
     lh = f.size * 1.22
@@ -176,6 +201,7 @@ def name_baselines(n: int, f: ImageFont.FreeTypeFont, mid: float) -> list[float]
     return [first + i * lh for i in range(n)]
 
 
-def tracked_width(text: str, f: ImageFont.FreeTypeFont, tracking: float) -> float:
+def tracked_width(text: str, f: Stack, tracking: float) -> float:
     """The advance of text drawn with tracking between characters (as Canvas.text draws it)."""
-    return sum(f.getlength(ch) for ch in text) + tracking * max(0, len(text) - 1)
+    parts = graphemes(text)
+    return sum(f.getlength(ch) for ch in parts) + tracking * max(0, len(parts) - 1)

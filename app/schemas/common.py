@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from app.i18n import N_
 from app.jsonutil import isoformat
 from app.schemas.messages import coded
+from app.rendering.fonts import describe, undrawable
 
 TENTH = Decimal("0.1")
 
@@ -111,6 +112,23 @@ def clean_text(value, *, keep_controls: bool = False):
 
 
 _SPACES = re.compile(r" {2,}")
+
+
+class Drawable(validate.Validator):
+    """A name that is drawn (on a certificate or a poster) must be drawable with the bundled fonts: a
+    character no bundled face has (private use, unassigned, a script or rare hanzi the fonts lack) is
+    refused, naming it, rather than dropped from the picture (app.rendering.fonts.undrawable)."""
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            bad = undrawable(value)
+            if bad:
+                raise ValidationError(", ".join(describe(c) for c in bad) + " cannot be printed on a certificate.")
+        return value
+
+
+#: The one validator of every drawn name field (nickname, beneficiary, organisation, scenario texts).
+DRAWABLE = Drawable()
 
 
 class CleanTextSchema(Schema):

@@ -1,7 +1,7 @@
 """The certificate renderer (app.rendering.certificate), checked on the pixels. No Flask needed.
 
-QR codes are decoded with zxing-cpp (a test dependency); the fonts are the subset Noto Sans CJK SC
-bundled in app/rendering/fonts/.
+QR codes are decoded with zxing-cpp (a test dependency); the fonts are the faces bundled in
+app/rendering/fonts/ (tests/unit/test_fonts.py checks every script and the shaping).
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+import unicodedata
 import zlib
 from dataclasses import replace
 from datetime import date
@@ -100,47 +101,80 @@ def decode_qr(img: Image.Image) -> list[str]:
 
 def test_fonts_load_and_are_small():
     assert fonts_ok()
-    total = sum(p.stat().st_size for p in FONT_DIR.iterdir() if p.is_file())
-    assert total < 6 * 1024 * 1024, total
-    assert (FONT_DIR / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE Version 1.1")
+    sizes = {p.name: p.stat().st_size for p in FONT_DIR.iterdir() if p.is_file()}
+    # the CJK faces carry ~21,000 hanzi and 11,172 Hangul syllables each; the colour emoji is Noto Color Emoji unchanged
+    assert all(sizes[n] < 8 * 1024 * 1024 for n in sizes if n.startswith("NotoSansCJK")), sizes
+    assert sizes["NotoColorEmoji.ttf"] < 12 * 1024 * 1024
+    assert all(size < 400 * 1024 for n, size in sizes.items() if n.startswith(("NotoSans-", "NotoSansDev", "NotoSansBen")))
+    assert sum(sizes.values()) < 27 * 1024 * 1024, sizes
+    assert set(fonts.FONT_FILES) <= set(sizes)
+    ofl = (FONT_DIR / "OFL.txt").read_text(encoding="utf-8")
+    assert ofl.count("SIL OPEN FONT LICENSE Version 1.1")
+    assert all(face in ofl for face in ("Noto Sans CJK SC", "Noto Sans Devanagari", "Noto Sans Bengali",
+                                        "Noto Color Emoji"))
+
+
+def _codec_hanzi(codec: str, rows: range, cols: list[int]) -> set[str]:
+    out = set()
+    for hi in rows:
+        for lo in cols:
+            try:
+                ch = bytes([hi, lo]).decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+                out.add(ch)
+    return out
 
 
 def test_coverage_file_matches_the_fonts():
     doc = json.loads((FONT_DIR / "coverage.json").read_text(encoding="utf-8"))
-    for name, digest in doc["fonts"].items():
-        assert hashlib.sha256((FONT_DIR / name).read_bytes()).hexdigest() == digest, name
-    assert set(doc["fonts"]) == {p.name for p in fonts.FONT_FILES.values()}
-    covered = fonts._coverage()
-    assert len(covered) == doc["count"]
-    # GB2312 level 1 and 2 hanzi (rows 0xB0-0xF7) are all covered, and so is a Traditional name
-    for hi in range(0xB0, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                ch = bytes([hi, lo]).decode("gb2312")
-            except UnicodeDecodeError:
-                continue
-            assert ord(ch) in covered, ch
-    assert all(fonts.is_covered(ch) for ch in "陳大文張偉玥堃喆")
-    assert not any(fonts.is_covered(ch) for ch in "😀𠀀\u200d\ufe0f\u2082")
+    for name, face in doc["faces"].items():
+        assert hashlib.sha256((FONT_DIR / name).read_bytes()).hexdigest() == face["sha256"], name
+        assert len(fonts.face_cmap(name)) == face["count"], name
+    assert set(doc["faces"]) == set(fonts.FONT_FILES)
+    cjk = fonts.face_cmap("NotoSansCJKsc-Regular.subset.otf") & fonts.face_cmap("NotoSansCJKsc-Bold.subset.otf")
+    # GB2312 = GB 18030 levels 1 and 2 (6,763 hanzi), all of Big5 (levels 1 and 2: 13,053 hanzi), and
+    # every CJK Unified Ideograph (a superset of the 8,105 of the 通用规范汉字表) are in both CJK faces
+    gb = _codec_hanzi("gb2312", range(0xB0, 0xF8), list(range(0xA1, 0xFF)))
+    big5 = _codec_hanzi("big5", range(0xA4, 0xFA), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)))
+    # 13,053 Big5 hanzi code points; two are duplicates (兀 嗀 at 0xC94A and 0xDDFC), so 13,051 characters
+    assert len(gb) == 6763 and len(big5) == 13051
+    assert {c for c in gb | big5 if ord(c) not in cjk} == set()
+    assert sum(1 for cp in cjk if 0x4E00 <= cp <= 0x9FFF) > 20900
+    assert all(fonts.is_covered(ch) for ch in "陳大文張偉玥堃喆禕旸頔ëØĐặАнна😀🌱अনক्ष김민준")
+    assert not any(fonts.is_covered(ch) for ch in "\ue000\U0010fffd\u0e2a")
 
 
 def test_covered_glyphs_have_ink_and_missing_ones_draw_nothing():
-    """coverage.json tells the truth (a sample of covered characters draws ink in both weights),
-    and the fonts' .notdef is empty: a missing character can never draw a box."""
-    covered = sorted(cp for cp in fonts._coverage() if chr(cp).isprintable() and not chr(cp).isspace())
-    sample = covered[::37] + [ord(c) for c in "中碳陳玥ÆЖΩあア（「」·–…★"]
-    for weight in ("regular", "bold"):
-        f = fonts.font(weight, 40)
+    """coverage.json tells the truth (a sample of each face's code points draws ink), and the subset
+    faces' .notdef is empty: a missing character can never draw a box."""
+    from PIL import ImageDraw
+
+    for name in fonts.FONT_FILES:
+        covered = sorted(cp for cp in fonts.face_cmap(name)
+                         if chr(cp).isprintable() and not chr(cp).isspace()
+                         and unicodedata.category(chr(cp))[0] not in "MC")
+        sample = covered[::max(1, len(covered) // 300)]
+        if name == fonts.EMOJI:
+            f = fonts.face(name, fonts.EMOJI_PPEM)
+            sample = [cp for cp in sample if cp > 0x2000]
+            for cp in sample:
+                img = Image.new("RGBA", (200, 200))
+                ImageDraw.Draw(img).text((20, 150), chr(cp), font=f, embedded_color=True, anchor="ls")
+                assert img.getbbox() is not None, (name, hex(cp))
+            continue
+        f = fonts.face(name, 40)
         for cp in sample:
-            assert f.getmask(chr(cp)).getbbox() is not None, (weight, hex(cp))
-        for ch in "😀𠀀\u2082\uac00":
-            assert f.getmask(ch).getbbox() is None, (weight, ch)
+            assert f.getmask(chr(cp)).getbbox() is not None, (name, hex(cp))
+        for ch in "\ue000\U0010fffd\u0e2a":
+            assert f.getmask(ch).getbbox() is None, (name, ch)
 
 
 def test_every_static_text_is_covered():
     for lang, texts in content.TEXT.items():
         for key, text in texts.items():
-            missing = [c for c in text if not c.isspace() and not fonts.is_covered(c)]
+            missing = [c for c in fonts.graphemes(text) if not c.isspace() and not fonts.is_covered(c)]
             assert not missing, (lang, key, missing)
     for text in (content.FALLBACK_HOLDER["zh"], content.FALLBACK_HOLDER["en"], rtext.SEP, "…", "...", "★",
                  "kg CO2e 0123456789,", " – ", "（+）", *rtext.MONTHS_EN):
@@ -196,8 +230,10 @@ def test_traditional_and_latin_names_draw_glyphs():
     assert render_certificate(replace(BASE, holder="陳大文")) != render_certificate(replace(BASE, holder="大文"))
 
 
-def test_unsupported_characters_are_dropped_not_drawn_as_boxes():
-    with_junk = replace(BASE, holder="🌱张小满😀𠀀\u200d\ufe0f")
+def test_controls_and_undrawable_characters_are_dropped_not_drawn_as_boxes():
+    # private use and unassigned characters (the name validators refuse them; an old stored name may
+    # still carry one), zero-width and bidi format characters: nothing is drawn for them
+    with_junk = replace(BASE, holder="张\u200b小\ue000满\U0010fffd\u202e")
     assert render_certificate(with_junk) == render_certificate(BASE)
     assert render_certificate(with_junk, lang="en", variant="card") == \
         render_certificate(BASE, lang="en", variant="card")
@@ -205,10 +241,13 @@ def test_unsupported_characters_are_dropped_not_drawn_as_boxes():
     assert clean_text("\x00张\x07小\u202e满\n") == "张小满"
     assert clean_text("  Alice \t\n Zhang  ") == "Alice Zhang"
     assert clean_text("e\u0301") == "é"  # NFC first: the composed letter is covered
+    # what draws is kept: emoji, their ZWJ sequences and selectors, Indic joiners, rare hanzi
+    for kept in ("🌱张小满😀", "👨\u200d👩\u200d👧", "❤\ufe0f", "🇨🇳", "क्\u200dष", "ক্\u200cষ", "李旸 & 陈頔"):
+        assert clean_text(kept) == kept
 
 
-@pytest.mark.parametrize("holder", ["", "   ", "😀🎉", "\u0000\u200b", "🎉!!🎉", "𠀀𠀁"])
-def test_empty_or_unsupported_holder_uses_the_fallback(holder):
+@pytest.mark.parametrize("holder", ["", "   ", "!!", "\u0000\u200b", "——", "\ue000\ue001"])
+def test_empty_or_undrawable_holder_uses_the_fallback(holder):
     data = replace(BASE, holder=holder)
     assert content.clean_holder(holder, "zh") == "点点用户"
     assert content.clean_holder(holder, "en") == "Diandian guest"
@@ -216,12 +255,20 @@ def test_empty_or_unsupported_holder_uses_the_fallback(holder):
     assert render_certificate(data, lang="en") == render_certificate(replace(BASE, holder="Diandian guest"), lang="en")
 
 
+def test_emoji_only_names_are_names():
+    assert content.clean_holder("🌱🌱", "zh") == "🌱🌱"
+    assert content.clean_holder("🎉!!🎉", "en") == "🎉!!🎉"
+
+
 def test_every_drawn_holder_character_is_covered():
-    for holder in ("🌱小绿😀𠀀", "Zoë🇨🇳", "ｈｅｌｌｏ　世界", "a\u0301b", "김민준 (Kim)", "x" * 80):
+    for holder in ("🌱小绿😀\ue000", "Zoë🇨🇳", "ｈｅｌｌｏ　世界", "a\u0301b", "김민준 (Kim)", "x" * 80,
+                   "👨\u200d👩\u200d👧 अनन्या"):
         for lang in ("zh", "en"):
             name = content.clean_holder(holder, lang)
-            assert name and all(c == " " or fonts.is_covered(c) for c in name), (holder, name)
+            assert name and all(c == " " or fonts.is_covered(c) for c in fonts.graphemes(name)), (holder, name)
     assert content.clean_holder("x" * 80, "en") == "x" * 47 + "..."
+    assert content.clean_holder("🌱" * 80, "en") == "🌱" * 47 + "…"  # cut between graphemes
+    assert content.clean_holder("👨\u200d👩\u200d👧" * 60, "zh").startswith("👨\u200d👩\u200d👧" * 47)
 
 
 def test_long_names_fit_on_two_lines():

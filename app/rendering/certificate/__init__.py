@@ -2,12 +2,13 @@
 
 Pure code: CertificateData in, PNG bytes out (no Flask, no database, no network, no clock).
 
-* Fonts: the subset Noto Sans CJK SC faces bundled in app/rendering/fonts/ (see its README.md and
-  scripts/build_fonts.py). Every text drawn goes through clean_text(), which drops the characters
-  the fonts lack (coverage.json: emoji, rare CJK, control and format characters), so no image shows
-  a missing-glyph box; the subset's .notdef is empty besides, so a coverage bug draws a gap, not a
-  box. A holder name left empty becomes "点点用户" / "Diandian guest".
-* Deterministic: the same input gives the same bytes (fixed sizes, Pillow's basic text layout, no
+* Fonts: the faces bundled in app/rendering/fonts/ (Noto Sans CJK SC, Noto Sans, Devanagari,
+  Bengali, Color Emoji; see its README.md and scripts/build_fonts.py), drawn per grapheme through a
+  fallback chain with the raqm layout (fonts.py). Every text drawn goes through clean_text(), which
+  keeps everything a face draws and drops only control and format characters (and what no face has:
+  the name validators refuse that before it is stored); the subsets' .notdef is empty besides, so a
+  coverage bug draws a gap, not a box. A holder name left empty becomes "点点用户" / "Diandian guest".
+* Deterministic: the same input gives the same bytes (fixed sizes, one text layout (raqm), no
   randomness, no time, PNG without metadata at a fixed compression level).
 * Variants: "portrait" 1080x1620 (2:3, for the social feed) and "card" 1000x800 (5:4, for chat share
   cards). lang "zh" or "en". A revoked certificate is greyed and stamped "已撤销 REVOKED" in red.

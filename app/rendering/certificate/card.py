@@ -13,7 +13,7 @@ from app.rendering.certificate.content import (
     status_text,
 )
 from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
-from app.rendering.fonts import font
+from app.rendering.fonts import draw_text, font
 from app.rendering.ornaments import background, diamond, emblem
 from app.rendering.palette import FOREST, GOLD, GREEN, INK, MUTED, STAMP_RED
 from app.rendering.qr import paste_qr
@@ -21,6 +21,7 @@ from app.rendering.text import (
     SEP,
     clean_text,
     ellipsize,
+    fit_lines,
     fit_name,
     fit_size,
     format_date,
@@ -61,25 +62,29 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
     diamond(c.draw, W - 84, 184, 5, GOLD)
 
     # left column: holder, kg, scenario
-    c.draw.text((left, 240), t["certify"], font=font("regular", 24), fill=MUTED, anchor="ls")
+    draw_text(c.draw, (left, 240), t["certify"], font("regular", 24), MUTED, "ls")
     holder = clean_holder(data.holder, lang)
     hbox = (left, 256, col_right, 346)
     names, hf = fit_name(holder, col_w, 70, 44, 38, 28)
     for line, base in zip(names, name_baselines(len(names), hf, (hbox[1] + hbox[3]) / 2 + 2)):
-        c.draw.text((left, base), line, font=hf, fill=INK, anchor="ls")
+        draw_text(c.draw, (left, base), line, hf, INK, "ls")
     c.boxes["holder"] = hbox
     c.draw.line((left, 356, left + 300, 356), fill=GOLD, width=2)
 
-    c.draw.text((left, 404), t["kg_caption"], font=font("regular", 22), fill=MUTED, anchor="ls")
+    draw_text(c.draw, (left, 404), t["kg_caption"], font("regular", 22), MUTED, "ls")
     c.boxes["kg"] = kg_line(c, left, 508, data.kg, 104, col_w, GREEN, align="l")
 
     scen = scenario_title(data, lang) if data.subject != "life" else t["card_life"]
-    sf = font("bold", 26)
-    lines = wrap(scen, sf, col_w, max_lines=2)
-    y = 566
+    # two lines from 26 px down to 20, else three at 20 (cut only past that)
+    lines, sf = fit_lines(scen, "bold", 26, 20, col_w, 2)
+    if len(wrap(scen, sf, col_w)) > 2:
+        lines, sf = fit_lines(scen, "bold", 20, 20, col_w, 3)
+    lh = int(sf.size * 1.45)
+    y = 566 if len(lines) <= 2 else 552
     for line in lines:
-        c.draw.text((left, y), line, font=sf, fill=FOREST, anchor="ls")
-        y += 38
+        draw_text(c.draw, (left, y), line, sf, FOREST, "ls")
+        y += lh
+    y += 38 - lh
     meta = []
     place = place_line(data, lang)
     if place:
@@ -88,7 +93,7 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
         meta.append(format_date(data.event_date, lang))
     if meta:
         mf = font("regular", 21)
-        c.draw.text((left, y + 2), ellipsize(SEP.join(meta), mf, col_w), font=mf, fill=MUTED, anchor="ls")
+        draw_text(c.draw, (left, y + 2), ellipsize(SEP.join(meta), mf, col_w), mf, MUTED, "ls")
     c.boxes["scenario"] = (left, 536, col_right, 620)
 
     # right column: QR, caption
@@ -99,12 +104,12 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
     # footer: serial, issuer, issue date
     c.draw.line((left, 664, W - 84, 664), fill=(210, 200, 170), width=1)
     ff = font("regular", 19)
-    c.draw.text((left, 704), f"{t['label_serial']}  {clean_text(data.serial)}", font=ff, fill=INK, anchor="ls")
+    draw_text(c.draw, (left, 704), f"{t['label_serial']}  {clean_text(data.serial)}", ff, INK, "ls")
     c.boxes["serial"] = (left, 676, left + 460, 708)
     if data.status == "revoked":
         c.after.append(((W - 84, 704), status_text(data, lang), font("bold", 20), STAMP_RED, "rs"))
         revoke(c, data, lang, (W / 2 - 40, 420), 0.72)
     else:
         right_txt = SEP.join(p for p in (clean_text(data.issuer), format_date(data.issued_on, lang)) if p)
-        c.draw.text((W - 84, 704), ellipsize(right_txt, ff, 420), font=ff, fill=MUTED, anchor="rs")
+        draw_text(c.draw, (W - 84, 704), ellipsize(right_txt, ff, 420), ff, MUTED, "rs")
     return c

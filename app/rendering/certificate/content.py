@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from PIL import ImageFont
-
+from app.rendering.fonts import Stack, graphemes
 from app.rendering.text import SEP, clean_text, format_date, is_wide, wrap
 
 FALLBACK_HOLDER = {"zh": "点点用户", "en": "Diandian guest"}
@@ -134,14 +133,15 @@ TEXT = {
 
 
 def clean_holder(holder: str | None, lang: str) -> str:
-    """The holder's name as drawn: cleaned, cut to MAX_HOLDER_CHARS, the fallback if no letter or
-    digit is left."""
+    """The holder's name as drawn: cleaned, cut to MAX_HOLDER_CHARS graphemes, the fallback if no
+    letter, digit or emoji is left."""
     name = clean_text(holder)
-    if len(name) > MAX_HOLDER_CHARS:
-        name = name[:MAX_HOLDER_CHARS - 1].rstrip()
+    parts = graphemes(name)
+    if len(parts) > MAX_HOLDER_CHARS:
+        name = "".join(parts[:MAX_HOLDER_CHARS - 1]).rstrip()
         name += "…" if is_wide(name[-1]) else "..."
-    # a name of punctuation only (what is left of "🎉🎉!") is no name
-    if not any(unicodedata.category(c)[0] in "LN" for c in name):
+    # a name of punctuation only ("!!", "—") is no name; letters, digits and emoji (🌱, So) are
+    if not any(unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "So" for c in name):
         return FALLBACK_HOLDER[lang]
     return name
 
@@ -228,7 +228,7 @@ def credits_text(data: CertificateData, lang: str, max_groups: int = 4) -> str:
     return prefix.format(n=n) + summarise_serials(serials, max_groups=max_groups)
 
 
-def credits_lines(data: CertificateData, lang: str, f: ImageFont.FreeTypeFont, width: float,
+def credits_lines(data: CertificateData, lang: str, f: Stack, width: float,
                   max_lines: int) -> list[str]:
     """The credits summary with as many groups as fit max_lines whole, so that "(+N more)" shows."""
     for groups in (4, 3, 2, 1):

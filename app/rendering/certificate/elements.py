@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 
 from app.rendering.canvas import Box, Canvas
 from app.rendering.certificate.content import TEXT, CertificateData
-from app.rendering.fonts import font
+from app.rendering.fonts import draw_text, font
 from app.rendering.palette import RGB, STAMP_RED
 from app.rendering.text import format_date, format_kg, tracked_width
 
@@ -30,7 +30,7 @@ def kg_line(c: Canvas, cx: float, baseline: float, kg: int, size: int, max_width
     x = cx - total / 2 if align == "m" else cx
     start = x
     for t, f, dy in parts:
-        c.draw.text((x, baseline + dy), t, font=f, fill=colour, anchor="ls")
+        draw_text(c.draw, (x, baseline + dy), t, f, colour, "ls")
         x += f.getlength(t)
     asc = nf.getmetrics()[0]
     return (int(start), int(baseline - asc * 0.8), int(start + total), int(baseline + s * 0.1))
@@ -56,12 +56,12 @@ def _stamp(lang: str, revoked_on: date | None, scale: float) -> Image.Image:
     lc.draw.rounded_rectangle((inset, inset, w - inset - 1, h - inset - 1), radius=int(16 * scale),
                               outline=ink, width=max(2, lw // 3))
     y = int(48 * scale) + big.getmetrics()[0]
-    lc.draw.text((w / 2, y - int(18 * scale)), t["revoked_big"], font=big, fill=ink, anchor="ms")
+    draw_text(lc.draw, (w / 2, y - int(18 * scale)), t["revoked_big"], big, ink, "ms")
     y += int(74 * scale)
     lc.text((w / 2, y), t["revoked_small"], small, ink, anchor="ms", tracking=18 * scale)
     if date_line:
         y += int(52 * scale)
-        lc.draw.text((w / 2, y), date_line, font=dfont, fill=ink, anchor="ms")
+        draw_text(lc.draw, (w / 2, y), date_line, dfont, ink, "ms")
     return lc.img.rotate(16, resample=Image.Resampling.BICUBIC, expand=True)
 
 
@@ -76,4 +76,4 @@ def revoke(c: Canvas, data: CertificateData, lang: str, centre: tuple[float, flo
     c.overlay(layer, (x, y))
     c.boxes["stamp"] = (x, y, x + layer.width, y + layer.height)
     for xy, text, f, fill, anchor in c.after:
-        c.draw.text(xy, text, font=f, fill=fill, anchor=anchor)
+        draw_text(c.draw, xy, text, f, fill, anchor)

@@ -3,8 +3,6 @@ title, the holder's name, the sentence, the kilograms, a panel of details fitted
 bottom band with the issuer, the seal and the QR code."""
 from __future__ import annotations
 
-from PIL import ImageFont
-
 from app.rendering.canvas import Canvas
 from app.rendering.certificate.content import (
     TEXT,
@@ -19,13 +17,14 @@ from app.rendering.certificate.content import (
     status_text,
 )
 from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
-from app.rendering.fonts import font
+from app.rendering.fonts import Stack, draw_text, font
 from app.rendering.ornaments import background, divider, emblem, seal
 from app.rendering.palette import FOREST, GOLD, GREEN, INK, MINT, MUTED, STAMP_RED
 from app.rendering.qr import paste_qr
 from app.rendering.text import (
     clean_text,
     ellipsize,
+    fit_lines,
     fit_name,
     fit_size,
     format_date,
@@ -43,7 +42,7 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
     title = scenario_title(data, lang)
     if title:
         rows.append(("scenario", t["label_event" if data.subject in ("event", "organizer") else "label_scenario"],
-                     title, 2, 1))
+                     title, 3, 1))
     if data.event_parts:
         total, guests, count, topup = data.event_parts
         rows.append(("parts", t["label_parts"], t["parts"].format(
@@ -99,18 +98,21 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     hbox = (left, 428, right, 566)
     names, hf = fit_name(holder, width - 40, 92, 60, 56, 40)
     if len(names) == 1:
-        c.draw.text((cx, 536), names[0], font=hf, fill=INK, anchor="ms")
+        draw_text(c.draw, (cx, 536), names[0], hf, INK, "ms")
     else:
         for line, base in zip(names, name_baselines(2, hf, 500)):
-            c.draw.text((cx, base), line, font=hf, fill=INK, anchor="ms")
+            draw_text(c.draw, (cx, base), line, hf, INK, "ms")
     c.boxes["holder"] = hbox
     c.draw.line((cx - 280, 572, cx + 280, 572), fill=GOLD, width=2)
 
     # what was neutralised (up to 3 lines, centred in its slot)
-    sent_f = font("regular", 32 if lang == "zh" else 30)
-    lines = wrap(sentence(data, lang), sent_f, width - 20, max_lines=3)
-    lh = 48
-    first = 624 + (3 - len(lines)) * lh // 2
+    # a long title shrinks the sentence (down to 24 px) before anything is cut
+    said = sentence(data, lang)
+    lines, sent_f = fit_lines(said, "regular", 32 if lang == "zh" else 30, 24, width - 20, 3)
+    if len(wrap(said, sent_f, width - 20)) > 3:  # then four lines, 24 px down to 20
+        lines, sent_f = fit_lines(said, "regular", 24, 20, width - 20, 4)
+    lh = int(sent_f.size * 1.5)
+    first = 672 - (len(lines) - 1) * lh // 2 + (lh - 48) // 3  # centred where three 48 px lines were
     c.centred_lines(lines, sent_f, INK, cx, first, lh)
     c.boxes["sentence"] = (left, 586, right, 736)
 
@@ -129,31 +131,44 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     vwidth = px1 - 30 - vx
     gap = 8
 
-    def value_font(key: str) -> ImageFont.FreeTypeFont:
+    shrunk: dict[str, Stack] = {}  # a long title shrinks (26 px down to 21) before it is cut
+    scenario_max = [body.size]
+
+    def value_font(key: str) -> Stack:
+        if key in shrunk:
+            return shrunk[key]
         return small if key == "credits" else (font("bold", 24) if key == "status" else body)
 
-    def line_h(f: ImageFont.FreeTypeFont) -> int:
+    def value_lines(key: str, val: str) -> list[str]:
+        if key == "credits":
+            return credits_lines(data, lang, small, vwidth, caps[key])
+        if key == "scenario":
+            lines, shrunk[key] = fit_lines(val, "regular", scenario_max[0], small.size, vwidth, caps[key])
+            return lines
+        return wrap(val, value_font(key), vwidth, max_lines=caps[key])
+
+    def line_h(f: Stack) -> int:
         return int(f.size * 1.42)
 
     caps = {key: m for key, _, _, m, _ in rows}
 
     def fitted(keep: list) -> list[tuple[str, str, list[str]]]:
-        return [(key, lab,
-                 credits_lines(data, lang, small, vwidth, caps[key]) if key == "credits"
-                 else wrap(val, value_font(key), vwidth, max_lines=caps[key]))
-                for key, lab, val, _, _ in keep]
+        return [(key, lab, value_lines(key, val)) for key, lab, val, _, _ in keep]
 
     def height(items) -> int:
         return sum(line_h(value_font(k)) * len(ls) + gap for k, _, ls in items) - gap + 36
 
     # when the rows overflow: fewer lines for the long values first, then drop rows
-    shrink = [("scenario", 1), ("project", 1), ("credits", 2), ("credits", 1)]
+    shrink = [("credits", 2), ("project", 1), ("credits", 1), ("scenario_size", small.size), ("scenario", 2),
+              ("scenario", 1)]
     keep = list(rows)
     items = fitted(keep)
     while height(items) > area_bottom - area_top:
         if shrink:
             key, cap = shrink.pop(0)
-            if key in caps:
+            if key == "scenario_size":
+                scenario_max[0] = cap
+            elif key in caps:
                 caps[key] = min(caps[key], cap)
         else:  # drop the least important row
             keep.remove(max(keep, key=lambda r: r[4]))
@@ -167,13 +182,13 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
         f = value_font(key)
         lh_ = line_h(f)
         base = y + int(lh_ * 0.78)
-        c.draw.text((px0 + 30, base), lab, font=label_f, fill=MUTED, anchor="ls")
+        draw_text(c.draw, (px0 + 30, base), lab, label_f, MUTED, "ls")
         for i, line in enumerate(ls):
             xy = (vx, base + i * lh_)
             if key == "status":
                 c.after.append((xy, line, f, STAMP_RED, "ls"))
             else:
-                c.draw.text(xy, line, font=f, fill=INK, anchor="ls")
+                draw_text(c.draw, xy, line, f, INK, "ls")
         c.boxes[key] = (vx, y, px1 - 30, y + lh_ * len(ls))
         y += lh_ * len(ls) + gap
     c.boxes["details"] = (px0, py0, px1, py1)
@@ -191,8 +206,8 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     info_w = qx0 - 40 - left
     y = 1356
     for key, lab, val, f in info:
-        c.draw.text((left, y), lab, font=lab_f, fill=MUTED, anchor="ls")
-        c.draw.text((left, y + 34), ellipsize(val, f, info_w), font=f, fill=INK, anchor="ls")
+        draw_text(c.draw, (left, y), lab, lab_f, MUTED, "ls")
+        draw_text(c.draw, (left, y + 34), ellipsize(val, f, info_w), f, INK, "ls")
         c.boxes[key] = (left, y - 22, left + info_w, y + 44)
         y += 74
     seal_img = seal(150, TEXT["zh"]["seal_arc"], TEXT["zh"]["seal_bottom"])

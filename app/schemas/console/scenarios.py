@@ -6,7 +6,7 @@ from app.domain.deeplinks import CODE_PATTERN
 from app.domain.kinds import GRIDS
 from app.i18n import N_
 from app.models.scenario import KINDS
-from app.schemas.common import CleanTextSchema, Pattern
+from app.schemas.common import DRAWABLE, CleanTextSchema, Pattern
 from app.schemas.console.doors import DoorCreateSchema, DoorSchema
 from app.schemas.guest.scenarios import ScenarioSchema
 
@@ -16,12 +16,12 @@ CODE = Pattern(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
 class _ScenarioFields(CleanTextSchema):
     CLEAN_TEXT = ("title", "title_en", "venue", "venue_en", "city", "city_en", "organizer")
 
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    title_en = fields.String(allow_none=True, validate=validate.Length(max=200))
-    venue = fields.String(allow_none=True, validate=validate.Length(max=200))
-    venue_en = fields.String(allow_none=True, validate=validate.Length(max=200))
-    city = fields.String(allow_none=True, validate=validate.Length(max=64))
-    city_en = fields.String(allow_none=True, validate=validate.Length(max=64))
+    title = fields.String(validate=[validate.Length(min=1, max=200), DRAWABLE])
+    title_en = fields.String(allow_none=True, validate=[validate.Length(max=200), DRAWABLE])
+    venue = fields.String(allow_none=True, validate=[validate.Length(max=200), DRAWABLE])
+    venue_en = fields.String(allow_none=True, validate=[validate.Length(max=200), DRAWABLE])
+    city = fields.String(allow_none=True, validate=[validate.Length(max=64), DRAWABLE])
+    city_en = fields.String(allow_none=True, validate=[validate.Length(max=64), DRAWABLE])
     grid = fields.String(allow_none=True, validate=validate.OneOf(GRIDS))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
     starts_at = fields.AwareDateTime(allow_none=True)
@@ -33,7 +33,7 @@ class _ScenarioFields(CleanTextSchema):
 class ScenarioCreateSchema(_ScenarioFields):
     code = fields.String(required=True, validate=CODE)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), DRAWABLE])
     organizer = fields.String(validate=validate.Length(min=1, max=200))
     # The console creates a scenario and its first doors in one step.
     doors = fields.List(fields.Nested(DoorCreateSchema), validate=validate.Length(max=50))

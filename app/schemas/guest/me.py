@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.domain.privacy import mask_identifier
 from app.i18n import N_
-from app.schemas.common import CleanTextSchema, DateTimeUTC, page_query, round_kg
+from app.schemas.common import DRAWABLE, CleanTextSchema, DateTimeUTC, page_query, round_kg
 from app.schemas.guest.auth import OwnUserSchema
 from app.urls import verify_url
 
@@ -11,7 +11,7 @@ from app.urls import verify_url
 class ProfileUpdateSchema(CleanTextSchema):
     CLEAN_TEXT = ("nickname",)
 
-    nickname = fields.String(validate=validate.Length(min=1, max=32))
+    nickname = fields.String(validate=[validate.Length(min=1, max=32), DRAWABLE])
     avatar_url = fields.String(allow_none=True, validate=validate.Length(max=512))
     show_on_leaderboard = fields.Boolean(truthy={True}, falsy={False})
     show_places = fields.Boolean(truthy={True}, falsy={False})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import CleanTextSchema, DateTimeUTC, Pattern, page_query
+from app.schemas.common import DRAWABLE, CleanTextSchema, DateTimeUTC, Pattern, page_query
 from app.urls import certificate_urls
 
 #: An order's kilograms: the column is an INTEGER and amount_fen = ceil(kg x price / 1000) must stay one
@@ -18,8 +18,9 @@ class OrderCreateSchema(CleanTextSchema):
     project = fields.String(required=True, validate=validate.Length(min=1, max=32))
     kg = fields.Integer(strict=True, load_default=None, allow_none=True,
                         validate=validate.Range(min=1, max=MAX_ORDER_KG))
-    beneficiary = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    organization = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    beneficiary = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=32), DRAWABLE])
+    organization = fields.String(load_default=None, allow_none=True,
+                                 validate=[validate.Length(max=64), DRAWABLE])
 
 
 IDEMPOTENCY_KEY = Pattern(r"^[\x21-\x7e]{1,64}$", error="1 to 64 visible ASCII characters.")
