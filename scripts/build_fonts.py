@@ -39,8 +39,8 @@ CJK_CHARSET: GB2312 (levels 1 and 2 = GB 18030's level 1 and 2 hanzi: 6,763, plu
 punctuation, kana, Greek, Cyrillic and symbols), the whole of Big5 (levels 1 and 2: 13,053 hanzi,
 and its symbols), the 通用规范汉字表 (8,105 hanzi: Unihan's kTGH field), EXTRA_HANZI (name characters
 outside those), every CJK Unified Ideograph U+4E00-9FFF and Extension A U+3400-4DBF the face has,
-the Unicode blocks in BLOCKS (Hangul syllables included), and every character of the string literals in the .py files under
-app/rendering/ (so the renderers' own labels are always covered).
+the Unicode blocks in BLOCKS (Hangul syllables included), and every character of the string literals in
+the .py files under app/rendering/ (so the renderers' own labels are always covered).
 """
 
 from __future__ import annotations

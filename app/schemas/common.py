@@ -9,8 +9,8 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.i18n import N_
 from app.jsonutil import isoformat
-from app.schemas.messages import coded
 from app.rendering.fonts import describe, undrawable
+from app.schemas.messages import coded
 
 TENTH = Decimal("0.1")
 
@@ -123,7 +123,8 @@ class Drawable(validate.Validator):
         if isinstance(value, str):
             bad = undrawable(value)
             if bad:
-                raise ValidationError(", ".join(describe(c) for c in bad) + " cannot be printed on a certificate.")
+                raise ValidationError(coded("{chars} cannot be printed on a certificate.", "undrawable",
+                                            chars=", ".join(describe(c) for c in bad)))
         return value
 
 

@@ -30,7 +30,9 @@ def test_an_undrawable_nickname_is_refused_and_nothing_changes(client, seeded, n
     for ch in nickname:
         if ch not in "小明":
             assert f"U+{ord(ch):04X} '{ch}'" in message, message
-    assert "cannot be printed on a certificate" in message
+    assert "无法印在证书上" in message  # the default language; by code, in the guest's language
+    english = client.patch("/api/v1/me?lang=en", json={"nickname": nickname}, headers=guest.headers).json
+    assert "cannot be printed on a certificate" in " ".join(english["error"]["fields"]["nickname"])
     me = client.get("/api/v1/me", headers=guest.headers).json
     assert me["nickname"] == "Alice" and me.get("show_places") is not True
 
