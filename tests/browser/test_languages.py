@@ -114,6 +114,11 @@ def test_preview(make_page, live_server, lang):
     page.get_by_test_id("guest-name").fill(f"shot-{lang}")
     page.get_by_test_id("signin-button").click()
     expect(page.get_by_test_id("calculator")).to_be_visible()
+    # Outside Chinese a typographic apostrophe is a Latin one, not the CJK face's full-width glyph.
+    apostrophe = page.evaluate("""() => { const s = document.createElement("span"); s.textContent = "\u2019";
+        document.body.append(s); const w = s.getBoundingClientRect().width / parseFloat(getComputedStyle(s).fontSize);
+        s.remove(); return w; }""")
+    assert (apostrophe > 0.6) if lang == "zh" else (apostrophe < 0.5), apostrophe
     shot(page, f"preview-{lang}")
     watch.assert_clean()
 
