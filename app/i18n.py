@@ -250,6 +250,15 @@ def pick(zh_text, en_text, lang: str):
     return (en_text or zh_text) if zh_or_en(lang) == "en" else zh_text
 
 
+def pick_text(given: dict[str, str | None], lang: str) -> str | None:
+    """A text given in several languages ({code: text}), in `lang` after the fallback rule; the Chinese one
+    (always given) when no language on the way has it."""
+    for candidate in fallback_chain(lang):
+        if given.get(candidate):
+            return given[candidate]
+    return given.get("zh")
+
+
 def html_lang(lang: str) -> str:
     return HTML_LANG.get(lang, "zh-CN")
 
@@ -268,6 +277,7 @@ def template_helpers() -> dict:
         "_": lambda msgid, **params: translate(msgid, lang, **params),
         "pgettext": lambda context, msgid, **params: translate(msgid, lang, context, **params),
         "pick": lambda zh_text, en_text: pick(zh_text, en_text, lang),
+        "text_of": lambda scenario, field: pick_text(scenario.texts_of(field), lang),
         "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES,
     }

@@ -34,6 +34,10 @@ class Scenario(db.Model):
     # Grid region of the factor set where the venue draws its power (the event footprint's electricity).
     grid: Mapped[str | None] = mapped_column(sa.String(16))
     description: Mapped[str | None] = mapped_column(sa.Text)
+    description_en: Mapped[str | None] = mapped_column(sa.Text)
+    # The texts in the other languages guests read (fr, hi, bn, sw): {lang: {title, venue, city, description}},
+    # each optional; Chinese and English live in the columns above. Read through texts_of().
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -67,6 +71,14 @@ class Scenario(db.Model):
     def with_totals():
         """The loader option for reads that show participants and kilograms (one statement with them)."""
         return undefer_group("totals")
+
+    def texts_of(self, field: str) -> dict[str, str | None]:
+        """One text field (title, venue, city, description) in every language it was given in, by language
+        code: what app.i18n.pick_text chooses from with the fallback rule."""
+        given = {"zh": getattr(self, field), "en": getattr(self, f"{field}_en")}
+        for lang, texts in (self.texts or {}).items():
+            given[lang] = (texts or {}).get(field)
+        return given
 
     def is_visible(self) -> bool:
         """Drafts are invisible to guests: a draft code answers 404 like an unknown one."""

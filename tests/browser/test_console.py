@@ -150,6 +150,10 @@ def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server,
     page.get_by_test_id("add-door-row").click()
     page.get_by_test_id("input-doors.1.tag").fill("hall-b")
     page.get_by_test_id("input-doors.1.label").fill("B 馆")
+    page.get_by_test_id("input-city_en").fill("Chengdu")
+    page.get_by_test_id("texts-languages").locator("summary").click()
+    page.get_by_test_id("input-texts-fr-title").fill("Salon bas carbone de Chengdu 2026")
+    page.get_by_test_id("input-texts-hi-title").fill("चेंगदू लो-कार्बन एक्सपो 2026")
     screenshot(page, "console-1-create")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/staff/scenarios") and r.request.method == "POST") as rv:
         page.get_by_test_id("create-scenario").click()
@@ -159,6 +163,8 @@ def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server,
     body = sent.post_data_json
     assert body["doors"] == [{"tag": "east", "label": "东门"}, {"tag": "hall-b", "label": "B 馆"}]
     assert body["starts_at"] == "2026-12-01T09:00:00+08:00" and body["status"] == "draft"
+    assert body["texts"] == {"fr": {"title": "Salon bas carbone de Chengdu 2026"},
+                             "hi": {"title": "चेंगदू लो-कार्बन एक्सपो 2026"}} and body["city_en"] == "Chengdu"
 
     # The new scenario opens on its doors; it is a draft until opened.
     expect(page.get_by_test_id("scenario-title")).to_have_text("2026 成都低碳博览会")
@@ -170,6 +176,8 @@ def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server,
     assert rv.value.request.post_data_json == {"status": "active"} and rv.value.status == 200
     expect(page.get_by_test_id("scenario-status")).to_have_attribute("data-status", "active")
     assert requests.get(f"{live_server}/api/v1/scenarios/{code}", timeout=10).status_code == 200  # guests see it now
+    french = requests.get(f"{live_server}/api/v1/scenarios/{code}?lang=fr", timeout=10).json()["localized"]
+    assert (french["title"], french["city"]) == ("Salon bas carbone de Chengdu 2026", "Chengdu")
 
     # Posters: a PNG (A4) of one door and a PDF (table tent) of the other, both scanning to the door's link.
     with page.expect_download() as dl:

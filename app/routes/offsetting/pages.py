@@ -7,7 +7,7 @@ from app.domain.china_time import china_text
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
 from app.errors import error_shape
-from app.i18n import language, pick, translate, zh_or_en
+from app.i18n import language, pick_text, translate, zh_or_en
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.guest.footprints import event_item_view, item_view
@@ -48,7 +48,7 @@ def verify(serial: str):
         return render_template("not_found.html", serial=serial), 404
     c = v.certificate
     holder = public_holder(c.holder, v.holder_shown, zh_or_en(lang))
-    title = pick(c.scenario.title, c.scenario.title_en, lang)
+    title = pick_text(c.scenario.texts_of("title"), lang)
     if c.kind == "event":
         subject = translate("The event {title} itself, beyond what its guests neutralised", lang, title=title)
         items = [event_item_view(item, lang) for item in v.event["items"]]

@@ -4,13 +4,28 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from app import urls
 from app.domain.deeplinks import CODE_PATTERN
 from app.domain.kinds import GRIDS
-from app.i18n import N_
+from app.i18n import LANGUAGES, N_
 from app.models.scenario import KINDS
 from app.schemas.common import DRAWABLE, CleanTextSchema, Pattern
 from app.schemas.console.doors import DoorCreateSchema, DoorSchema
 from app.schemas.guest.scenarios import ScenarioSchema
 
 CODE = Pattern(CODE_PATTERN, error="1 to 24 letters, digits, '-' or '_'.")
+
+
+#: The guest languages whose scenario texts live in `texts` (Chinese and English have their own columns).
+TEXT_LANGUAGES = tuple(lang for lang in LANGUAGES if lang not in ("zh", "en"))
+
+
+class ScenarioTextsSchema(CleanTextSchema):
+    """One language's texts of a scenario, each optional."""
+
+    CLEAN_TEXT = ("title", "venue", "city")
+
+    title = fields.String(allow_none=True, validate=[validate.Length(max=200), DRAWABLE])
+    venue = fields.String(allow_none=True, validate=[validate.Length(max=200), DRAWABLE])
+    city = fields.String(allow_none=True, validate=[validate.Length(max=64), DRAWABLE])
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class _ScenarioFields(CleanTextSchema):
@@ -24,6 +39,10 @@ class _ScenarioFields(CleanTextSchema):
     city_en = fields.String(allow_none=True, validate=[validate.Length(max=64), DRAWABLE])
     grid = fields.String(allow_none=True, validate=validate.OneOf(GRIDS))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description_en = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    # {lang: {title, venue, city, description}} for fr, hi, bn, sw; sent whole, it replaces what was there.
+    texts = fields.Dict(keys=fields.String(validate=validate.OneOf(TEXT_LANGUAGES)),
+                        values=fields.Nested(ScenarioTextsSchema), allow_none=True)
     starts_at = fields.AwareDateTime(allow_none=True)
     ends_at = fields.AwareDateTime(allow_none=True)
     open_until = fields.AwareDateTime(allow_none=True)

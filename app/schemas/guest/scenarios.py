@@ -5,9 +5,14 @@ from marshmallow import Schema, fields, validate
 
 from app.domain.factors import factor_set
 from app.domain.kinds import calculator_definition
-from app.i18n import language, translate
+from app.i18n import language, pick_text, translate
 from app.models.scenario import KINDS
 from app.schemas.common import DateTimeUTC, page_query, round_kg
+
+
+def _localized(scenario, lang: str) -> dict:
+    return {"lang": lang, **{field: pick_text(scenario.texts_of(field), lang)
+                             for field in ("title", "venue", "city", "description")}}
 
 
 class ScenarioSchema(Schema):
@@ -26,6 +31,11 @@ class ScenarioSchema(Schema):
     organizer = fields.Function(lambda s: s.organization.name if s.organization else None)
     organizer_en = fields.Function(lambda s: s.organization.name_en if s.organization else None)
     description = fields.String(allow_none=True)
+    description_en = fields.String(allow_none=True)
+    # The other languages' texts as given ({lang: {title, venue, city, description}}), and all four in the
+    # request's language after the fallback rule (app.i18n.pick_text): what a guest reads.
+    texts = fields.Function(lambda s: s.texts or {})
+    localized = fields.Function(lambda s: _localized(s, language()))
     calculator = fields.Function(lambda s: calculator_definition(s.kind, factor_set(), language(), translate))
     stats = fields.Function(lambda s: {"participants": s.participants,
                                        "neutralized_kg": round_kg(s.neutralized_kg)})

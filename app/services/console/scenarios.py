@@ -17,8 +17,8 @@ from app.models import Scenario, ScenarioDoor, StaffAccount
 from app.services import organizations
 from app.services.guest.scenarios import forget_scenario_refs
 
-EDITABLE = ("title", "title_en", "venue", "venue_en", "city", "city_en", "grid", "description", "starts_at",
-            "ends_at", "open_until", "status")
+EDITABLE = ("title", "title_en", "venue", "venue_en", "city", "city_en", "grid", "description", "description_en",
+            "texts", "starts_at", "ends_at", "open_until", "status")
 
 
 class ScenarioExists(AppError):
@@ -81,7 +81,7 @@ def create(actor: StaffAccount, data: dict) -> Scenario:
     organization_id = actor.organization_id
     if actor.role == policy.ADMIN and data.get("organizer"):
         organization_id = organizations.find_or_add(data["organizer"]).id
-    fields = {k: data[k] for k in EDITABLE if k in data}
+    fields = {k: _stored(k, data[k]) for k in EDITABLE if k in data}
     fields.setdefault("status", "draft")
     scenario = Scenario(code=data["code"], kind=data["kind"], organization_id=organization_id, **fields)
     db.session.add(scenario)
@@ -92,12 +92,20 @@ def create(actor: StaffAccount, data: dict) -> Scenario:
     return _by_code(scenario.code, with_doors=True)
 
 
+def _stored(key: str, value):
+    """A field as stored: `texts` keeps only the languages and fields given (None when nothing is)."""
+    if key != "texts" or value is None:
+        return value
+    kept = {lang: {k: v for k, v in texts.items() if v} for lang, texts in value.items()}
+    return {lang: texts for lang, texts in kept.items() if texts} or None
+
+
 def update(actor: StaffAccount, code: str, changes: dict) -> Scenario:
     """Edit fields, or open (status active) and close (status closed). :raise Forbidden: :raise ScenarioNotFound:"""
     scenario = get_managed(actor, code, with_doors=True)
     for key in EDITABLE:
         if key in changes:
-            setattr(scenario, key, changes[key])
+            setattr(scenario, key, _stored(key, changes[key]))
     db.session.commit()
     forget_scenario_refs()  # this worker stops serving the old state at once; others within seconds
     db.session.refresh(scenario, ["participants", "neutralized_kg"])  # the write expired the read-only totals

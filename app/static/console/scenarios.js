@@ -9,7 +9,7 @@ import { can, forgetScenarios, loadScenarios, me } from "./session.js";
 import { renderSettings } from "./settings.js";
 import {
   GRIDS, KINDS, bi, errorBox, field, fill, fromLocalInput, h, input, kg, kindLabel, num, scenarioFields, select,
-  showError, showOk, slot, statusChip, submitting, when,
+  showError, showOk, slot, statusChip, submitting, textsFields, when,
 } from "./ui.js";
 
 // -- the list ---------------------------------------------------------------------------------------------------
@@ -74,6 +74,7 @@ function createScenarioForm() {
     title_en: input("title_en"),
     venue: input("venue"),
     city: input("city"),
+    city_en: input("city_en"),
     grid: select("grid", GRIDS.map(([v, zh, en]) => [v, `${zh} ${en}`])),
     starts_at: input("starts_at", { type: "datetime-local" }),
     ends_at: input("ends_at", { type: "datetime-local" }),
@@ -81,12 +82,15 @@ function createScenarioForm() {
     status: select("status", [["draft", "草稿（暂不开放）Draft"], ["active", "立即开放 Open now"]]),
     organizer: me().role === "admin" ? input("organizer", { placeholder: "主办单位名称 Organisation name" }) : null,
   };
+  const texts = textsFields();
   const form = h("form", { novalidate: true, dataset: { testid: "create-scenario-form" } },
     h("div", { class: "grid2" },
       field({ label: "场景代码", en: "Code", name: "code", input: f.code, required: true, hint: "印在二维码里：字母、数字、- 或 _ · Goes into the QR codes" }),
       field({ label: "类型", en: "Kind", name: "kind", input: f.kind, required: true }),
       scenarioFields(f),
+      field({ label: "城市（英文）", en: "City (English)", name: "city_en", input: f.city_en }),
       f.organizer ? field({ label: "主办单位", en: "Organiser (admin)", name: "organizer", input: f.organizer }) : null),
+    texts.box,
     h("fieldset", { class: "section" }, h("legend", { class: "section-title" }, bi("入口（每个入口一张二维码海报）", "Doors (one QR poster each)")),
       doorBox,
       h("button", { type: "button", class: "btn btn-small", dataset: { testid: "add-door-row" }, onclick: () => { doors.push({ tag: "", label: "" }); redraw(); } }, "＋ 添加入口 Add a door")),
@@ -96,7 +100,9 @@ function createScenarioForm() {
     e.preventDefault();
     submitting(form, messages, async () => {
       const body = { code: f.code.value.trim(), kind: f.kind.value, title: f.title.value.trim(), status: f.status.value };
-      for (const key of ["title_en", "venue", "city"]) if (f[key].value.trim()) body[key] = f[key].value.trim();
+      for (const key of ["title_en", "venue", "city", "city_en"]) if (f[key].value.trim()) body[key] = f[key].value.trim();
+      const languageTexts = texts.value();
+      if (Object.keys(languageTexts).length) body.texts = languageTexts;
       if (f.grid.value) body.grid = f.grid.value;
       for (const key of ["starts_at", "ends_at", "open_until"]) if (f[key].value) body[key] = fromLocalInput(f[key].value);
       if (f.organizer?.value.trim()) body.organizer = f.organizer.value.trim();

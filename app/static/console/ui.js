@@ -153,6 +153,41 @@ export function scenarioFields(f) {
   return SCENARIO_FIELDS.filter(([name]) => f[name]).map(([name, label, en, required = false]) => field({ label, en, name, input: f[name], required }));
 }
 
+const TEXT_LANGS = [["fr", "Français"], ["hi", "हिन्दी"], ["bn", "বাংলা"], ["sw", "Kiswahili"]];
+const TEXT_FIELDS = [["title", "名称", "Title", 200], ["venue", "地点", "Venue", 200], ["city", "城市", "City", 64],
+  ["description", "简介", "Description", 2000]];
+
+/** The scenario's texts in the other guest languages (`texts` of the API), folded away: a box for the form and
+ * value(), the `texts` to send (only what was typed). Field names follow the API's error keys. */
+export function textsFields(s = {}) {
+  const inputs = {};
+  const box = h("details", { class: "section texts", dataset: { testid: "texts-languages" }, open: Object.keys(s.texts || {}).length > 0 },
+    h("summary", { class: "section-title" }, "其他语言 ", h("span", { lang: "en" }, "Other languages")),
+    h("p", { class: "muted small" }, "留空则按回退规则显示：法语、斯瓦希里语用英文，印地语、孟加拉语用中文。",
+      h("span", { lang: "en" }, " Left empty, guests read English (French, Swahili) or Chinese (Hindi, Bengali).")),
+    TEXT_LANGS.map(([code, name]) => h("fieldset", { class: "grid2", lang: code, dataset: { testid: `texts-${code}` } },
+      h("legend", {}, name),
+      TEXT_FIELDS.map(([key, zh, en, max]) => {
+        const name = `texts.${code}.value.${key}`;
+        const value = s.texts?.[code]?.[key] ?? "";
+        const el = key === "description"
+          ? h("textarea", { name, rows: 2, maxlength: max, dataset: { testid: `input-texts-${code}-${key}` } }, value)
+          : input(name, { value, maxlength: max, dataset: { testid: `input-texts-${code}-${key}` } });
+        inputs[`${code}.${key}`] = el;
+        return field({ label: zh, en, name, input: el, wide: key === "description" });
+      }))));
+  const value = () => {
+    const out = {};
+    for (const [code] of TEXT_LANGS) {
+      const texts = {};
+      for (const [key] of TEXT_FIELDS) { const v = inputs[`${code}.${key}`].value.trim(); if (v) texts[key] = v; }
+      if (Object.keys(texts).length) out[code] = texts;
+    }
+    return out;
+  };
+  return { box, value };
+}
+
 export const ROLES = Object.fromEntries(["admin", "organizer", "venue_staff", "project_owner"].map((r) => [r, pair(`roles.${r}`)]));
 const STATUSES = Object.fromEntries(["draft", "active", "closed", "pending", "paid", "fulfilled", "refunded", "review"].map((st) => [st, pair(`statuses.${st}`)]));
 

@@ -70,6 +70,9 @@ export function t(key, vars) {
 /** The text in the page's language from an API object's `x` / `x_en` pair. */
 export function pick(obj, field) {
   if (!obj) return "";
+  // A scenario carries its texts in the other guest languages; then the fallback rule (Latin script: English).
+  const own = obj.texts?.[lang()]?.[field];
+  if (own) return own;
   if (prefersEnglish() && obj[`${field}_en`]) return obj[`${field}_en`];
   return obj[field] ?? "";
 }
