@@ -259,6 +259,23 @@ def pick_text(given: dict[str, str | None], lang: str) -> str | None:
     return given.get("zh")
 
 
+def _section_names(lang: str) -> dict[str, str]:
+    """A claim's sections (app.domain.claims.SECTIONS) as its sentence names them."""
+    return {"travel": pgettext("claim", "travel", lang), "stay": pgettext("claim", "accommodation", lang),
+            "meal": pgettext("claim", "meals", lang), "energy": pgettext("claim", "household energy", lang),
+            "diet": pgettext("claim", "diet", lang)}
+
+
+def covers_phrase(sections, lang: str) -> str:
+    """The sections a claim covers as one phrase in `lang`: "travel, accommodation and meals"."""
+    named = _section_names(lang)
+    names = [named[s] for s in sections]
+    if len(names) <= 1:
+        return "".join(names)
+    return pgettext("claim", "{items} and {last}", lang, items=pgettext("claim", ", ", lang).join(names[:-1]),
+                    last=names[-1])
+
+
 def html_lang(lang: str) -> str:
     return HTML_LANG.get(lang, "zh-CN")
 

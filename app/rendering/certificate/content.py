@@ -45,6 +45,8 @@ class CertificateData:
     revoked_on: date | None = None
     # For "organizer": (event total kg, guests' credited kg, guests' certificates, organiser's top-up kg).
     event_parts: tuple[int, int, int, int] | None = None
+    # A personal claim's sections with emissions (app.domain.claims), named by the sentence; () says none.
+    sections: tuple[str, ...] = ()
 
 
 TEXT = {
@@ -52,6 +54,10 @@ TEXT = {
         "title": "碳中和荣誉证书",
         "subtitle": "CERTIFICATE OF CARBON NEUTRALITY",
         "certify": "兹证明",
+        "covers_sentence": "通过点点碳中和平台，抵消了参加「{title}」的{covers}碳排放。",
+        "covers_sentence_untitled": "通过点点碳中和平台，抵消了{covers}碳排放。",
+        "covers_visit_sentence": "通过点点碳中和平台，抵消了在「{title}」的{covers}碳排放。",
+        "covers_life_sentence": "通过点点碳中和平台，抵消了日常生活中{covers}的碳排放。",
         "event_sentence": "通过点点碳中和平台，抵消了参加「{title}」的出行与住宿碳排放。",
         "event_sentence_untitled": "通过点点碳中和平台，抵消了参加活动的出行与住宿碳排放。",
         "life_sentence": "通过点点碳中和平台，抵消了日常生活的碳排放。",
@@ -90,6 +96,14 @@ TEXT = {
         "subtitle": "碳 中 和 荣 誉 证 书",
         "certify": "This is to certify that",
         # straight quotes: the CJK font's curly quotes are full-width
+        "covers_sentence": "has offset the carbon emissions of their {covers} for \"{title}\" through the "
+                           "Diandian platform.",
+        "covers_sentence_untitled": "has offset the carbon emissions of their {covers} through the Diandian "
+                                    "platform.",
+        "covers_visit_sentence": "has offset the carbon emissions of their {covers} at \"{title}\" through the "
+                                 "Diandian platform.",
+        "covers_life_sentence": "has offset the carbon emissions of their daily {covers} through the Diandian "
+                                "platform.",
         "event_sentence": "has offset the carbon emissions of their travel and accommodation for "
                           "\"{title}\" through the Diandian platform.",
         "event_sentence_untitled": "has offset the carbon emissions of their travel and accommodation "
@@ -203,9 +217,34 @@ def project_name(data: CertificateData, lang: str) -> str:
     return clean_text(data.project_name)
 
 
+#: How a claim names its sections, and how a list of them is joined (app.domain.claims.SECTIONS).
+SECTION_NAMES = {
+    "zh": {"travel": "出行", "stay": "住宿", "meal": "餐饮", "energy": "家庭能源", "diet": "饮食"},
+    "en": {"travel": "travel", "stay": "accommodation", "meal": "meals", "energy": "household energy",
+           "diet": "diet"},
+}
+
+
+def covers_text(sections: tuple[str, ...], lang: str) -> str:
+    """"出行、住宿与餐饮" / "travel, accommodation and meals"."""
+    names = [SECTION_NAMES[lang][s] for s in sections]
+    if len(names) <= 1:
+        return "".join(names)
+    head, last = names[:-1], names[-1]
+    return ("、".join(head) + "与" + last) if lang == "zh" else (", ".join(head) + " and " + last)
+
+
 def sentence(data: CertificateData, lang: str) -> str:
     t = TEXT[lang]
     title = scenario_title(data, lang)
+    if data.sections and data.subject != "organizer":
+        covers = covers_text(data.sections, lang)
+        if data.subject == "life":
+            return t["covers_life_sentence"].format(covers=covers)
+        if not title:
+            return t["covers_sentence_untitled"].format(covers=covers)
+        key = "covers_visit_sentence" if data.subject == "visit" else "covers_sentence"
+        return t[key].format(title=title, covers=covers)
     if data.subject == "visit" and title:
         return t["visit_sentence"].format(title=title)
     if data.subject == "organizer":

@@ -7,13 +7,13 @@ from app.domain.china_time import china_text
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
 from app.errors import error_shape
-from app.i18n import language, pick_text, translate, zh_or_en
+from app.i18n import covers_phrase, language, pick_text, translate, zh_or_en
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.guest.footprints import event_item_view, item_view
 from app.schemas.offsetting.registry import RegistryQuerySchema
 from app.services.offsetting import registry
-from app.services.offsetting.certificates import CertificateNotFound
+from app.services.offsetting.certificates import CertificateNotFound, claim_sections
 
 bp = Blueprint("pages", __name__)
 
@@ -55,12 +55,16 @@ def verify(serial: str):
         return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                                footprint_total=v.event["total_kg"], event=v.event,
                                boundary=v.event["boundary"][zh_or_en(lang)])
+    covers = covers_phrase(claim_sections(c), lang)
     if c.scenario.kind == "life":
-        subject = translate("Their daily life", lang)
+        subject = (translate("Their daily {covers}", lang, covers=covers) if covers
+                   else translate("Their daily life", lang))
     elif c.scenario.kind == "conference":
-        subject = translate("Their travel and stay for {title}", lang, title=title)
+        subject = (translate("Their {covers} for {title}", lang, covers=covers, title=title) if covers
+                   else translate("Their travel and stay for {title}", lang, title=title))
     else:
-        subject = translate("Their travel and consumption at {title}", lang, title=title)
+        subject = (translate("Their {covers} at {title}", lang, covers=covers, title=title) if covers
+                   else translate("Their travel and consumption at {title}", lang, title=title))
     items = [item_view(item, lang, places=v.places_shown) for item in v.footprint.items]
     return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                            footprint_total=round_kg(v.footprint.total_kg), event=None)

@@ -15,6 +15,8 @@ class CertificateSchema(Schema):
     holder = fields.Function(lambda v: public_holder(v.certificate.holder, v.holder_shown, language()))
     holder_masked = fields.Function(lambda v: not v.holder_shown)
     kg = fields.Integer(attribute="certificate.kg")
+    # What a personal claim covers: the footprint's sections with emissions (travel, stay, meal, energy, diet).
+    covers = fields.Function(lambda v: list(v.covers))
     scenario = fields.Function(lambda v: {"code": v.certificate.scenario.code, "title": v.certificate.scenario.title,
                                           "title_en": v.certificate.scenario.title_en})
     project = fields.Function(lambda v: {"code": v.certificate.project.code, "name": v.certificate.project.name,

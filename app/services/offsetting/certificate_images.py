@@ -25,7 +25,7 @@ from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
 from app.rendering.certificate import CertificateData, render_certificate
-from app.services.offsetting.certificates import event_claim, find_certificate
+from app.services.offsetting.certificates import claim_sections, event_claim, find_certificate
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
@@ -89,7 +89,7 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
         project_name=p.name, project_name_en=p.name_en, standard=p.standard,
         credit_serials=tuple(claim.unit.serial for claim in c.claims),
         issued_on=china_date(c.issued_at), issuer=ISSUER, verify_url=verify_url(c.serial),
-        revoked_on=china_date(c.revoked_at) if c.revoked_at else None,
+        revoked_on=china_date(c.revoked_at) if c.revoked_at else None, sections=claim_sections(c),
     )
 
 

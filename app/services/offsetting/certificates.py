@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.domain.claims import covered_sections
 from app.domain.money import minimum_kg
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Certificate, EventNeutralisation, Order, User
+from app.models import Certificate, EventNeutralisation, Footprint, Order, User
 from app.models.base import utcnow
 from app.services.offsetting import credits, leaderboards, stock
 
@@ -81,13 +82,22 @@ class CertificateView:
     certificate: Certificate
     event: dict | None
     holder_shown: bool = True
+    covers: tuple[str, ...] = ()  # a personal claim's sections (app.domain.claims)
 
 
 def certificate_view(serial: str) -> CertificateView:
     """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
     certificate, shows = find_certificate(serial)
     return CertificateView(certificate=certificate, event=event_claim(certificate),
-                           holder_shown=certificate.kind == "event" or shows)
+                           holder_shown=certificate.kind == "event" or shows, covers=claim_sections(certificate))
+
+
+def claim_sections(certificate: Certificate) -> tuple[str, ...]:
+    """The sections a personal certificate neutralised, from its footprint's line items (() for an event's)."""
+    if certificate.kind == "event" or not certificate.footprint_id:
+        return ()
+    items = db.session.execute(select(Footprint.items).where(Footprint.id == certificate.footprint_id)).scalar()
+    return covered_sections(items)
 
 
 def holder_shown(certificate: Certificate) -> bool:

@@ -1,0 +1,51 @@
+"""Claims that say what they cover (issue 11): a meals-only footprint is a claim about meals."""
+from __future__ import annotations
+
+import pytest
+
+from app.domain.claims import covered_sections
+from app.rendering.certificate.content import covers_text
+from tests.journey import SMALL, Guest, confirm
+
+
+def test_covered_sections_are_the_sections_with_emissions_in_order():
+    items = [{"category": "meal", "kg": "1.9"}, {"category": "travel", "kg": "3"}, {"category": "stay", "kg": "0"}]
+    assert covered_sections(items) == ("travel", "meal")
+    assert covered_sections([]) == ()
+    assert covers_text(("travel", "stay", "meal"), "zh") == "出行、住宿与餐饮"
+    assert covers_text(("travel", "stay", "meal"), "en") == "travel, accommodation and meals"
+
+
+@pytest.fixture
+def meals_only(client, seeded):
+    guest = Guest(client, "meals-only")
+    order = guest.order(guest.footprint(SMALL)["id"], "CDCER-EV")  # SMALL: one standard meal
+    confirm(client, order)
+    return guest.get_order(order["order"]["id"])["certificate"]["serial"]
+
+
+def test_a_meals_only_certificate_says_meals_everywhere(app, client, meals_only):
+    api = client.get(f"/api/v1/certificates/{meals_only}").json
+    assert api["covers"] == ["meal"]
+    for lang, says, never in (("zh", "餐饮", "出行与住宿"), ("en", "meals", "travel and stay"),
+                              ("fr", "repas", "déplacements"), ("sw", "milo", "malazi")):
+        page = client.get(f"/verify/{meals_only}?lang={lang}").get_data(as_text=True)
+        assert says in page and never not in page, lang
+    with app.app_context():
+        from app.rendering.certificate.content import sentence
+        from app.services.offsetting.certificate_images import certificate_data
+        from app.services.offsetting.certificates import get_certificate
+
+        data = certificate_data(get_certificate(meals_only), lang="en")
+        assert data.sections == ("meal",)
+        assert "their meals for" in sentence(data, "en") and "accommodation" not in sentence(data, "en")
+        assert "的餐饮碳排放" in sentence(data, "zh")
+
+
+def test_the_conference_journey_still_names_travel_and_accommodation(client, seeded):
+    guest = Guest(client, "full-trip")
+    order = guest.order(guest.footprint()["id"])  # flight + two nights
+    confirm(client, order)
+    serial = guest.get_order(order["order"]["id"])["certificate"]["serial"]
+    assert client.get(f"/api/v1/certificates/{serial}").json["covers"] == ["travel", "stay"]
+    assert "travel and accommodation for" in client.get(f"/verify/{serial}?lang=en").get_data(as_text=True)
