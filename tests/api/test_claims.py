@@ -49,3 +49,18 @@ def test_the_conference_journey_still_names_travel_and_accommodation(client, see
     serial = guest.get_order(order["order"]["id"])["certificate"]["serial"]
     assert client.get(f"/api/v1/certificates/{serial}").json["covers"] == ["travel", "stay"]
     assert "travel and accommodation for" in client.get(f"/verify/{serial}?lang=en").get_data(as_text=True)
+
+
+def test_the_verify_page_carries_share_metadata_in_the_holders_language(client, meals_only):
+    """A pasted link shows the card: Open Graph title, description and the card picture in the page's language;
+    the picture it names is served."""
+    import re
+
+    for lang, title_part in (("zh", "已中和"), ("en", "neutralised"), ("hi", "तटस्थ किया")):
+        page = client.get(f"/verify/{meals_only}?lang={lang}").get_data(as_text=True)
+        meta = dict(re.findall(r'<meta property="(og:[a-z:]+)" content="([^"]*)"', page))
+        assert title_part in meta["og:title"] and "2 kg" in meta["og:title"], meta
+        assert meals_only in meta["og:description"] and meta["og:url"].endswith(f"/verify/{meals_only}")
+        assert "variant=card" in meta["og:image"] and (lang == "zh") == ("lang=" not in meta["og:image"])
+        image = client.get(meta["og:image"].replace("https://dd.example.test", ""))
+        assert image.status_code == 200 and image.mimetype == "image/png"

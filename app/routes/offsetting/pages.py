@@ -1,8 +1,11 @@
 """Public server-rendered pages: the certificate verify page and the registry (six languages, app/i18n.py)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, render_template
 
+from app import urls
 from app.domain.china_time import china_text
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
@@ -54,7 +57,7 @@ def verify(serial: str):
         items = [event_item_view(item, lang) for item in v.event["items"]]
         return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                                footprint_total=v.event["total_kg"], event=v.event,
-                               boundary=v.event["boundary"][zh_or_en(lang)])
+                               boundary=v.event["boundary"][zh_or_en(lang)], share=_share(c, holder, subject, lang))
     covers = covers_phrase(claim_sections(c), lang)
     if c.scenario.kind == "life":
         subject = (translate("Their daily {covers}", lang, covers=covers) if covers
@@ -67,7 +70,20 @@ def verify(serial: str):
                    else translate("Their travel and consumption at {title}", lang, title=title))
     items = [item_view(item, lang, places=v.places_shown) for item in v.footprint.items]
     return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
-                           footprint_total=round_kg(v.footprint.total_kg), event=None)
+                           footprint_total=round_kg(v.footprint.total_kg), event=None,
+                           share=_share(c, holder, subject, lang))
+
+
+def _share(c, holder: str, subject: str, lang: str) -> dict:
+    """What a chat shows for a pasted verify link (Open Graph, which WeChat's and others' link cards read):
+    the holder as the page shows them (masked when they chose not to show), the claim, the card picture in
+    the page's language."""
+    query = urlencode({"variant": "card", **({"lang": lang} if lang != "zh" else {})})
+    return {"title": translate("{holder} neutralised {kg} kg CO₂e", lang, holder=holder, kg=c.kg),
+            "description": f"{subject} · {translate('Carbon neutral certificate', lang)} {c.serial}",
+            "image": f"{urls.image_url(c.serial)}?{query}", "url": urls.verify_url(c.serial),
+            "locale": {"zh": "zh_CN", "en": "en_GB", "fr": "fr_FR", "hi": "hi_IN", "bn": "bn_BD",
+                       "sw": "sw_KE"}[lang]}
 
 
 @bp.get("/registry")
