@@ -5,11 +5,13 @@ the API answered shows up, and that nothing is loaded from outside the service.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from urllib.parse import quote
 
 import pytest
+import requests
 
 from tests.browser.conftest import screenshot
 
@@ -59,6 +61,15 @@ def test_whole_journey_on_a_desktop(make_page, live_server):
     expect(page.get_by_test_id("scenario-card-CDF2021")).to_contain_text("首届中国数字碳中和高峰论坛")
     expect(page.get_by_test_id("scenario-card-CDF2021")).to_contain_text("主论坛会场")
     expect(page.get_by_test_id("scenario-card-CDF2021")).to_contain_text("会议")
+    # Each card's code is the real QR code of the printed link (the web door), loaded and decodable.
+    qr = page.get_by_test_id("scenario-qr-CDF2021")
+    qr.scroll_into_view_if_needed()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
+    png = requests.get(live_server + qr.get_attribute("src"), timeout=10).content
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("RGB"))]
+    assert texts == [f"{live_server}/s/CDF2021?d=web"], texts
     screenshot(page, "desktop-1-scan")
     with page.expect_response(lambda r: "/api/v1/deeplinks/resolve" in r.url) as resolved:
         page.get_by_test_id("scenario-card-CDF2021").click()

@@ -1,8 +1,14 @@
-"""The printed link `/s/<code>?d=<door>` opened outside WeChat: a page that says what it is."""
-from flask import Blueprint, render_template, request
+"""The printed link `/s/<code>?d=<door>` opened outside WeChat: a page that says what it is, with the QR code
+of that link to scan with WeChat (the same code as on the poster's web fallback)."""
+import io
 
+from flask import Blueprint, Response, render_template, request
+
+from app import urls
+from app.domain.deeplinks import TAG_RE
 from app.errors import NotFound, error_shape
-from app.i18n import language, pick, translate
+from app.i18n import language, pick_text, translate
+from app.rendering.qr import qr_image
 from app.services.guest import scenarios
 
 bp = Blueprint("links", __name__)
@@ -18,8 +24,25 @@ def landing(code: str):
         scenario = scenarios.get_scenario(code)
     except NotFound:
         return render_template("link.html", scenario=None, title=translate("Diandian", lang)), 404
-    title = pick(scenario.title, scenario.title_en, lang)
-    venue = pick(scenario.venue, scenario.venue_en, lang)
-    city = pick(scenario.city, scenario.city_en, lang)
+    title = pick_text(scenario.texts_of("title"), lang)
+    venue = pick_text(scenario.texts_of("venue"), lang)
+    city = pick_text(scenario.texts_of("city"), lang)
+    door = door if door and TAG_RE.fullmatch(door) else None
+    label = next((d.label for d in scenario.doors if d.tag == door), None) if door else None
     return render_template("link.html", scenario=scenario, title=title, venue=venue, city=city,
-                           door=door, open=scenario.is_open())
+                           door=door, door_label=label or door, open=scenario.is_open())
+
+
+@bp.get("/s/<code>/qr.png")
+@error_shape("html")
+def qr(code: str):
+    """The QR code of the printed link `/s/<code>?d=<door>` (what the poster prints): for the link page and the
+    guest preview's cards. Small (a few ms to draw) and cached by browsers; an unknown code or a bad door tag
+    is a 404 like the page."""
+    door = request.args.get("d")
+    if door is not None and not TAG_RE.fullmatch(door):
+        raise NotFound()
+    scenarios.get_scenario(code, totals=False)  # :raise ScenarioNotFound:
+    out = io.BytesIO()
+    qr_image(urls.printed_link(code, door), 264, level="M").save(out, "PNG", optimize=True)
+    return Response(out.getvalue(), mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})

@@ -3,7 +3,7 @@
 import { ApiError, api, setToken, setUnauthorizedHandler, token } from "./api.js";
 import { Calculator } from "./calculator.js";
 import { LANGUAGE_NAMES, LANGUAGES, htmlLang, lang, langQuery, pick, setLang, t } from "./i18n.js";
-import { fauxCode, fill, h, kg, plain, uuid, when, yuan } from "./ui.js";
+import { fill, h, kg, plain, uuid, when, yuan } from "./ui.js";
 
 const STEPS = ["scan", "signin", "calc", "offset", "cert"];
 const DOOR = "web"; // the door tag this page scans with, like a poster at the web entrance
@@ -249,7 +249,9 @@ function renderScan(body) {
           h("span", { class: "poster-title" }, pick(s, "title")),
           h("span", { class: "poster-venue" }, [pick(s, "venue"), pick(s, "city")].filter(Boolean).join(" · ") || " "),
           h("span", { class: "poster-date" }, dateRange(s)),
-          h("span", { class: "poster-code" }, fauxCode(s.code)),
+          h("span", { class: "poster-code" }, h("img", {
+            class: "poster-qr", src: `/s/${encodeURIComponent(s.code)}/qr.png?d=${DOOR}`, alt: "", width: 132, height: 132,
+            loading: "lazy", dataset: { testid: `scenario-qr-${s.code}` } })),
           h("span", { class: "poster-scene" }, `scene=${s.code}.${DOOR}`),
           h("span", { class: "poster-cta" }, t("scan_this")))))),
     manual);
