@@ -181,7 +181,7 @@ def test_whole_journey_on_a_desktop(make_page, live_server):
     serial = serial_el.inner_text()
     assert SERIAL.match(serial), serial
     order = page.request.get(f"{live_server}/api/v1/orders/{created['order']['id']}", headers={
-        "Authorization": "Bearer " + page.evaluate("() => Object.values(sessionStorage)[0]")}).json()
+        "Authorization": "Bearer " + page.evaluate("() => sessionStorage.getItem('diandian.preview.token')")}).json()
     assert order["status"] == "fulfilled" and order["certificate"]["serial"] == serial
     cert = order["certificate"]
     expect(page.get_by_test_id("verify-link")).to_have_attribute("href", cert["verify_url"])
@@ -365,3 +365,35 @@ def test_english(make_page, live_server):
     page.reload()  # the choice sticks (?lang=en and localStorage)
     expect(page.locator("#h-scan")).to_have_text("Scan a scenario's code")
     watch.assert_clean()
+
+
+def test_a_reload_keeps_the_scan_and_the_form_and_a_failed_attempt_drops_the_old_result(make_page, live_server):
+    page, watch = make_page(1280, 900)
+    scan_and_sign_in(page, live_server, "reloader")
+    scan_id = page.evaluate("() => JSON.parse(sessionStorage.getItem('diandian.preview.session')).entry.scan_id")
+    page.get_by_test_id("input-travel.0.mode").select_option("road.taxi")
+    page.get_by_test_id("input-travel.0.distance_km").fill("25")
+    page.get_by_test_id("input-stay.nights").fill("2")
+    page.get_by_test_id("compute").click()
+    expect(page.get_by_test_id("footprint-result")).to_be_visible()
+
+    resolves: list[str] = []
+    page.on("request", lambda r: resolves.append(r.url) if "/api/v1/deeplinks/resolve" in r.url else None)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.get_by_test_id("calculator")).to_be_visible()
+    assert resolves == []  # the same scan, not a new one
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('diandian.preview.session')).entry.scan_id") == scan_id
+    expect(page.get_by_test_id("input-travel.0.distance_km")).to_have_value("25")
+    expect(page.get_by_test_id("input-stay.nights")).to_have_value("2")
+
+    # A result on screen, then an attempt the API refuses: the old result and its offset step go.
+    page.get_by_test_id("compute").click()
+    expect(page.get_by_test_id("footprint-result")).to_be_visible()
+    page.get_by_test_id("input-travel.0.distance_km").fill("50000")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/footprints")) as posted:
+        page.get_by_test_id("compute").click()
+    assert posted.value.status == 422
+    expect(page.get_by_test_id("error-travel.0.distance_km")).to_be_visible()
+    expect(page.get_by_test_id("footprint-result")).to_have_count(0)
+    watch.assert_clean(allowed_console=(HTTP_422,))

@@ -280,6 +280,7 @@ async function resolve(params) {
     state.scenario = data.scenario;
     state.entry = data.entry;
     rememberInUrl(params);
+    saveSession({ scan: params, entry: data.entry, code: data.scenario.code, model: calculator.model });
     state.resolving = false;
     renderHero();
     renderBody("scan");
@@ -290,6 +291,35 @@ async function resolve(params) {
     renderBody("scan");
     reveal($("#step-scan [data-testid=scan-error]"), "center");
   }
+}
+
+// -- this tab's session: a reload keeps the scan it made and the form typed, like the mini-program's page state --
+const SESSION_KEY = "diandian.preview.session";
+
+function loadSession() {
+  try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null"); } catch { return null; }
+}
+
+function saveSession(changes) {
+  try { sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...(loadSession() || {}), ...changes })); } catch { /* no storage */ }
+}
+
+/** The same scan again after a reload (same scene or link, this tab): the scenario is read without recording a
+ * second scan, and the form comes back as it was typed. False when there is nothing to restore. */
+async function restoreScan(params) {
+  const saved = loadSession();
+  if (!saved?.entry || !saved.code || JSON.stringify(saved.scan) !== JSON.stringify(params)) return false;
+  try {
+    state.scenario = await api("GET", `/api/v1/scenarios/${encodeURIComponent(saved.code)}`);
+  } catch {
+    return false;  // gone or closed: resolve again, which says so
+  }
+  state.entry = saved.entry;
+  calculator.model = saved.model || {};
+  renderHero();
+  renderBody("scan");
+  go(state.user ? "calc" : "signin", { target: $("#hero") });
+  return true;
 }
 
 function rememberInUrl(params) {
@@ -453,9 +483,20 @@ function renderCalc(body) {
   renderResult(result);
 }
 
+/** A result that no longer matches the form goes, with its "offset" step, when a new attempt fails. */
+function dropStaleResult() {
+  if (!state.footprint) return;
+  const project = state.projectCode;
+  resetJourney();
+  state.projectCode = project;
+  renderResult($("#step-calc [data-testid=footprint-slot]"));
+  renderChrome();
+}
+
 async function computeFootprint() {
   const { body, problems } = calculator.payload(state.scenario.code, state.entry?.scan_id);
   if (Object.keys(problems).length) {
+    dropStaleResult();
     calculator.showErrors(problems, t("fix_fields"));
     return;
   }
@@ -474,6 +515,7 @@ async function computeFootprint() {
     reveal(slot);
   } catch (error) {
     done();
+    dropStaleResult();
     if (error.fields) calculator.showErrors(error.fields, error.message);
     else calculator.showMessage(`${error.message}${error.code && error.code !== "network" ? ` (${error.code})` : ""}`);
   }
@@ -873,8 +915,10 @@ async function start() {
   menu.addEventListener("change", () => switchLanguage(menu.value));
   renderAll();
   await Promise.all([loadScenarios(), token() ? loadProfile() : null]);
-  if (params.get("scene")) await resolve({ scene: params.get("scene") });
-  else if (params.get("q")) await resolve({ q: params.get("q") });
+  calculator.el.addEventListener("input", () => saveSession({ model: calculator.model }));
+  calculator.el.addEventListener("change", () => saveSession({ model: calculator.model }));
+  const scan = params.get("scene") ? { scene: params.get("scene") } : params.get("q") ? { q: params.get("q") } : null;
+  if (scan && !(await restoreScan(scan))) await resolve(scan);
   document.body.dataset.ready = "1";
 }
 
