@@ -135,3 +135,19 @@ def test_preview_language_menu(make_page, live_server):
     assert not glyphs_are_drawn(page, "\U0010FFFC")  # the check itself tells a box from a glyph
     shot(page, "preview-menu-sw-phone")
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "sw", "hi"])
+def test_the_step_bar_and_the_top_bar_fit_a_phone(make_page, live_server, lang):
+    """At 390 px, in the longer languages, the step bar and the top bar do not overflow the page, and the skip
+    link speaks the page's language."""
+    page, watch = make_page(390, 844, mobile=True)
+    page.goto(f"{live_server}/?lang={lang}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    overflow = page.evaluate("""() => ["#stepper", ".topbar-inner", "body"].map((sel) => {
+        const el = document.querySelector(sel); return [sel, el.scrollWidth - el.clientWidth]; })""")
+    assert all(extra <= 1 for _, extra in overflow), overflow
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    skip = page.locator("a.skip").inner_text()
+    assert skip and skip != "跳到步骤" and not any("\u4e00" <= ch <= "\u9fff" for ch in skip), skip
+    watch.assert_clean()
