@@ -255,6 +255,13 @@ def test_dashboard_follows_a_guest_without_a_reload(make_page, live_server, cons
     page.set_viewport_size({"width": 390, "height": 844})  # readable on a phone: no sideways scrolling
     expect(page.get_by_test_id("funnel-paid")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # The "By door" table shows its kg column without sideways scrolling.
+    kg_cell = gate2.get_by_test_id("kg")
+    kg_cell.scroll_into_view_if_needed()
+    box, wrap = kg_cell.bounding_box(), page.get_by_test_id("door-stats").locator("xpath=..").bounding_box()
+    assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1 and box["x"] >= wrap["x"], (box, wrap)
+    assert page.evaluate("() => { const w = document.querySelector('[data-testid=door-stats]').parentElement;"
+                         " return w.scrollWidth - w.clientWidth; }") <= 1
     screenshot(page, "console-2-dashboard-phone")
 
     with page.expect_download() as dl:

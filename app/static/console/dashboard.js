@@ -102,7 +102,7 @@ export async function renderDashboard(root, ctx) {
             { key: "kg", label: "kg CO₂e", axis: "right", cls: "line-kg", digits: 0 },
           ], { bucket: d.bucket, title: "参与人数与中和量 Participants and kg over time" }))),
       h("section", { class: "card" }, h("h3", {}, bi("各入口", "By door")),
-        h("div", { class: "table-wrap" }, h("table", { class: "table", dataset: { testid: "door-stats" } },
+        h("div", { class: "table-wrap" }, h("table", { class: "table table-doors", dataset: { testid: "door-stats" } },
           h("thead", {}, h("tr", {}, h("th", {}, "入口 Door"), h("th", { class: "num" }, "扫码 Scans"), h("th", { class: "num" }, "人数 Guests"),
             h("th", { class: "num" }, "已支付 Paid"), h("th", { class: "num" }, "kg"))),
           h("tbody", {}, (d.doors || []).map((door) => h("tr", { dataset: { testid: `door-stats-${door.tag ?? "none"}` } },
