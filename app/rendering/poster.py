@@ -55,9 +55,10 @@ class PosterData:
     venue: str | None
     city: str | None
     date_text: str | None            # already formatted, e.g. "2021年9月7日"
-    door: str | None                 # door tag, shown small ("入口 door3")
+    door: str | None                 # door tag (in the link); shown only without a label
     code_image: Image.Image | None   # a ready QR / mini-program code; None: draw a QR of link
     link: str                        # {PUBLIC_BASE_URL}/s/<code>?d=<door>; the drawn QR decodes to it
+    door_label: str | None = None    # what guests read at the door ("南馆B区入口（靠近地铁站）"), shown small
 
 
 # --------------------------------------------------------------------------------------------------
@@ -121,8 +122,9 @@ def _place_line(data: PosterData) -> str:
 
 
 def _door_text(data: PosterData) -> str:
-    door = clean_text(data.door)
-    return f"{DOOR_LABEL} {door}" if door else ""
+    """The door as guests know it: its label as written ("南馆B区入口"), else "入口 <tag>"."""
+    label, tag = clean_text(data.door_label), clean_text(data.door)
+    return label or (f"{DOOR_LABEL} {tag}" if tag else "")
 
 
 def _brand(img: Image.Image, draw: ImageDraw.ImageDraw, x: float, y_mid: float, size: int,
@@ -223,7 +225,7 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     cta_f = font("bold", fit_size(CTA_ZH, "bold", int(96 * u), int(60 * u), text_w))
     cta_en_f = font("regular", fit_size(CTA_EN, "regular", int(52 * u), int(34 * u), text_w))
     door = _door_text(data)
-    door_f = font("regular", int(44 * u))
+    door_f = font("regular", fit_size(door, "regular", int(44 * u), int(24 * u), text_w) if door else int(44 * u))
     steps_h = 92 * u + 62 * u + 44 * u * 1.25 + 4 * u + 30 * u * 1.3
     body_top = header_h + int(12 * u)
     body_bottom = h - footer_h
@@ -280,6 +282,8 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     # the code on the right, as large as the panel allows (the door tag below it)
     door = _door_text(data)
     door_f = font("regular", int(36 * u))
+    if door:  # under the code: as wide as the card may be, shrunk to fit
+        door_f = font("regular", fit_size(door, "regular", int(36 * u), int(20 * u), h - strip_h - top_pad))
     avail = h - strip_h - int(8 * u) - top_pad - int(50 * u) - (int(door_f.size * 1.4) if door else 0)
     card = int(avail)
     cx = w - margin - card // 2

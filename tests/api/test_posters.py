@@ -97,3 +97,39 @@ def test_batch_defaults_to_the_scenarios_defined_doors(app, runner, seeded, tmp_
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
         assert archive.namelist() == ["CDF2021-north-a4.pdf", "CDF2021-south-a4.pdf"]
+
+
+def test_the_poster_prints_the_doors_label_and_the_events_days(app, client, people):
+    """The door's label, not its tag, and a multi-day event as a range; the label is drawn (not its tag)."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import Scenario
+    from app.services.console.posters import date_range, poster_data
+    from app.services.console.scenarios import get_printable
+
+    org = signed_in(client, "org@dd.test")
+    assert client.post("/api/v1/staff/scenarios/CDF2021/doors", headers=org,
+                       json={"tag": "south-hall-B", "label": "南馆B区入口（靠近地铁站）"}).status_code == 201
+    refused = client.post("/api/v1/staff/scenarios/CDF2021/doors", headers=org, json={"tag": "x1", "label": "门\ue000"})
+    assert refused.status_code == 422 and "label" in refused.json["error"]["fields"]
+    start, end = datetime(2026, 12, 1, 1, tzinfo=UTC), datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert date_range(start, end) == "2026年12月1日—3日"
+    assert date_range(start, datetime(2027, 1, 2, tzinfo=UTC)) == "2026年12月1日—2027年1月2日"
+    assert date_range(start, datetime(2026, 12, 1, 9, tzinfo=UTC)) == "2026年12月1日"
+    with app.app_context():
+        db.session.execute(db.update(Scenario).where(Scenario.code == "CDF2021").values(starts_at=start, ends_at=end))
+        db.session.commit()
+        from app.models import StaffAccount
+
+        actor = db.session.execute(db.select(StaffAccount).filter_by(email="org@dd.test")).scalar_one()
+        data = poster_data(get_printable(actor, "CDF2021"), "south-hall-B")
+    assert (data.door_label, data.date_text) == ("南馆B区入口（靠近地铁站）", "2026年12月1日—3日")
+    rv = client.get("/api/v1/staff/scenarios/CDF2021/posters/south-hall-B.png", headers=org)
+    assert rv.status_code == 200
+    from dataclasses import replace
+
+    from app.rendering.poster import render_poster_png
+
+    assert render_poster_png(data, "a4") == rv.data  # the served poster is this data drawn
+    assert render_poster_png(replace(data, door_label=None), "a4") != rv.data  # the label, not the tag

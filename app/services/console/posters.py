@@ -33,12 +33,26 @@ def poster_data(scenario: Scenario, door: str) -> PosterData:
     code_image = None
     if not current_app.config["SANDBOX"]:  # live: WeChat's own code opens the mini-program directly
         code_image = Image.open(io.BytesIO(wechat_wxacodes().unlimited(scene(scenario.code, door)))).convert("RGB")
-    start = to_china(scenario.starts_at) if scenario.starts_at else None
+    label = next((d.label for d in scenario.doors if d.tag == door), None)
     return PosterData(
         title=scenario.title, title_en=scenario.title_en, venue=scenario.venue, city=scenario.city,
-        date_text=f"{start.year}年{start.month}月{start.day}日" if start else None, door=door,
+        date_text=date_range(scenario.starts_at, scenario.ends_at), door=door, door_label=label,
         code_image=code_image, link=printed_link(scenario.code, door),
     )
+
+
+def date_range(starts_at, ends_at) -> str | None:
+    """An event's days in China time: "2021年9月7日", "2026年12月1日—3日", "2026年12月30日—2027年1月2日"."""
+    if not starts_at:
+        return None
+    start = to_china(starts_at)
+    end = to_china(ends_at) if ends_at else start
+    first = f"{start.year}年{start.month}月{start.day}日"
+    if end.date() <= start.date():
+        return first
+    if end.year != start.year:
+        return f"{first}—{end.year}年{end.month}月{end.day}日"
+    return f"{first}—{end.day}日" if end.month == start.month else f"{first}—{end.month}月{end.day}日"
 
 
 def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
