@@ -182,6 +182,9 @@ ENDPOINTS: dict[str, Op] = {
     "me.certificates": Op(page_of(CertificateSummarySchema), auth=GUEST, query=PageQuerySchema),
     "links.landing": Op(media=(HTML,), error_body=HTML_PAGE, notes=HTML_NOTES + " The web fallback of a printed "
                         "link `/s/<code>?d=<door>` (WeChat opens the mini-program instead); 404 page when unknown."),
+    "links.qr": Op(media=(PNG,), errors=("scenario_not_found", "not_found"),
+                   notes="The QR code of the printed link `/s/<code>?d=<door>` (`d` optional), as the poster prints "
+                         "it; cached an hour. 404 for an unknown or draft code or a door tag that is not one."),
     "preview.index": Op(media=(HTML,),
                         notes="The guest preview: a plain client of this API (`?lang=` zh, en, fr, hi, bn or sw)."),
     # -- offsetting, money and public proof ----------------------------------------------------------------

@@ -19,7 +19,7 @@ def test_the_qr_code_of_a_printed_link_decodes_to_that_link(client, seeded):
     assert rv.status_code == 200 and rv.mimetype == "image/png" and "max-age" in rv.headers["Cache-Control"]
     assert decode(rv.data) == ["https://dd.example.test/s/CDF2021?d=door3"]
     assert decode(client.get("/s/CDF2021/qr.png").data) == ["https://dd.example.test/s/CDF2021"]
-    assert client.get("/s/NOPE/qr.png").status_code == 404
+    assert client.get("/s/NOPE/qr.png").json["error"]["code"] == "scenario_not_found"
     assert client.get("/s/CDF2021/qr.png?d=bad%20tag").status_code == 404
 
 

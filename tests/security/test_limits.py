@@ -8,6 +8,7 @@ abuse"), floods it, and checks what was refused and that a neighbour is unaffect
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -22,6 +23,11 @@ HERE, THERE = {"REMOTE_ADDR": "203.0.113.1"}, {"REMOTE_ADDR": "203.0.113.2"}
 
 
 def flood(send, n: int) -> list[int]:
+    """n requests at once. Not across a minute's edge: the sliding-window counter then weighs the window
+    before by how much of it is left, rounded down, which can let one more through (seen once in CI)."""
+    into_minute = time.time() % 60
+    if into_minute > 56:
+        time.sleep(60.2 - into_minute)
     return [send().status_code for _ in range(n)]
 
 

@@ -34,11 +34,10 @@ def landing(code: str):
 
 
 @bp.get("/s/<code>/qr.png")
-@error_shape("html")
 def qr(code: str):
     """The QR code of the printed link `/s/<code>?d=<door>` (what the poster prints): for the link page and the
     guest preview's cards. Small (a few ms to draw) and cached by browsers; an unknown code or a bad door tag
-    is a 404 like the page."""
+    is a 404 in the error envelope (an image's errors are JSON, like the certificate picture's)."""
     door = request.args.get("d")
     if door is not None and not TAG_RE.fullmatch(door):
         raise NotFound()
