@@ -27,7 +27,7 @@ from app.rendering.fonts import Stack, draw_text, font
 from app.rendering.ornaments import disc, emblem
 from app.rendering.palette import FOREST, GOLD, GOLD_LIGHT, GREEN, INK, LEAF, MINT, MUTED, PAPER, RGB, WHITE
 from app.rendering.qr import qr_image, supplied_code
-from app.rendering.text import SEP, clean_text, fit_size, wrap
+from app.rendering.text import SEP, clean_text, fit_lines, fit_size, wrap
 
 __all__ = ["PosterData", "FORMATS", "DPI", "render_poster", "render_poster_png", "render_poster_pdf"]
 
@@ -106,14 +106,7 @@ def _fit_lines(text: str, weight: str, max_size: int, min_size: int, width: floa
     f = font(weight, size)
     if f.getlength(text) <= width:
         return [text], f
-    step = max(1, max_size // 30)
-    for s in range(int(max_size * 0.8), min_size - 1, -step):
-        f = font(weight, s)
-        lines = wrap(text, f, width)
-        if len(lines) <= max_lines:
-            return lines, f
-    f = font(weight, min_size)
-    return wrap(text, f, width, max_lines=max_lines), f
+    return fit_lines(text, weight, int(max_size * 0.8), min_size, width, max_lines, step=max(1, max_size // 30))
 
 
 def _place_line(data: PosterData) -> str:

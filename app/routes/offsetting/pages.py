@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 
 from app import urls
 from app.domain.china_time import china_text
+from app.domain.claims import covered_sections
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
 from app.errors import error_shape
@@ -16,7 +17,7 @@ from app.schemas.common import round_kg
 from app.schemas.guest.footprints import event_item_view, item_view
 from app.schemas.offsetting.registry import RegistryQuerySchema
 from app.services.offsetting import registry
-from app.services.offsetting.certificates import CertificateNotFound, claim_sections
+from app.services.offsetting.certificates import CertificateNotFound
 
 bp = Blueprint("pages", __name__)
 
@@ -58,7 +59,7 @@ def verify(serial: str):
         return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                                footprint_total=v.event["total_kg"], event=v.event,
                                boundary=v.event["boundary"][zh_or_en(lang)], share=_share(c, holder, subject, lang))
-    covers = covers_phrase(claim_sections(c), lang)
+    covers = covers_phrase(covered_sections(v.footprint.items), lang)  # the footprint the page already read
     if c.scenario.kind == "life":
         subject = (translate("Their daily {covers}", lang, covers=covers) if covers
                    else translate("Their daily life", lang))
