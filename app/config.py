@@ -7,6 +7,8 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from app.i18n import LANGUAGES
+
 
 class ConfigError(RuntimeError):
     """Raised at start-up when the environment cannot make a working service."""
@@ -226,8 +228,8 @@ def _seconds(env: dict, name: str, default: int, *, maximum: int) -> int:
     return int(text)
 def _langs(text: str) -> tuple[str, ...]:
     langs = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    if set(langs) - {"zh", "en"}:
-        raise ConfigError("QUEUE_PRERENDER_LANGS is a comma-separated list of zh and en, or empty")
+    if set(langs) - set(LANGUAGES):
+        raise ConfigError(f"QUEUE_PRERENDER_LANGS is a comma-separated list of {', '.join(LANGUAGES)}, or empty")
     return langs
 
 

@@ -37,6 +37,13 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def keyed(context: str, msgid: str) -> tuple[str, str]:
+    """(key, English msgid) of a message whose context is `<group>:<key>` (Babel keyword `keyed:1c,2`):
+    `dict([keyed("certificate:title", "Certificate of Carbon Neutrality"), ...])` declares a group's
+    wording by key, and `translate(msgid, lang, f"certificate:{key}")` reads it."""
+    return context.split(":", 1)[1], msgid
+
+
 # Error code -> msgid. Codes are the API's (miniprogram_api.md); the texts are English msgids.
 MESSAGES: dict[str, str] = {
     "bad_request": N_("The request is not valid."),

@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po, write_po  # noqa: E402
 TRANSLATIONS = os.path.join(ROOT, "app", "translations")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 JSON_DIR = os.path.join(ROOT, "app", "static", "i18n")
-KEYWORDS = ["N_", "ui:1c,2", "_l:1,1t", "_l:1,2c,2t", "coded:1", "pgettext:1c,2",
+KEYWORDS = ["N_", "ui:1c,2", "keyed:1c,2", "_l:1,1t", "_l:1,2c,2t", "coded:1", "pgettext:1c,2",
             "translate:1", "_:1"]
 
 

@@ -7,7 +7,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from app.rendering.fonts import Stack, draw_text, graphemes
+from app.rendering.fonts import Stack, draw_text, graphemes, joins_letters
 from app.rendering.palette import RGB
 
 Box = tuple[int, int, int, int]
@@ -51,10 +51,11 @@ class Canvas:
              anchor: str = "ls", tracking: float = 0.0) -> float:
         """Draw text (anchor as Pillow's, baseline by default); returns its advance width.
         tracking adds space between graphemes (drawn one by one, so a conjunct or an emoji sequence
-        stays whole; the CJK face has no kerning, so this changes nothing else)."""
+        stays whole; the CJK face has no kerning, so this changes nothing else). Devanagari and Bengali
+        are drawn without it (fonts.joins_letters)."""
         if not text:
             return 0.0
-        if not tracking:
+        if not tracking or joins_letters(text):
             return draw_text(self.draw, xy, text, f, fill, anchor=anchor)
         parts = graphemes(text)
         widths = [f.getlength(ch) for ch in parts]

@@ -95,6 +95,13 @@ def _extends(ch: str, before: str) -> bool:
     return unicodedata.category(ch) in ("Mn", "Mc", "Me") or _is_ignorable(ch)
 
 
+def joins_letters(text: str) -> bool:
+    """Whether text has letters of a script that shaping joins (Devanagari, Bengali: conjuncts and the
+    headstroke span letters). Such text is never letter-spaced: drawn grapheme by grapheme, `क्ष` would
+    come apart."""
+    return any(0x0900 <= ord(c) <= 0x09FF for c in text)
+
+
 def graphemes(text: str) -> list[str]:
     """text split into graphemes (an approximation of UAX #29 good for names: a base character with
     its combining marks, joiners, variation selectors, skin tones and tags; what follows a ZWJ; a

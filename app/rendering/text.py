@@ -12,21 +12,24 @@ import re
 import unicodedata
 from datetime import date
 
-from app.rendering.fonts import Stack, font, graphemes, is_covered, is_dropped
+from babel import dates as babel_dates
+
+from app.rendering.fonts import Stack, font, graphemes, is_covered, is_dropped, joins_letters
 
 SEP = "·"  # full-width in the CJK font: it brings its own spacing
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
 
 _SPACE_RE = re.compile(r"\s+")
 _CLOSING = set("，。、；：？！）」』】》〉〕’”,.;:?!)]}…%·")
 _OPENING = set("（「『【《〈〔‘“([{")
 
 
+#: The CLDR locale each language's dates are written in (British English: day, month, year).
+DATE_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB", "fr": "fr", "hi": "hi", "bn": "bn", "sw": "sw"}
+
+
 def format_date(d: date, lang: str) -> str:
-    if lang == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
-    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+    """A date as the language writes it in full: "2021年9月7日", "7 September 2021", "7 septembre 2021"."""
+    return babel_dates.format_date(d, "long", locale=DATE_LOCALES.get(lang, "en_GB"))
 
 
 def format_kg(kg: int) -> str:
@@ -203,5 +206,7 @@ def name_baselines(n: int, f: Stack, mid: float) -> list[float]:
 
 def tracked_width(text: str, f: Stack, tracking: float) -> float:
     """The advance of text drawn with tracking between characters (as Canvas.text draws it)."""
+    if joins_letters(text):
+        return f.getlength(text)
     parts = graphemes(text)
     return sum(f.getlength(ch) for ch in parts) + tracking * max(0, len(parts) - 1)

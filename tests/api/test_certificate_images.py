@@ -95,3 +95,30 @@ def test_revoked_certificate_is_drawn_differently(client, runner, certificate):
     assert revoked.status_code == 200 and revoked.data != valid.data
     reds = sum(1 for r, g, b in png(revoked).convert("RGB").get_flattened_data() if r > 170 and g < 90 and b < 90)
     assert reds > 1000
+
+
+def test_pictures_in_every_language(app, client, certificate):
+    """Each of the six languages draws its own picture (the catalogue's wording, the scenario's texts in that
+    language); an unknown language is Chinese; every one carries the same verify address in its QR code."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from app.extensions import db
+    from app.models import Scenario
+
+    order, _ = certificate
+    url = f"/api/v1/certificates/{order['certificate']['serial']}/image.png"
+    pictures = {lang: client.get(f"{url}?lang={lang}") for lang in ("zh", "en", "fr", "hi", "bn", "sw")}
+    assert len({rv.data for rv in pictures.values()}) == 6
+    assert len({rv.headers["ETag"] for rv in pictures.values()}) == 6
+    for rv in pictures.values():
+        texts = [r.text for r in zxingcpp.read_barcodes(png(rv).convert("RGB"))]
+        assert texts == [order["certificate"]["verify_url"]]
+    assert client.get(url, headers={"Accept-Language": "de-DE"}).data == pictures["zh"].data
+    assert client.get(url, headers={"Accept-Language": "hi-IN"}).data == pictures["hi"].data
+    # the scenario's French title, once given, is what the French picture draws (a new picture)
+    with app.app_context():
+        scenario = db.session.execute(db.select(Scenario).where(Scenario.code == "CDF2021")).scalar_one()
+        scenario.texts = {**(scenario.texts or {}), "fr": {"title": "Forum de Chengdu sur la neutralité carbone"}}
+        db.session.commit()
+    french = client.get(f"{url}?lang=fr")
+    assert french.data != pictures["fr"].data
+    assert client.get(f"{url}?lang=sw").data == pictures["sw"].data  # Swahili has no title of its own: English

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.claims import covered_sections
-from app.rendering.certificate.content import covers_text
+from app.i18n import covers_phrase
 from tests.journey import SMALL, Guest, confirm
 
 
@@ -12,8 +12,8 @@ def test_covered_sections_are_the_sections_with_emissions_in_order():
     items = [{"category": "meal", "kg": "1.9"}, {"category": "travel", "kg": "3"}, {"category": "stay", "kg": "0"}]
     assert covered_sections(items) == ("travel", "meal")
     assert covered_sections([]) == ()
-    assert covers_text(("travel", "stay", "meal"), "zh") == "出行、住宿与餐饮"
-    assert covers_text(("travel", "stay", "meal"), "en") == "travel, accommodation and meals"
+    assert covers_phrase(("travel", "stay", "meal"), "zh") == "出行、住宿与餐饮"
+    assert covers_phrase(("travel", "stay", "meal"), "en") == "travel, accommodation and meals"
 
 
 @pytest.fixture

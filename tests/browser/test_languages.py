@@ -1,6 +1,6 @@
-"""The verify page, a not-found page, an error page and the guest preview in all six languages, in headless
-Chromium with the machine's Noto fonts (fonts-noto-core, fonts-noto-cjk). Screenshots: /tmp/wt-i18n-shots/
-(LANGUAGE_SHOTS overrides), to be looked at: Devanagari and Bengali must be shaped, not boxes."""
+"""The verify page, a not-found page, an error page, the guest preview and the certificate picture in all six
+languages, in headless Chromium with the machine's Noto fonts (fonts-noto-core, fonts-noto-cjk). Screenshots:
+/tmp/wt-i18n-shots/ (LANGUAGE_SHOTS overrides), to be looked at: Devanagari and Bengali must be shaped, not boxes."""
 from __future__ import annotations
 
 import os
@@ -81,6 +81,19 @@ def test_verify_page(make_page, live_server, serial, lang):
     assert glyphs_are_drawn(page, valid)
     shot(page, f"verify-{lang}")
     watch.assert_clean(allowed_console=("status of 404",))  # /favicon.ico
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_certificate_picture(make_page, live_server, serial, lang):
+    """The certificate a guest shares, in Chromium as a chat would show it: both variants in the language."""
+    page, watch = make_page(1100, 1700)
+    for variant in ("portrait", "card"):
+        rv = page.goto(f"{live_server}/api/v1/certificates/{serial}/image.png?variant={variant}&lang={lang}")
+        assert rv.status == 200 and rv.headers["content-type"] == "image/png"
+        size = page.evaluate("() => [document.images[0].naturalWidth, document.images[0].naturalHeight]")
+        assert size == ([1080, 1620] if variant == "portrait" else [1000, 800])
+        shot(page, f"certificate-{variant}-{lang}")
+    watch.assert_clean(allowed_console=("status of 404",))
 
 
 @pytest.mark.parametrize("lang", LANGS)

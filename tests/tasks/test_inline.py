@@ -36,7 +36,7 @@ def test_mode_follows_redis_unless_told():
     assert config().QUEUE_PRERENDER_LANGS == ("zh", "en") and config().QUEUE_RECONCILE_SECONDS == 60
     assert config(QUEUE_PRERENDER_LANGS="en, en").QUEUE_PRERENDER_LANGS == ("en",)
     assert config(QUEUE_PRERENDER_LANGS="").QUEUE_PRERENDER_LANGS == ()
-    for bad in ({"QUEUE_MODE": "redis"}, {"QUEUE_MODE": "celery"}, {"QUEUE_PRERENDER_LANGS": "fr"},
+    for bad in ({"QUEUE_MODE": "redis"}, {"QUEUE_MODE": "celery"}, {"QUEUE_PRERENDER_LANGS": "de"},
                 {"QUEUE_RECONCILE_SECONDS": "0"}):
         with pytest.raises(ConfigError):
             config(**bad)

@@ -224,7 +224,7 @@ def test_long_titles_wrap_on_every_certificate_layout(monkeypatch, lang, variant
     from app.rendering.certificate import render_certificate
     from tests.unit.test_rendering import BASE
 
-    data = replace(BASE, scenario_title=LONG_ZH, scenario_title_en=LONG_EN)
+    data = replace(BASE, scenario_title=LONG_ZH if lang == "zh" else LONG_EN)
     lines = _drawn_lines(monkeypatch, lambda: render_certificate(data, lang=lang, variant=variant))
     title = LONG_ZH if lang == "zh" else LONG_EN
     assert not [line for line in lines if line.rstrip().endswith(("…", "..."))], lines
@@ -266,3 +266,33 @@ def test_stored_certificate_pictures_are_keyed_by_the_fonts(monkeypatch, tmp_pat
     doc["faces"][fonts.EMOJI]["sha256"] = "0" * 64  # as if the emoji font were rebuilt
     (copy / "fonts" / "coverage.json").write_text(json.dumps(doc), encoding="utf-8")
     assert rendering.certificate_fingerprint.__wrapped__() != before
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "fr", "hi", "bn", "sw"])
+@pytest.mark.parametrize("variant", ["portrait", "card"])
+def test_certificates_are_worded_in_every_language(monkeypatch, lang, variant):
+    """The picture says its title, the certify line, the claim's sentence (naming the sections covered) and
+    the dates in its own language, from the catalogue; a Devanagari or Bengali text is drawn as one shaped
+    run, never grapheme by grapheme (letter-spacing would break its conjuncts), and lands on the page."""
+    from dataclasses import replace
+
+    from app.i18n import covers_phrase
+    from app.rendering.certificate import render_certificate
+    from app.rendering.certificate.content import wording
+    from app.rendering.text import format_date
+    from tests.unit.test_rendering import BASE
+
+    data = replace(BASE, sections=("travel", "meal"), holder="अनन्या क्षत्रिय")
+    png = render_certificate(data, lang=lang, variant=variant)
+    lines = _drawn_lines(monkeypatch, lambda: render_certificate(data, lang=lang, variant=variant))
+    drawn = _squeezed("".join(lines))
+    t = wording(lang)
+    assert _squeezed(t["card_title" if variant == "card" else "title"]) in drawn
+    assert _squeezed(t["certify"]) in drawn and "अनन्याक्षत्रिय" in drawn
+    assert _squeezed(format_date(data.issued_on, lang)) in drawn
+    if variant == "portrait":
+        assert _squeezed(covers_phrase(data.sections, lang)) in drawn
+    assert "क्" not in lines and "ष" not in lines  # the name's conjunct was never drawn in pieces
+    # and every language's picture is its own
+    other = "en" if lang == "zh" else "zh"
+    assert png != render_certificate(data, lang=other, variant=variant)

@@ -11,15 +11,18 @@ Pure code: CertificateData in, PNG bytes out (no Flask, no database, no network,
 * Deterministic: the same input gives the same bytes (fixed sizes, one text layout (raqm), no
   randomness, no time, PNG without metadata at a fixed compression level).
 * Variants: "portrait" 1080x1620 (2:3, for the social feed) and "card" 1000x800 (5:4, for chat share
-  cards). lang "zh" or "en". A revoked certificate is greyed and stamped "已撤销 REVOKED" in red.
+  cards). lang: any of the catalogue's six (app.i18n.LANGUAGES); the wording is the catalogue's
+  (context "certificate:<key>"), the scenario's and project's texts come in that language already.
+  A revoked certificate is greyed and stamped "已撤销" and "REVOKED" (in its language) in red.
 
 This package's entry point (checks, render_certificate, layout). Its parts: content.py (CertificateData,
-the wording TEXT, the texts derived from the data), elements.py (the kilogram figure, the revoked stamp),
+the wording, the texts derived from the data), elements.py (the kilogram figure, the revoked stamp),
 portrait.py and card.py (the two layouts); the toolkit shared with the poster is one level up:
 palette.py, fonts.py, text.py, qr.py, ornaments.py, canvas.py.
 """
 from __future__ import annotations
 
+from app.i18n import LANGUAGES
 from app.rendering.canvas import Box, Canvas, png_bytes
 from app.rendering.certificate.card import CARD_SIZE, draw_card
 from app.rendering.certificate.content import CertificateData, summarise_serials
@@ -39,7 +42,7 @@ __all__ = [
     "CARD_SIZE",
 ]
 
-LANGS = ("zh", "en")
+LANGS = LANGUAGES
 VARIANTS = ("portrait", "card")
 
 
@@ -68,6 +71,6 @@ def layout(data: CertificateData, lang: str = "zh", variant: str = "portrait") -
 
 
 def render_certificate(data: CertificateData, *, lang: str = "zh", variant: str = "portrait") -> bytes:
-    """PNG bytes. lang: "zh" | "en"; variant: "portrait" (1080x1620, for the feed) | "card"
+    """PNG bytes. lang: one of LANGS; variant: "portrait" (1080x1620, for the feed) | "card"
     (1000x800, 5:4, for chat share cards). Deterministic: same input, same bytes."""
     return png_bytes(_render(data, lang, variant).img)

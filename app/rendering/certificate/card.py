@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from app.rendering.canvas import Canvas
 from app.rendering.certificate.content import (
-    TEXT,
     CertificateData,
     clean_holder,
     place_line,
     scenario_title,
     status_text,
+    wording,
 )
 from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
 from app.rendering.fonts import draw_text, font
@@ -34,7 +34,7 @@ CARD_SIZE = (1000, 800)
 
 def draw_card(data: CertificateData, lang: str) -> Canvas:
     """The card certificate on a Canvas, with its named boxes (see certificate.layout)."""
-    t = TEXT[lang]
+    t = wording(lang)
     W = CARD_SIZE[0]
     bg = background(CARD_SIZE, 24, 16)
     c = Canvas(CARD_SIZE, FOREST, bg.copy())
@@ -51,11 +51,11 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
     tx = left + em.width + 20
     if lang == "zh":
         c.text((tx, 124), t["card_title"], font("bold", 44), FOREST, anchor="ls", tracking=8)
-        c.text((tx, 150), TEXT["zh"]["subtitle"], font("regular", 15), GOLD, anchor="ls", tracking=3)
+        c.text((tx, 150), t["subtitle"], font("regular", 15), GOLD, anchor="ls", tracking=3)
     else:
         size = fit_size(t["card_title"], "bold", 38, 26, W - 84 - tx)
         c.text((tx, 122), t["card_title"], font("bold", size), FOREST, anchor="ls")
-        c.text((tx, 150), TEXT["en"]["subtitle"], font("regular", 16), GOLD, anchor="ls", tracking=2)
+        c.text((tx, 150), t["subtitle"], font("regular", 16), GOLD, anchor="ls", tracking=2)
     c.boxes["title"] = (tx, 80, W - 84, 156)
     c.draw.line((left, 184, W - 84, 184), fill=GOLD, width=2)
     diamond(c.draw, left, 184, 5, GOLD)
@@ -74,7 +74,7 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
     draw_text(c.draw, (left, 404), t["kg_caption"], font("regular", 22), MUTED, "ls")
     c.boxes["kg"] = kg_line(c, left, 508, data.kg, 104, col_w, GREEN, align="l")
 
-    scen = scenario_title(data, lang) if data.subject != "life" else t["card_life"]
+    scen = scenario_title(data) if data.subject != "life" else t["card_life"]
     # two lines from 26 px down to 20, else three at 20 (cut only past that)
     lines, sf = fit_lines(scen, "bold", 26, 20, col_w, 2)
     if len(wrap(scen, sf, col_w)) > 2:
@@ -86,7 +86,7 @@ def draw_card(data: CertificateData, lang: str) -> Canvas:
         y += lh
     y += 38 - lh
     meta = []
-    place = place_line(data, lang)
+    place = place_line(data)
     if place:
         meta.append(place)
     if data.event_date:

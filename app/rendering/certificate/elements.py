@@ -8,7 +8,7 @@ from functools import lru_cache
 from PIL import Image, ImageOps
 
 from app.rendering.canvas import Box, Canvas
-from app.rendering.certificate.content import TEXT, CertificateData
+from app.rendering.certificate.content import CertificateData, wording
 from app.rendering.fonts import draw_text, font
 from app.rendering.palette import RGB, STAMP_RED
 from app.rendering.text import format_date, format_kg, tracked_width
@@ -39,7 +39,7 @@ def kg_line(c: Canvas, cx: float, baseline: float, kg: int, size: int, max_width
 @lru_cache(maxsize=32)
 def _stamp(lang: str, revoked_on: date | None, scale: float) -> Image.Image:
     """The red "已撤销 / REVOKED" stamp with the date: a double-bordered box, rotated. RGBA."""
-    t = TEXT[lang]
+    t = wording(lang)
     big = font("bold", int(150 * scale))
     small = font("bold", int(56 * scale))
     dfont = font("bold", int(30 * scale))

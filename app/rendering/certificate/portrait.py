@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from app.rendering.canvas import Canvas
 from app.rendering.certificate.content import (
-    TEXT,
+    SEAL_ARC,
+    SEAL_BOTTOM,
     CertificateData,
     clean_holder,
     credits_lines,
@@ -15,6 +16,7 @@ from app.rendering.certificate.content import (
     scenario_title,
     sentence,
     status_text,
+    wording,
 )
 from app.rendering.certificate.elements import QR_LEVEL, kg_line, revoke
 from app.rendering.fonts import Stack, draw_text, font
@@ -37,9 +39,9 @@ PORTRAIT_SIZE = (1080, 1620)
 
 def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str, int, int]]:
     """(key, label, value, max lines, drop priority: higher goes first when space runs out)."""
-    t = TEXT[lang]
+    t = wording(lang)
     rows = []
-    title = scenario_title(data, lang)
+    title = scenario_title(data)
     if title:
         rows.append(("scenario", t["label_event" if data.subject in ("event", "organizer") else "label_scenario"],
                      title, 3, 1))
@@ -48,12 +50,12 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
         rows.append(("parts", t["label_parts"], t["parts"].format(
             total=f"{total:,}", guests=f"{guests:,}", n=count, topup=f"{topup:,}"), 3, 0))
         rows.append(("boundary", t["label_boundary"], t["boundary"], 2, 2))
-    place = place_line(data, lang)
+    place = place_line(data)
     if place:
         rows.append(("place", t["label_venue"], place, 1, 3))
     if data.event_date:
         rows.append(("date", t["label_date"], format_date(data.event_date, lang), 1, 4))
-    project = project_name(data, lang)
+    project = project_name(data)
     if project:
         rows.append(("project", t["label_project"], project, 2, 0))
     std = clean_text(data.standard)
@@ -69,7 +71,7 @@ def _details_rows(data: CertificateData, lang: str) -> list[tuple[str, str, str,
 
 def draw_portrait(data: CertificateData, lang: str) -> Canvas:
     """The portrait certificate on a Canvas, with its named boxes (see certificate.layout)."""
-    t = TEXT[lang]
+    t = wording(lang)
     W = PORTRAIT_SIZE[0]
     bg = background(PORTRAIT_SIZE, 36, 20)
     c = Canvas(PORTRAIT_SIZE, FOREST, bg.copy())
@@ -210,7 +212,7 @@ def draw_portrait(data: CertificateData, lang: str) -> Canvas:
         draw_text(c.draw, (left, y + 34), ellipsize(val, f, info_w), f, INK, "ls")
         c.boxes[key] = (left, y - 22, left + info_w, y + 44)
         y += 74
-    seal_img = seal(150, TEXT["zh"]["seal_arc"], TEXT["zh"]["seal_bottom"])
+    seal_img = seal(150, SEAL_ARC, SEAL_BOTTOM)
     sx, sy = int(qx0 - 56 - seal_img.width), 1340
     c.overlay(seal_img, (sx, sy))
     c.boxes["seal"] = (sx, sy, sx + seal_img.width, sy + seal_img.height)

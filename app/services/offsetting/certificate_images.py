@@ -20,7 +20,7 @@ from app.domain.china_time import china_date
 from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
-from app.i18n import coded, zh_or_en
+from app.i18n import coded, pick, pick_text
 from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
@@ -83,10 +83,10 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
         subject="organizer" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
         event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
                      event["topup_kg"]) if event else None,
-        scenario_title=s.title, scenario_title_en=s.title_en, venue=s.venue, venue_en=s.venue_en,
-        city=s.city, city_en=s.city_en,
+        scenario_title=pick_text(s.texts_of("title"), lang), venue=pick_text(s.texts_of("venue"), lang),
+        city=pick_text(s.texts_of("city"), lang),
         event_date=china_date(s.starts_at) if s.starts_at and s.kind != "life" else None,
-        project_name=p.name, project_name_en=p.name_en, standard=p.standard,
+        project_name=pick(p.name, p.name_en, lang), standard=p.standard,
         credit_serials=tuple(claim.unit.serial for claim in c.claims),
         issued_on=china_date(c.issued_at), issuer=ISSUER, verify_url=verify_url(c.serial),
         revoked_on=china_date(c.revoked_at) if c.revoked_at else None, sections=claim_sections(c),
@@ -95,8 +95,8 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
 
 def drawn_language(lang: str) -> str:
     """The language the picture is drawn in: `lang` when the renderer speaks it (app.rendering.certificate
-    LANGS), else the fallback rule's Chinese or English (app.i18n.zh_or_en)."""
-    return lang if lang in RENDERED_LANGS else zh_or_en(lang)
+    LANGS, the catalogue's six), else Chinese (what an unknown language falls back to)."""
+    return lang if lang in RENDERED_LANGS else "zh"
 
 
 def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
