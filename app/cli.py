@@ -9,7 +9,9 @@ from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
 
 from app.errors import AppError
+from app.i18n import LANGUAGES
 from app.schemas.console.payouts import PayoutCreateSchema
+from app.schemas.console.posters import PosterQuerySchema
 from app.services.console import payouts, posters, staff
 from app.services.guest import privacy
 from app.services.offsetting import credits, leaderboards, payments, projects
@@ -155,6 +157,9 @@ def staff_create_admin(email: str, name: str, password: str):
     click.echo(f"admin {account.email} created")
 
 
+POSTER_QUERY_SCHEMA = PosterQuerySchema()
+
+
 @click.command("posters")
 @click.argument("scenario")
 @click.option("--doors", default=None, help="Door tags, comma-separated: door1,door2,north "
@@ -162,9 +167,14 @@ def staff_create_admin(email: str, name: str, password: str):
 @click.option("--format", "filetype", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
 @click.option("--paper", type=click.Choice(["a4", "a5", "tent"]), default="a4", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The ZIP to write.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True, help="The poster's language.")
+@click.option("--second", type=click.Choice((*LANGUAGES, "none")), default=None,
+              help="The smaller second lines' language, or none (default: en under zh, zh under the others).")
 @with_appcontext
-def posters_command(scenario: str, doors: str | None, filetype: str, paper: str, out: Path):
+def posters_command(scenario: str, doors: str | None, filetype: str, paper: str, out: Path, lang: str,
+                    second: str | None):
     """Print one QR poster per door of a scenario into a ZIP."""
+    second = POSTER_QUERY_SCHEMA.load({"lang": lang, **({"second": second} if second else {})})["second"]
     tags = [d.strip() for d in doors.split(",") if d.strip()] if doors is not None else None
     if tags == []:
         raise click.ClickException("give at least one door tag")
@@ -173,7 +183,7 @@ def posters_command(scenario: str, doors: str | None, filetype: str, paper: str,
         tags = tags or posters.defined_doors(scenario)
         with click.progressbar(length=len(tags), label=f"{scenario} posters") as bar, open(tmp, "wb") as fh:
             count = posters.batch(scenario, tags, paper=paper, filetype=filetype, out=fh,
-                                  progress=lambda _door: bar.update(1))
+                                  progress=lambda _door: bar.update(1), lang=lang, second=second)
         tmp.replace(out)
     except AppError as exc:
         tmp.unlink(missing_ok=True)

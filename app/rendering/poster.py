@@ -12,21 +12,27 @@ Pure code: PosterData in, PNG or PDF bytes out (no Flask, no database, no networ
 * Fonts, text cleaning, line breaking, the palette, the emblem and the QR code come from the shared
   rendering toolkit (app.rendering: fonts, text, palette, ornaments, qr), the same the certificate
   uses, so both look alike and show no missing-glyph boxes.
-* Deterministic PNG: the same input gives the same bytes. The PDF is one page at 300 dpi (the page
-  image JPEG-encoded at quality 95, no chroma subsampling), without creation or modification dates.
+* Languages: the texts are the catalogue's (context "poster:<key>") in data.lang, each with an optional
+  smaller line in data.second (the default: Chinese with English under it); the scenario's texts come
+  in those languages already (the service picks them).
+* Deterministic: the same input gives the same bytes. The layout is drawn once on a Sheet
+  (app.rendering.sheet) and replayed: on an image (the PNG, 300 dpi) and into a one-page PDF of the
+  paper's size whose texts are real text in embedded subset fonts and whose QR code and shapes are
+  vectors (small, selectable, sharp at any size), with a fixed creation date.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from app.rendering.canvas import overlay, png_bytes
-from app.rendering.fonts import Stack, draw_text, font
+from app.i18n import keyed, translate
+from app.rendering.canvas import png_bytes
+from app.rendering.fonts import Stack, font
 from app.rendering.ornaments import disc, emblem
 from app.rendering.palette import FOREST, GOLD, GOLD_LIGHT, GREEN, INK, LEAF, MINT, MUTED, PAPER, RGB, WHITE
-from app.rendering.qr import qr_image, supplied_code
+from app.rendering.qr import supplied_code
+from app.rendering.sheet import Sheet
 from app.rendering.text import SEP, clean_text, fit_lines, fit_size, wrap
 
 __all__ = ["PosterData", "FORMATS", "DPI", "render_poster", "render_poster_png", "render_poster_pdf"]
@@ -34,24 +40,32 @@ __all__ = ["PosterData", "FORMATS", "DPI", "render_poster", "render_poster_png",
 FORMATS: dict[str, tuple[int, int]] = {"a4": (2480, 3508), "a5": (1748, 2480), "tent": (3508, 2480)}
 DPI = 300
 BRAND = "点点碳中和 Diandian"
-CTA_ZH = "扫码计算并抵消您的碳排放"
-CTA_EN = "Scan to calculate and neutralise your carbon footprint"
-STEPS = (
-    ("微信扫码", "Scan with WeChat"),
-    ("填写出行与住宿", "Enter your trip and stay"),
-    ("选择减排项目并支付", "Choose a project and pay"),
-    ("获得碳中和荣誉证书", "Get your certificate"),
-)
-DOOR_LABEL = "入口"
+#: The poster's wording by key: English msgids of the catalogue (context "poster:<key>").
+WORDING: dict[str, str] = dict([
+    keyed("poster:cta", "Scan to calculate and neutralise your carbon footprint"),
+    keyed("poster:step_scan", "Scan with WeChat"),
+    keyed("poster:step_enter", "Enter your trip and stay"),
+    keyed("poster:step_pay", "Choose a project and pay"),
+    keyed("poster:step_certificate", "Get your certificate"),
+    keyed("poster:door", "Entrance {tag}"),
+])
+STEP_KEYS = ("step_scan", "step_enter", "step_pay", "step_certificate")
 FALLBACK_TITLE = "点点碳中和"
 FOLD_GREY = (200, 204, 196)
 QR_LEVEL = "Q"  # printed, scanned from a distance: more error correction than the certificate
 
 
+def wording(lang: str | None) -> dict[str, str] | None:
+    """The poster's texts in lang (the catalogue's fallback rule); None for no language."""
+    if not lang:
+        return None
+    return {key: translate(msgid, lang, "poster:" + key) for key, msgid in WORDING.items()}
+
+
 @dataclass(frozen=True)
 class PosterData:
-    title: str
-    title_en: str | None
+    title: str                       # the scenario's title in `lang`
+    title_second: str | None             # the title's smaller second line (in `second`); None: none
     venue: str | None
     city: str | None
     date_text: str | None            # already formatted, e.g. "2021年9月7日"
@@ -59,6 +73,8 @@ class PosterData:
     code_image: Image.Image | None   # a ready QR / mini-program code; None: draw a QR of link
     link: str                        # {PUBLIC_BASE_URL}/s/<code>?d=<door>; the drawn QR decodes to it
     door_label: str | None = None    # what guests read at the door ("南馆B区入口（靠近地铁站）"), shown small
+    lang: str = "zh"                 # the poster's language (app.i18n.LANGUAGES)
+    second: str | None = "en"        # the language of the smaller second lines; None: one language only
 
 
 # --------------------------------------------------------------------------------------------------
@@ -66,13 +82,7 @@ class PosterData:
 # --------------------------------------------------------------------------------------------------
 
 
-def _code(data: PosterData, target: int) -> Image.Image:
-    if data.code_image is not None:
-        return supplied_code(data.code_image, target)
-    return qr_image(data.link, target, level=QR_LEVEL)
-
-
-def _paste_code(img: Image.Image, draw: ImageDraw.ImageDraw, data: PosterData, box: tuple[int, int, int]) -> int:
+def _paste_code(sh: Sheet, data: PosterData, box: tuple[int, int, int]) -> int:
     """The code on a white card with a gold rim and green corner marks; box = (cx, top, card side).
     Returns the card's bottom."""
     cx, top, side = box
@@ -80,17 +90,21 @@ def _paste_code(img: Image.Image, draw: ImageDraw.ImageDraw, data: PosterData, b
     x1, y1 = x0 + side, y0 + side
     rim = max(4, side // 180)
     radius = side // 24
-    draw.rounded_rectangle((x0, y0, x1, y1), radius=radius, fill=WHITE, outline=GOLD, width=rim)
+    sh.rounded_rect((x0, y0, x1, y1), radius, fill=WHITE, outline=GOLD, width=rim)
     # corner marks, just outside the card: "scan here"
     arm, gap, thick = side // 9, side // 40, max(6, side // 110)
     for sx, sy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
         ex = x0 - gap if sx < 0 else x1 + gap
         ey = y0 - gap if sy < 0 else y1 + gap
-        draw.rectangle(_box(ex, ey, ex - sx * arm, ey - sy * thick), fill=GREEN)
-        draw.rectangle(_box(ex, ey, ex - sx * thick, ey - sy * arm), fill=GREEN)
+        sh.rect(_box(ex, ey, ex - sx * arm, ey - sy * thick), GREEN)
+        sh.rect(_box(ex, ey, ex - sx * thick, ey - sy * arm), GREEN)
     inner = side - 2 * (rim + side // 60)
-    code = _code(data, inner)
-    img.paste(code, (cx - code.width // 2, y0 + (side - code.height) // 2))
+    if data.code_image is not None:
+        code = supplied_code(data.code_image, inner)
+        sh.image(code, (cx - code.width // 2, y0 + (side - code.height) // 2))
+    else:
+        n = sh.qr_side(data.link, inner, QR_LEVEL)
+        sh.qr(data.link, (cx - n // 2, y0 + (side - n) // 2), inner, QR_LEVEL)
     return y1
 
 
@@ -115,49 +129,65 @@ def _place_line(data: PosterData) -> str:
 
 
 def _door_text(data: PosterData) -> str:
-    """The door as guests know it: its label as written ("南馆B区入口"), else "入口 <tag>"."""
+    """The door as guests know it: its label as written ("南馆B区入口"), else "入口 <tag>" in the poster's
+    language."""
     label, tag = clean_text(data.door_label), clean_text(data.door)
-    return label or (f"{DOOR_LABEL} {tag}" if tag else "")
+    return label or (wording(data.lang)["door"].format(tag=tag) if tag else "")
 
 
-def _brand(img: Image.Image, draw: ImageDraw.ImageDraw, x: float, y_mid: float, size: int,
-           colour: RGB, anchor: str = "l") -> None:
+def _brand(sh: Sheet, x: float, y_mid: float, size: int, colour: RGB, anchor: str = "l") -> None:
     """Emblem + brand name, vertically centred on y_mid; anchor "l" (starts at x) or "m" (centred)."""
     f = font("bold", int(size * 0.55))
     mark = emblem(size)
     gap = size // 4
     total = size + gap + f.getlength(BRAND)
     x0 = x - total / 2 if anchor == "m" else x
-    overlay(img, mark, (int(x0), int(y_mid - size / 2)))
-    draw_text(draw, (x0 + size + gap, y_mid), BRAND, f, colour, "lm")
+    sh.image(mark, (int(x0), int(y_mid - size / 2)))
+    sh.text((x0 + size + gap, y_mid), BRAND, f, colour, "lm")
 
 
-def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, top: float,
-           u: float) -> float:
+def _steps_height(u: float, data: PosterData) -> float:
+    """What _steps takes below its top: the discs, one line of the main text, one of the second."""
+    return 92 * u + 62 * u + 44 * u * 1.25 + (4 * u + 30 * u * 1.3 if data.second else 0)
+
+
+def _steps(sh: Sheet, data: PosterData, x0: float, x1: float, top: float, u: float) -> float:
     """The four numbered steps in a row from x0 to x1; returns the bottom."""
-    n = len(STEPS)
+    main, second = wording(data.lang), wording(data.second)
+    n = len(STEP_KEYS)
     col = (x1 - x0) / n
     d = int(92 * u)
-    f_zh = font("bold", int(44 * u))
-    f_en = font("regular", int(30 * u))
+    f_main = font("bold", int(44 * u))
+    f_second = font("regular", int(30 * u))
     bottom = top
-    for i, (zh, en) in enumerate(STEPS):
+    for i, key in enumerate(STEP_KEYS):
         cx = x0 + col * (i + 0.5)
-        overlay(img, disc(d, str(i + 1)), (int(cx - d / 2), int(top)))
+        sh.image(disc(d, str(i + 1)), (int(cx - d / 2), int(top)))
         if i < n - 1:  # a thin connector to the next disc
             y = top + d / 2
-            draw.line((cx + d / 2 + 14 * u, y, cx + col - d / 2 - 14 * u, y), fill=LEAF,
-                      width=max(2, int(4 * u)))
+            sh.line((cx + d / 2 + 14 * u, y, cx + col - d / 2 - 14 * u, y), LEAF, max(2, int(4 * u)))
         y = top + d + 62 * u
-        for line in wrap(clean_text(zh), f_zh, col - 24 * u, max_lines=2):
-            draw_text(draw, (cx, y), line, f_zh, INK, "ms")
-            y += f_zh.size * 1.25
-        y += 4 * u
-        for line in wrap(en, f_en, col - 24 * u, max_lines=2):
-            draw_text(draw, (cx, y), line, f_en, MUTED, "ms")
-            y += f_en.size * 1.3
+        for line in wrap(clean_text(main[key]), f_main, col - 24 * u, max_lines=2):
+            sh.text((cx, y), line, f_main, INK, "ms")
+            y += f_main.size * 1.25
+        if second and second[key] != main[key]:
+            y += 4 * u
+            for line in wrap(second[key], f_second, col - 24 * u, max_lines=2):
+                sh.text((cx, y), line, f_second, MUTED, "ms")
+                y += f_second.size * 1.3
         bottom = max(bottom, y)
     return bottom
+
+
+def _call_to_action(data: PosterData, main_sizes: tuple[int, int], second_sizes: tuple[int, int],
+                    width: float) -> tuple[str, Stack, str | None, Stack | None]:
+    """The call to action, fitted to width, and its second-language line (None without one)."""
+    cta = wording(data.lang)["cta"]
+    main_f = font("bold", fit_size(cta, "bold", *main_sizes, width))
+    second = wording(data.second)
+    if not second or second["cta"] == cta:
+        return cta, main_f, None, None
+    return cta, main_f, second["cta"], font("regular", fit_size(second["cta"], "regular", *second_sizes, width))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -165,20 +195,19 @@ def _steps(img: Image.Image, draw: ImageDraw.ImageDraw, x0: float, x1: float, to
 # --------------------------------------------------------------------------------------------------
 
 
-def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
+def _portrait(data: PosterData, size: tuple[int, int]) -> Sheet:
     """A4 / A5: green header (brand, title, subtitle, place), call to action, the code, door tag,
     steps, green footer (brand, link). Lengths are in A4 pixels, scaled by u."""
     w, h = size
     u = w / 2480
-    img = Image.new("RGB", size, PAPER)
-    draw = ImageDraw.Draw(img)
+    sh = Sheet(size, PAPER)
     side_margin = int(200 * u)
     text_w = w - 2 * side_margin
 
     # ---- header: measured first, then drawn
     title = clean_text(data.title, FALLBACK_TITLE)
     t_lines, t_font = _fit_lines(title, "bold", int(150 * u), int(80 * u), text_w, max_lines=3)
-    sub = clean_text(data.title_en)
+    sub = clean_text(data.title_second)
     s_lines, s_font = (_fit_lines(sub, "regular", int(64 * u), int(40 * u), text_w, max_lines=3) if sub
                        else ([], None))
     place = _place_line(data)
@@ -208,21 +237,21 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     header_h = int(y + 80 * u)
 
     footer_h = int(230 * u)
-    draw.rectangle((0, 0, w, header_h), fill=FOREST)
-    draw.rectangle((0, header_h, w, header_h + int(12 * u)), fill=GOLD)
-    _brand(img, draw, w / 2, 150 * u, brand_size, GOLD_LIGHT, anchor="m")
+    sh.rect((0, 0, w, header_h), FOREST)
+    sh.rect((0, header_h, w, header_h + int(12 * u)), GOLD)
+    _brand(sh, w / 2, 150 * u, brand_size, GOLD_LIGHT, anchor="m")
     for baseline, line, f, colour in header_rows:
-        draw_text(draw, (w / 2, baseline), line, f, colour, "ms")
+        sh.text((w / 2, baseline), line, f, colour, "ms")
 
     # ---- body blocks (heights), then the slack spread between them
-    cta_f = font("bold", fit_size(CTA_ZH, "bold", int(96 * u), int(60 * u), text_w))
-    cta_en_f = font("regular", fit_size(CTA_EN, "regular", int(52 * u), int(34 * u), text_w))
+    cta, cta_f, cta_second, cta_second_f = _call_to_action(
+        data, (int(96 * u), int(60 * u)), (int(52 * u), int(34 * u)), text_w)
     door = _door_text(data)
     door_f = font("regular", fit_size(door, "regular", int(44 * u), int(24 * u), text_w) if door else int(44 * u))
-    steps_h = 92 * u + 62 * u + 44 * u * 1.25 + 4 * u + 30 * u * 1.3
+    steps_h = _steps_height(u, data)
     body_top = header_h + int(12 * u)
     body_bottom = h - footer_h
-    cta_h = cta_f.size * 1.1 + 24 * u + cta_en_f.size * 1.1
+    cta_h = cta_f.size * 1.1 + (24 * u + cta_second_f.size * 1.1 if cta_second else 0)
     door_h = door_f.size * 1.6 if door else 0
     min_gap = 90 * u
     # the card as large as the page allows, between 50% and 64% of the width
@@ -231,46 +260,46 @@ def _portrait(data: PosterData, size: tuple[int, int]) -> Image.Image:
     y = body_top + gap
 
     y += cta_f.size * 1.0
-    draw_text(draw, (w / 2, y), CTA_ZH, cta_f, FOREST, "ms")
-    y += 24 * u + cta_en_f.size * 1.1
-    draw_text(draw, (w / 2, y), CTA_EN, cta_en_f, MUTED, "ms")
+    sh.text((w / 2, y), cta, cta_f, FOREST, "ms")
+    if cta_second:
+        y += 24 * u + cta_second_f.size * 1.1
+        sh.text((w / 2, y), cta_second, cta_second_f, MUTED, "ms")
     y += gap
 
-    y = _paste_code(img, draw, data, (w // 2, int(y), card))
+    y = _paste_code(sh, data, (w // 2, int(y), card))
     if door:
         y += door_f.size * 1.5
-        draw_text(draw, (w / 2, y), door, door_f, MUTED, "ms")
+        sh.text((w / 2, y), door, door_f, MUTED, "ms")
     y += gap
-    _steps(img, draw, side_margin - 60 * u, w - side_margin + 60 * u, y, u)
+    _steps(sh, data, side_margin - 60 * u, w - side_margin + 60 * u, y, u)
 
     # ---- footer
-    draw.rectangle((0, h - footer_h, w, h), fill=FOREST)
+    sh.rect((0, h - footer_h, w, h), FOREST)
     fy = h - footer_h / 2
-    _brand(img, draw, side_margin - 60 * u, fy, int(96 * u), PAPER)
+    _brand(sh, side_margin - 60 * u, fy, int(96 * u), PAPER)
     link = clean_text(data.link)
     link_f = font("regular", fit_size(link, "regular", int(40 * u), int(22 * u), w * 0.5))
-    draw_text(draw, (w - side_margin + 60 * u, fy), link, link_f, MINT, "rm")
-    return img
+    sh.text((w - side_margin + 60 * u, fy), link, link_f, MINT, "rm")
+    return sh
 
 
-def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
+def _panel(data: PosterData, size: tuple[int, int]) -> Sheet:
     """One table-tent panel (wide and short; its top edge is the fold): texts on the left, the code
     on the right, a green strip (brand, link) along the bottom. Lengths in tent pixels (u = 1)."""
     w, h = size
     u = w / 3508
-    img = Image.new("RGB", size, PAPER)
-    draw = ImageDraw.Draw(img)
+    sh = Sheet(size, PAPER)
     strip_h = int(150 * u)
     margin = int(150 * u)
     top_pad = int(90 * u)  # away from the fold
 
-    draw.rectangle((0, h - strip_h, w, h), fill=FOREST)
-    draw.rectangle((0, h - strip_h - int(8 * u), w, h - strip_h), fill=GOLD)
+    sh.rect((0, h - strip_h, w, h), FOREST)
+    sh.rect((0, h - strip_h - int(8 * u), w, h - strip_h), GOLD)
     fy = h - strip_h / 2
-    _brand(img, draw, margin, fy, int(84 * u), PAPER)
+    _brand(sh, margin, fy, int(84 * u), PAPER)
     link = clean_text(data.link)
     link_f = font("regular", fit_size(link, "regular", int(36 * u), int(20 * u), w * 0.45))
-    draw_text(draw, (w - margin, fy), link, link_f, MINT, "rm")
+    sh.text((w - margin, fy), link, link_f, MINT, "rm")
 
     # the code on the right, as large as the panel allows (the door tag below it)
     door = _door_text(data)
@@ -280,65 +309,64 @@ def _panel(data: PosterData, size: tuple[int, int]) -> Image.Image:
     avail = h - strip_h - int(8 * u) - top_pad - int(50 * u) - (int(door_f.size * 1.4) if door else 0)
     card = int(avail)
     cx = w - margin - card // 2
-    bottom = _paste_code(img, draw, data, (cx, top_pad, card))
+    bottom = _paste_code(sh, data, (cx, top_pad, card))
     if door:
-        draw_text(draw, (cx, bottom + door_f.size * 1.3), door, door_f, MUTED, "ms")
+        sh.text((cx, bottom + door_f.size * 1.3), door, door_f, MUTED, "ms")
 
-    # texts on the left, laid out on a scratch column, then centred vertically in the free height
+    # texts on the left, laid out on a column of their own, then centred vertically in the free height
     text_w = w - 2 * margin - card - int(170 * u)
     free_h = h - strip_h - int(8 * u) - top_pad
-    col = Image.new("RGB", (text_w, free_h), PAPER)
-    cdraw = ImageDraw.Draw(col)
+    col = Sheet((text_w, free_h), PAPER)
     lx = text_w / 2
     title = clean_text(data.title, FALLBACK_TITLE)
     t_lines, t_font = _fit_lines(title, "bold", int(124 * u), int(68 * u), text_w, max_lines=3)
-    sub = clean_text(data.title_en)
+    sub = clean_text(data.title_second)
     s_lines, s_font = (_fit_lines(sub, "regular", int(52 * u), int(32 * u), text_w, max_lines=2)
                        if sub else ([], None))
     place = _place_line(data)
     p_font = font("regular", int(48 * u))
     p_lines = wrap(place, p_font, text_w, max_lines=1) if place else []
-    cta_f = font("bold", fit_size(CTA_ZH, "bold", int(74 * u), int(50 * u), text_w))
-    cta_en_f = font("regular", fit_size(CTA_EN, "regular", int(40 * u), int(28 * u), text_w))
+    cta, cta_f, cta_second, cta_second_f = _call_to_action(
+        data, (int(74 * u), int(50 * u)), (int(40 * u), int(28 * u)), text_w)
 
     y = t_font.size * 0.95
     for line in t_lines:
-        draw_text(cdraw, (lx, y), line, t_font, FOREST, "ms")
+        col.text((lx, y), line, t_font, FOREST, "ms")
         y += t_font.size * 1.15
     y -= t_font.size * 1.15
     for line in s_lines:
         y += s_font.size * 1.6
-        draw_text(cdraw, (lx, y), line, s_font, GREEN, "ms")
+        col.text((lx, y), line, s_font, GREEN, "ms")
     for line in p_lines:
         y += p_font.size * 1.5
-        draw_text(cdraw, (lx, y), line, p_font, MUTED, "ms")
+        col.text((lx, y), line, p_font, MUTED, "ms")
     y += 50 * u
-    cdraw.line((lx - text_w * 0.3, y, lx + text_w * 0.3, y), fill=GOLD, width=max(2, int(4 * u)))
+    col.line((lx - text_w * 0.3, y, lx + text_w * 0.3, y), GOLD, max(2, int(4 * u)))
     y += 50 * u + cta_f.size
-    draw_text(cdraw, (lx, y), CTA_ZH, cta_f, FOREST, "ms")
-    y += cta_en_f.size * 1.5
-    draw_text(cdraw, (lx, y), CTA_EN, cta_en_f, MUTED, "ms")
+    col.text((lx, y), cta, cta_f, FOREST, "ms")
+    if cta_second:
+        y += cta_second_f.size * 1.5
+        col.text((lx, y), cta_second, cta_second_f, MUTED, "ms")
     # the steps: full size when they fit, else scaled into what is left
     y += 70 * u
     room = free_h - 20 * u - y
-    su = min(1.0 * u, room / (92 + 62 + 2 * 44 * 1.25 + 4 + 2 * 30 * 1.3))
-    bottom = min(free_h, int(_steps(col, cdraw, 0, text_w, y, su) + 10 * u))
-    img.paste(col.crop((0, 0, text_w, bottom)), (margin, top_pad + (free_h - bottom) // 2))
-    return img
+    su = min(1.0 * u, room / (_steps_height(1.0, data) + 44 * 1.25 + (30 * 1.3 if data.second else 0)))
+    bottom = min(free_h, int(_steps(col, data, 0, text_w, y, su) + 10 * u))
+    sh.sheet(col, (margin, top_pad + (free_h - bottom) // 2), height=bottom)
+    return sh
 
 
-def _tent(data: PosterData, size: tuple[int, int]) -> Image.Image:
+def _tent(data: PosterData, size: tuple[int, int]) -> Sheet:
     w, h = size
     half = h // 2
     panel = _panel(data, (w, half))
-    img = Image.new("RGB", size, PAPER)
-    img.paste(panel.rotate(180), (0, 0))
-    img.paste(panel, (0, h - half))
-    draw = ImageDraw.Draw(img)
+    sh = Sheet(size, PAPER)
+    sh.sheet(panel, (0, 0), turned=True)
+    sh.sheet(panel, (0, h - half))
     dash, gap = 40, 28
     for x in range(0, w, dash + gap):  # fold line
-        draw.line((x, half, min(w, x + dash), half), fill=FOLD_GREY, width=3)
-    return img
+        sh.line((x, half, min(w, x + dash), half), FOLD_GREY, 3)
+    return sh
 
 
 # --------------------------------------------------------------------------------------------------
@@ -346,8 +374,7 @@ def _tent(data: PosterData, size: tuple[int, int]) -> Image.Image:
 # --------------------------------------------------------------------------------------------------
 
 
-def render_poster(data: PosterData, fmt: str = "a4") -> Image.Image:
-    """The poster page as an RGB image at 300 dpi."""
+def _sheet(data: PosterData, fmt: str) -> Sheet:
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {tuple(FORMATS)}, not {fmt!r}")
     if not data.link:
@@ -356,16 +383,17 @@ def render_poster(data: PosterData, fmt: str = "a4") -> Image.Image:
     return _tent(data, size) if fmt == "tent" else _portrait(data, size)
 
 
+def render_poster(data: PosterData, fmt: str = "a4") -> Image.Image:
+    """The poster page as an RGB image at 300 dpi."""
+    return _sheet(data, fmt).to_image()
+
+
 def render_poster_png(data: PosterData, fmt: str = "a4") -> bytes:
     """PNG bytes (300 dpi). Deterministic: same input, same bytes."""
     return png_bytes(render_poster(data, fmt), dpi=DPI)
 
 
 def render_poster_pdf(data: PosterData, fmt: str = "a4") -> bytes:
-    """A single-page PDF of the same page at 300 dpi (so A4 / A5 / A4 landscape paper size)."""
-    img = render_poster(data, fmt)
-    buf = io.BytesIO()
-    img.save(buf, "PDF", resolution=float(DPI), quality=95, subsampling=0,
-             title=clean_text(data.title, FALLBACK_TITLE), creator=BRAND,
-             creationDate=None, modDate=None)
-    return buf.getvalue()
+    """A single-page vector PDF of the same page, the paper's size (A4 / A5 / A4 landscape): real text in
+    embedded subset fonts, the QR code as vector modules. Deterministic: same input, same bytes."""
+    return _sheet(data, fmt).to_pdf(dpi=DPI, title=clean_text(data.title, FALLBACK_TITLE), creator=BRAND)

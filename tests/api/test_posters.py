@@ -133,3 +133,46 @@ def test_the_poster_prints_the_doors_label_and_the_events_days(app, client, peop
 
     assert render_poster_png(data, "a4") == rv.data  # the served poster is this data drawn
     assert render_poster_png(replace(data, door_label=None), "a4") != rv.data  # the label, not the tag
+
+
+def test_posters_in_any_language_through_the_api(app, client, people):
+    """?lang= and ?second= choose the poster's languages; the PDF is vector text in them; bad values are 422."""
+    import pypdfium2 as pdfium
+
+    from app.services.console.posters import date_range
+
+    headers = signed_in(client, "org@dd.test")
+    url = "/api/v1/staff/scenarios/CDF2021/posters/door3"
+    default = client.get(f"{url}.png", headers=headers)
+    assert client.get(f"{url}.png?lang=zh&second=en", headers=headers).data == default.data
+    french = client.get(f"{url}.pdf?lang=fr&second=none&paper=a5", headers=headers)
+    assert french.status_code == 200 and french.mimetype == "application/pdf"
+    doc = pdfium.PdfDocument(french.data)
+    text = doc[0].get_textpage().get_text_range().replace("\r\n", "").replace("\n", "")
+    doc.close()
+    assert "Scannez pour calculer et neutraliser votre empreinte carbone" in text and "微信扫码" not in text
+    hindi = client.get(f"{url}.png?lang=hi", headers=headers)  # Chinese under Hindi by default
+    assert hindi.status_code == 200 and hindi.data not in (default.data,)
+    assert client.get(f"{url}.png?lang=hi&second=zh", headers=headers).data == hindi.data
+    for bad in ("lang=de", "second=xx", "lang="):
+        rv = client.get(f"{url}.png?{bad}", headers=headers)
+        assert rv.status_code == 422 and rv.json["error"]["code"] == "validation_error", bad
+    from datetime import UTC, datetime
+
+    days = (datetime(2026, 12, 1, 1, tzinfo=UTC), datetime(2026, 12, 3, 10, tzinfo=UTC))
+    assert date_range(*days, "fr") == "1 décembre 2026 – 3 décembre 2026"
+    assert date_range(days[0], days[0], "en") == "1 December 2026"
+
+
+def test_the_command_line_prints_posters_in_a_language(app, runner, seeded, tmp_path):
+    out = tmp_path / "posters.zip"
+    result = runner.invoke(args=["posters", "CDF2021", "--doors", "door3", "--format", "pdf", "--lang", "sw",
+                                 "--second", "none", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import pypdfium2 as pdfium
+
+    with zipfile.ZipFile(out) as archive:
+        doc = pdfium.PdfDocument(archive.read("CDF2021-door3-a4.pdf"))
+        text = doc[0].get_textpage().get_text_range()
+        doc.close()
+    assert "Changanua kwa WeChat" in text and "Mlango door3" in text

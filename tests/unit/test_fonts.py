@@ -240,7 +240,7 @@ def test_long_titles_wrap_on_every_poster(monkeypatch, fmt):
     from app.rendering.poster import render_poster_png
     from tests.unit.test_posters import BASE
 
-    data = replace(BASE, title=LONG_ZH, title_en=LONG_EN)
+    data = replace(BASE, title=LONG_ZH, title_second=LONG_EN)
     lines = _drawn_lines(monkeypatch, lambda: render_poster_png(data, fmt))
     assert not [line for line in lines if line.rstrip().endswith(("…", "..."))], lines
     joined = _squeezed("".join(lines))

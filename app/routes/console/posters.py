@@ -14,8 +14,10 @@ POSTER_QUERY_SCHEMA = PosterQuerySchema()
 @bp.get("/<door>.<filetype>")
 @staff_required()
 def get(code: str, door: str, filetype: str):
-    """A door's printable QR poster, PNG or PDF at 300 dpi (?paper=a4, a5 or tent)."""
-    paper = query_args(POSTER_QUERY_SCHEMA)["paper"]
-    data = posters.poster(current_staff(), code, door, paper=paper, filetype=filetype)
+    """A door's printable QR poster, PNG or vector PDF (?paper=a4, a5 or tent; ?lang= and ?second=)."""
+    args = query_args(POSTER_QUERY_SCHEMA)
+    paper = args["paper"]
+    data = posters.poster(current_staff(), code, door, paper=paper, filetype=filetype, lang=args["lang"],
+                          second=args["second"])
     return Response(data, mimetype=posters.FILETYPES[filetype], headers={
         "Content-Disposition": f'attachment; filename="{code}-{door}-{paper}.{filetype}"'})

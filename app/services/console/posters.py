@@ -19,9 +19,10 @@ from app.domain.china_time import to_china
 from app.domain.deeplinks import scene
 from app.errors import InvalidInput, ScenarioNotFound
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, pick_text
 from app.models import Scenario, StaffAccount
 from app.rendering.poster import FORMATS, PosterData, render_poster_pdf, render_poster_png
+from app.rendering.text import format_date
 from app.services.console.scenarios import check_door_tag, get_printable
 from app.urls import printed_link
 from app.wechat import wechat_wxacodes
@@ -29,24 +30,33 @@ from app.wechat import wechat_wxacodes
 FILETYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
-def poster_data(scenario: Scenario, door: str) -> PosterData:
+def poster_data(scenario: Scenario, door: str, *, lang: str = "zh", second: str | None = "en") -> PosterData:
+    """What a door's poster prints: the scenario's texts in `lang` (the catalogue's fallback rule), its title
+    again in `second` when that says something else."""
     code_image = None
     if not current_app.config["SANDBOX"]:  # live: WeChat's own code opens the mini-program directly
         code_image = Image.open(io.BytesIO(wechat_wxacodes().unlimited(scene(scenario.code, door)))).convert("RGB")
     label = next((d.label for d in scenario.doors if d.tag == door), None)
+    title = pick_text(scenario.texts_of("title"), lang)
+    title_second = pick_text(scenario.texts_of("title"), second) if second else None
     return PosterData(
-        title=scenario.title, title_en=scenario.title_en, venue=scenario.venue, city=scenario.city,
-        date_text=date_range(scenario.starts_at, scenario.ends_at), door=door, door_label=label,
-        code_image=code_image, link=printed_link(scenario.code, door),
+        title=title, title_second=title_second if title_second != title else None,
+        venue=pick_text(scenario.texts_of("venue"), lang), city=pick_text(scenario.texts_of("city"), lang),
+        date_text=date_range(scenario.starts_at, scenario.ends_at, lang), door=door, door_label=label,
+        code_image=code_image, link=printed_link(scenario.code, door), lang=lang, second=second,
     )
 
 
-def date_range(starts_at, ends_at) -> str | None:
-    """An event's days in China time: "2021年9月7日", "2026年12月1日—3日", "2026年12月30日—2027年1月2日"."""
+def date_range(starts_at, ends_at, lang: str = "zh") -> str | None:
+    """An event's days in China time: "2021年9月7日", "2026年12月1日—3日", "2026年12月30日—2027年1月2日";
+    in another language both days in full ("1 December 2026 – 3 December 2026")."""
     if not starts_at:
         return None
     start = to_china(starts_at)
     end = to_china(ends_at) if ends_at else start
+    if lang != "zh":
+        first = format_date(start.date(), lang)
+        return first if end.date() <= start.date() else f"{first} – {format_date(end.date(), lang)}"
     first = f"{start.year}年{start.month}月{start.day}日"
     if end.date() <= start.date():
         return first
@@ -63,11 +73,12 @@ def render(data: PosterData, *, paper: str, filetype: str) -> bytes:
         return (render_poster_png if filetype == "png" else render_poster_pdf)(data, paper)
 
 
-def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: str) -> bytes:
+def poster(actor: StaffAccount, code: str, door: str, *, paper: str, filetype: str, lang: str = "zh",
+           second: str | None = "en") -> bytes:
     """One door's poster. :raise Forbidden: :raise ScenarioNotFound: :raise InvalidInput:"""
     scenario = get_printable(actor, code)
     check_door_tag(scenario.code, door, "door")
-    return render(poster_data(scenario, door), paper=paper, filetype=filetype)
+    return render(poster_data(scenario, door, lang=lang, second=second), paper=paper, filetype=filetype)
 
 
 def _scenario(code: str) -> Scenario:
@@ -90,14 +101,14 @@ def defined_doors(code: str) -> list[str]:
 
 
 def batch(code: str, doors: list[str], *, paper: str, filetype: str, out: io.BufferedIOBase,
-          progress: Callable[[str], None] | None = None) -> int:
+          progress: Callable[[str], None] | None = None, lang: str = "zh", second: str | None = "en") -> int:
     """A ZIP of one poster per door (command line: staff rights are the operator's)."""
     scenario = _scenario(code)
     for door in doors:
         check_door_tag(scenario.code, door, "door")
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for door in doors:
-            data = render(poster_data(scenario, door), paper=paper, filetype=filetype)
+            data = render(poster_data(scenario, door, lang=lang, second=second), paper=paper, filetype=filetype)
             archive.writestr(f"{scenario.code}-{re.sub(r'[^A-Za-z0-9_-]', '', door)}-{paper}.{filetype}", data)
             if progress:
                 progress(door)
