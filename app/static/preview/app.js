@@ -539,7 +539,7 @@ function renderResult(slot) {
           h("span", { class: "line-label", dataset: { testid: "item-label" } }, item.label || item.mode || item.category),
           h("span", { class: "line-kg", dataset: { testid: "item-kg" } }, kg(item.kg))),
         h("span", { class: "bar", "aria-hidden": "true" }, bar),
-        h("p", { class: "line-calc" },
+        h("p", { class: "line-calc", dataset: { testid: "item-calc" } },
           item.distance_km != null ? `${plain(item.distance_km, 1)} km${basis ? ` (${basis})` : ""} · ` : "",
           `${plain(item.amount, 3).replace(/\.?0+$/, "")} ${item.unit_label || item.unit} × `,
           h("span", { class: "factor", dataset: { testid: "item-factor" }, title: f.note || "" }, `${f.value} kg CO₂e/${f.unit_label || f.unit}`),
