@@ -126,6 +126,19 @@ SECTION_HINTS: dict[tuple[str, str], L] = {
 }
 
 
+#: A form field's unit (`unit`, stable, for code) as people write it next to the input (`unit_label`).
+FORM_UNITS: dict[str, L] = {
+    "km": _l("km", "form unit"),
+    "night": _l("nights", "form unit"),
+    "meal": _l("meals", "form unit"),
+    "day": _l("days", "form unit"),
+    "kWh": _l("kWh", "form unit"),
+    "m3": _l("m³", "form unit"),
+    "L": _l("L", "form unit"),
+    "kg": _l("kg", "form unit"),
+}
+
+
 def _num(name, label, *, minimum, maximum, unit=None, integer=False, default=None, required=False,
          exclusive_minimum=False):
     out = {"name": name, "type": "integer" if integer else "number", "label": label,
@@ -134,6 +147,7 @@ def _num(name, label, *, minimum, maximum, unit=None, integer=False, default=Non
         out["exclusive_min"] = True
     if unit:
         out["unit"] = unit
+        out["unit_label"] = FORM_UNITS.get(unit, Label(unit))
     if default is not None:
         out["default"] = default
     return out

@@ -9,21 +9,28 @@ cannot be told apart from any other opted-out guest.
 """
 from __future__ import annotations
 
-# The one masked name, in every language the service speaks.
-ANONYMOUS = {"zh": "匿名用户", "en": "Anonymous guest"}
+from collections.abc import Callable
+
+from app.domain.messages import N_
+
+#: The one masked name: a msgid of the catalogue (app/i18n.py), so it is said in every language the service
+#: speaks. Pure code translates nothing: callers pass the catalogue's `translate(msgid, lang)`.
+ANONYMOUS = N_("Anonymous guest")
+
+Translate = Callable[[str, str], str]
 
 
-def masked_name(lang: str) -> str:
-    """In `lang`; another language by the catalogue's fallback rule (Latin script: English; else Chinese)."""
-    return ANONYMOUS.get(lang) or ANONYMOUS["en" if lang in ("fr", "sw") else "zh"]
+def masked_name(lang: str, translate: Translate) -> str:
+    """In `lang` (another language by the catalogue's fallback rule)."""
+    return translate(ANONYMOUS, lang)
 
 
-def public_holder(holder: str, shown: bool, lang: str) -> str:
+def public_holder(holder: str, shown: bool, lang: str, translate: Translate) -> str:
     """The holder text a public surface prints: the stored text if the holder shows, else the mask.
 
     The stored text is the typed beneficiary or the guest's nickname; both are masked alike.
     """
-    return holder if shown else masked_name(lang)
+    return holder if shown else masked_name(lang, translate)
 
 
 def without_places(item: dict) -> dict:

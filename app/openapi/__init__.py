@@ -86,12 +86,16 @@ _STR_OR_NULL = {"type": ["string", "null"]}
 _KG = {"type": "number", "description": "Kilograms of CO2e, rounded to one decimal for display."}
 _WHOLE_KG = {"type": "integer", "description": "Whole kilograms."}
 _URLS = {"verify_url": {"type": "string", "format": "uri"}, "image_url": {"type": "string", "format": "uri"}}
+_SOURCE = {"type": "string", "description": "The factor's citation as published (English), to look it up."}
+_SOURCE_LABEL = {"type": "string", "description": "The same citation readable in the request's language."}
 _LINE_ITEMS = {"type": "array", "items": {"type": "object", "properties": {
     "category": {"type": "string"}, "mode": _STR_OR_NULL, "label": {"type": "string"},
     "distance_km": {"type": ["number", "null"]}, "amount": {"type": "number"}, "unit": {"type": "string"},
+    "unit_label": {"type": "string", "description": "`unit` as people write it, in the request's language."},
     "kg": _KG, "factor": {"type": "object", "properties": {
         "key": {"type": "string"}, "value": {"type": "number"}, "unit": {"type": "string"},
-        "source": {"type": "string"}, "note": _STR_OR_NULL}}}}}
+        "unit_label": {"type": "string"}, "source": _SOURCE, "source_label": _SOURCE_LABEL,
+        "note": _STR_OR_NULL}}}}}
 
 # What fields.Function and fields.Method dump (marshmallow cannot say): (schema class, field) -> JSON Schema,
 # where a marshmallow schema class stands for its component.
@@ -113,6 +117,7 @@ FIELD_DOCS: dict[tuple[str, str], dict] = {
     ("FootprintSchema", "items"): _LINE_ITEMS,
     ("FootprintSummarySchema", "total_kg"): _KG,
     ("FactorSetSchema", "factors"): {"type": "array", "items": FactorSchema},
+    ("FactorSchema", "source_label"): _SOURCE_LABEL,
     ("FactorSetSchema", "circuity"): {"type": "object", "additionalProperties": {"type": "number"}},
     ("OrderSchema", "project"): {"type": "string", "description": "The project's code."},
     ("OrderSchema", "certificate"): {"type": ["object", "null"], "properties": {

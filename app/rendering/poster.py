@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from app.i18n import keyed, translate
+from app.catalogue import keyed, translate
 from app.rendering.canvas import png_bytes
 from app.rendering.fonts import Stack, font
 from app.rendering.ornaments import disc, emblem
@@ -73,7 +73,7 @@ class PosterData:
     code_image: Image.Image | None   # a ready QR / mini-program code; None: draw a QR of link
     link: str                        # {PUBLIC_BASE_URL}/s/<code>?d=<door>; the drawn QR decodes to it
     door_label: str | None = None    # what guests read at the door ("南馆B区入口（靠近地铁站）"), shown small
-    lang: str = "zh"                 # the poster's language (app.i18n.LANGUAGES)
+    lang: str = "zh"                 # the poster's language (app.catalogue.LANGUAGES)
     second: str | None = "en"        # the language of the smaller second lines; None: one language only
 
 

@@ -44,7 +44,8 @@ def test_contract_conference_example(app, client, seeded):
     assert D(str(flight["distance_km"])) == gc.quantize(D("0.1"))
     assert D(str(flight["kg"])) == flight_kg.quantize(D("0.1"))
     assert flight["factor"] == {"key": "flight.economy", "value": 0.10916, "unit": "passenger.km", "unit_label": "人·公里",
-                                "source": flight["factor"]["source"], "note": flight["factor"]["note"]}
+                                "source": flight["factor"]["source"], "source_label": flight["factor"]["source_label"],
+                                "note": flight["factor"]["note"]}
     assert "DESNZ" in flight["factor"]["source"]
     assert flight["from"]["id"].endswith("PEK") and flight["round_trip"] is True
     assert taxi["kg"] == 7.4 and taxi["amount"] == 50 and taxi["unit"] == "passenger.km"

@@ -7,6 +7,7 @@ from app.config import ConfigError, TestConfig
 from app.domain.privacy import mask_identifier, masked_name, public_holder
 from app.errors import TokenInvalid
 from app.extensions import db
+from app.i18n import translate
 from app.models import Footprint, User
 from app.services.guest import me, privacy
 from tests.journey import CONFERENCE, Guest, confirm
@@ -84,10 +85,11 @@ def test_an_erased_guest_cannot_write_their_profile_back(app, client, seeded):
 
 
 def test_the_mask_and_shortened_identifiers():
-    assert public_holder("王小明", True, "zh") == "王小明"
-    assert public_holder("王小明", False, "zh") == masked_name("zh") == "匿名用户"
-    assert public_holder("王小明", False, "en") == "Anonymous guest"
-    assert masked_name("fr") == "Anonymous guest"  # the fallback rule: Latin script -> English
-    assert masked_name("hi") == "匿名用户"  # otherwise Chinese
+    assert public_holder("王小明", True, "zh", translate) == "王小明"
+    assert public_holder("王小明", False, "zh", translate) == masked_name("zh", translate) == "匿名用户"
+    assert public_holder("王小明", False, "en", translate) == "Anonymous guest"
+    # The mask is a catalogue message: said in each of the six languages.
+    assert [masked_name(lang, translate) for lang in ("fr", "hi", "bn", "sw")] == [
+        "Invité anonyme", "अनाम अतिथि", "বেনামি অতিথি", "Mgeni asiyejulikana"]
     assert mask_identifier("oSbx1234567890abcdef3kQ2") == "oSbx…3kQ2"
     assert mask_identifier("short") == "*****" and mask_identifier(None) is None and mask_identifier("") is None

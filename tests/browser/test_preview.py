@@ -143,10 +143,15 @@ def test_whole_journey_on_a_desktop(make_page, live_server):
     first = items.nth(0)
     expect(first.get_by_test_id("item-label")).to_have_text("飞机（经济舱） 北京首都国际机场 → 成都天府国际机场 往返")
     expect(first.get_by_test_id("item-kg")).to_have_text("337.2 kg")
-    expect(first.get_by_test_id("item-factor")).to_have_text("0.10916 kg CO₂e/passenger.km")
-    expect(first.get_by_test_id("item-source")).to_contain_text("UK DESNZ")
+    # Units and sources as a Chinese reader writes them; the citation as published stays on the line (title).
+    expect(first.get_by_test_id("item-factor")).to_have_text("0.10916 kg CO₂e/人·公里")
+    expect(first.get_by_test_id("item-calc")).to_contain_text("人·公里 ×")
+    expect(first.get_by_test_id("item-source")).to_contain_text("英国能源安全与净零排放部（DESNZ）")
     for i, item in enumerate(footprint["items"]):
-        expect(items.nth(i).get_by_test_id("item-source")).to_contain_text(item["factor"]["source"][:20])
+        source = items.nth(i).get_by_test_id("item-source")
+        expect(source).to_contain_text(item["factor"]["source_label"])
+        expect(source).to_have_attribute("title", item["factor"]["source"])
+        expect(items.nth(i).get_by_test_id("item-calc")).not_to_contain_text(item["unit"])
     screenshot(page, "desktop-3-footprint")
 
     # 4. Neutralise: projects of the scenario, an order with an Idempotency-Key, the sandbox payment.

@@ -11,7 +11,7 @@ Pure code: CertificateData in, PNG bytes out (no Flask, no database, no network,
 * Deterministic: the same input gives the same bytes (fixed sizes, one text layout (raqm), no
   randomness, no time, PNG without metadata at a fixed compression level).
 * Variants: "portrait" 1080x1620 (2:3, for the social feed) and "card" 1000x800 (5:4, for chat share
-  cards). lang: any of the catalogue's six (app.i18n.LANGUAGES); the wording is the catalogue's
+  cards). lang: any of the catalogue's six (app.catalogue.LANGUAGES); the wording is the catalogue's
   (context "certificate:<key>"), the scenario's and project's texts come in that language already.
   A revoked certificate is greyed and stamped "已撤销" and "REVOKED" (in its language) in red.
 
@@ -22,7 +22,7 @@ palette.py, fonts.py, text.py, qr.py, ornaments.py, canvas.py.
 """
 from __future__ import annotations
 
-from app.i18n import LANGUAGES
+from app.catalogue import LANGUAGES
 from app.rendering.canvas import Box, Canvas, png_bytes
 from app.rendering.certificate.card import CARD_SIZE, draw_card
 from app.rendering.certificate.content import CertificateData, summarise_serials

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from app.i18n import covers_phrase, keyed, translate
+from app.catalogue import covers_phrase, keyed, translate
 from app.rendering.fonts import Stack, graphemes
 from app.rendering.text import SEP, clean_text, format_date, is_wide, wrap
 

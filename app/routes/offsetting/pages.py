@@ -11,7 +11,7 @@ from app.domain.claims import covered_sections
 from app.domain.money import yuan
 from app.domain.privacy import public_holder
 from app.errors import error_shape
-from app.i18n import covers_phrase, language, pick_text, translate, zh_or_en
+from app.i18n import covers_phrase, language, pick_text, translate
 from app.routes.helpers import query_args
 from app.schemas.common import round_kg
 from app.schemas.guest.footprints import event_item_view, item_view
@@ -51,14 +51,14 @@ def verify(serial: str):
     except CertificateNotFound:
         return render_template("not_found.html", serial=serial), 404
     c = v.certificate
-    holder = public_holder(c.holder, v.holder_shown, zh_or_en(lang))
+    holder = public_holder(c.holder, v.holder_shown, lang, translate)
     title = pick_text(c.scenario.texts_of("title"), lang)
     if c.kind == "event":
         subject = translate("The event {title} itself, beyond what its guests neutralised", lang, title=title)
         items = [event_item_view(item, lang) for item in v.event["items"]]
         return render_template("verify.html", v=v, c=c, holder=holder, subject=subject, items=items,
                                footprint_total=v.event["total_kg"], event=v.event,
-                               boundary=v.event["boundary"][zh_or_en(lang)], share=_share(c, holder, subject, lang))
+                               boundary=v.event["boundary"][lang], share=_share(c, holder, subject, lang))
     covers = covers_phrase(covered_sections(v.footprint.items), lang)  # the footprint the page already read
     if c.scenario.kind == "life":
         subject = (translate("Their daily {covers}", lang, covers=covers) if covers

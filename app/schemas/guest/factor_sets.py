@@ -1,6 +1,9 @@
 """Factor set response."""
 from marshmallow import Schema, fields
 
+from app.i18n import language
+from app.schemas.guest.factor_sources import source_label
+
 
 class FactorSchema(Schema):
     key = fields.String()
@@ -8,7 +11,9 @@ class FactorSchema(Schema):
     unit = fields.String()
     value = fields.Decimal()
     basis = fields.String()
-    source = fields.String()
+    source = fields.String()  # the citation as published (English), for checking the number
+    # The same citation readable in the request's language (app/schemas/guest/factor_sources.py).
+    source_label = fields.Function(lambda f: source_label(f.source, language()))
     year = fields.Integer()
     reference = fields.String()
     note = fields.String()

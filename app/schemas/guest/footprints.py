@@ -12,6 +12,7 @@ from app.domain.money import minimum_kg
 from app.domain.privacy import without_places
 from app.i18n import N_, language, translate, zh_or_en
 from app.schemas.common import MAX_ROW_ID, Amount, DateTimeUTC, round_kg
+from app.schemas.guest.factor_sources import source_label
 
 _FS = factor_set()  # the default set decides which keys exist; loaded once per process
 
@@ -134,7 +135,8 @@ class PublicFootprintSchema(FootprintSchema):
 
 
 def item_view(item: dict, lang: str, *, places: bool = True) -> dict:
-    """A stored line item as clients see it (display rounding, a readable label in `lang`).
+    """A stored line item as clients see it (display rounding, a readable label, units and factor source in
+    `lang`; the factor's `source` stays the citation as published).
 
     `places=False`: the places it was computed between are left out of `from`, `to` and the label.
     """
@@ -156,6 +158,7 @@ def item_view(item: dict, lang: str, *, places: bool = True) -> dict:
             "unit": item["factor"]["unit"],
             "unit_label": unit_label(item["factor"]["unit"], lang),
             "source": item["factor"]["source"],
+            "source_label": source_label(item["factor"]["source"], lang),
             "note": item["factor"].get("note") or None,
         },
     }

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from app.domain.privacy import public_holder
-from app.i18n import language
+from app.i18n import language, translate
 from app.schemas.common import DateTimeUTC
 from app.schemas.guest.footprints import event_item_view
 from app.urls import image_url, verify_url
@@ -12,7 +12,7 @@ class CertificateSchema(Schema):
     serial = fields.String(attribute="certificate.serial")
     status = fields.String(attribute="certificate.status")
     # The typed beneficiary or the nickname, or the mask for a holder who chose not to show.
-    holder = fields.Function(lambda v: public_holder(v.certificate.holder, v.holder_shown, language()))
+    holder = fields.Function(lambda v: public_holder(v.certificate.holder, v.holder_shown, language(), translate))
     holder_masked = fields.Function(lambda v: not v.holder_shown)
     kg = fields.Integer(attribute="certificate.kg")
     # What a personal claim covers: the footprint's sections with emissions (travel, stay, meal, energy, diet).

@@ -18,6 +18,7 @@ from app.domain.china_time import china_text, to_china
 from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
+from app.i18n import translate
 from app.models import Certificate, Footprint, Order, Project, Scan, Scenario, ScenarioDoor, StaffAccount, User
 from app.models.base import as_utc, utcnow
 from app.services.console.scenarios import get_managed
@@ -241,8 +242,8 @@ def certificates_csv(actor: StaffAccount, code: str, *, lang: str = "zh") -> Ite
             .join(Project, Project.id == Certificate.project_id)
             .outerjoin(User, User.id == Certificate.user_id)
             .where(Certificate.scenario_id == scenario.id).order_by(Certificate.issued_at, Certificate.id))
-    rows = ((serial, china_text(issued), status, kind, public_holder(holder, bool(holder_shown), lang), kg, project,
-             verify_url(serial))
+    rows = ((serial, china_text(issued), status, kind, public_holder(holder, bool(holder_shown), lang, translate), kg,
+             project, verify_url(serial))
             for serial, issued, status, kind, holder, kg, project, holder_shown in _stream(stmt))
     return stream_csv(CERTIFICATE_COLUMNS, rows)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from app.auth import forget_token_version
 from app.domain.privacy import masked_name, without_places
 from app.extensions import db
+from app.i18n import translate
 from app.models import (
     Certificate,
     Footprint,
@@ -126,7 +127,7 @@ def erase(user_id: int) -> bool:
                        .values(beneficiary=None, organization_name=None))
     # The holder text was the typed beneficiary or the nickname: the stored value becomes the mask.
     db.session.execute(update(Certificate).where(Certificate.user_id == user_id, Certificate.kind == "personal")
-                       .values(holder=masked_name("zh")))
+                       .values(holder=masked_name("zh", translate)))
     for fp in footprints:
         # Every line keeps its method, factor and kilograms (the certificate's proof); the places go.
         fp.items = [without_places(item) for item in fp.items]

@@ -20,7 +20,7 @@ from app.domain.china_time import china_date
 from app.domain.privacy import public_holder
 from app.errors import InvalidInput
 from app.extensions import db
-from app.i18n import coded, pick, pick_text
+from app.i18n import coded, pick, pick_text, translate
 from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
@@ -79,7 +79,7 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
     s, p = c.scenario, c.project
     event = event_claim(c)
     return CertificateData(
-        serial=c.serial, status=c.status, holder=public_holder(c.holder, shown, lang), kg=c.kg,
+        serial=c.serial, status=c.status, holder=public_holder(c.holder, shown, lang, translate), kg=c.kg,
         subject="organizer" if event else {"life": "life", "conference": "event"}.get(s.kind, "visit"),
         event_parts=(event["total_kg"], event["credited_guests_kg"], event["guest_certificates"],
                      event["topup_kg"]) if event else None,

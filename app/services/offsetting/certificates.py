@@ -18,6 +18,7 @@ from app.domain.claims import covered_sections
 from app.domain.money import minimum_kg
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import LANGUAGES, N_, translate
 from app.models import Certificate, EventNeutralisation, Footprint, Order, User
 from app.models.base import utcnow
 from app.services.offsetting import credits, leaderboards, stock
@@ -120,16 +121,19 @@ def shown_guests(user_ids) -> set[int]:
         User.id.in_(ids), User.show_on_leaderboard.is_(True), User.erased_at.is_(None))).scalars())
 
 
-# What an event certificate covers, in the words the API, the verify page and the image use.
-BOUNDARY = {
-    "zh": "本证书涵盖活动本身的排放：场馆用电（按场馆所在区域电网）、餐饮、物料、工作人员差旅，以及主办方估算的"
-          "参会者交通与住宿。参会者自行中和的部分以其个人证书计入，且不超过上述估算；其余由主办方补足。"
-          "参会者在活动以外的出行与生活不在本证书范围内。",
-    "en": "This certificate covers the event's own emissions: venue electricity (on the venue's regional grid), "
-          "catering, materials and staff travel, plus the attendees' travel and stay as estimated by the organiser. "
-          "Attendees who neutralised their own trip count through their personal certificates, never beyond that "
-          "estimate; the organiser covered the rest. Attendees' travel and life outside the event are not covered.",
-}
+# What an event certificate covers, in the words the API, the verify page and the image use: a msgid of
+# the catalogue (app/i18n.py), said in each of its languages by boundary_texts().
+BOUNDARY = N_(
+    "This certificate covers the event's own emissions: venue electricity (on the venue's regional grid), "
+    "catering, materials and staff travel, plus the attendees' travel and stay as estimated by the organiser. "
+    "Attendees who neutralised their own trip count through their personal certificates, never beyond that "
+    "estimate; the organiser covered the rest. Attendees' travel and life outside the event are not covered.")
+
+
+def boundary_texts() -> dict[str, str]:
+    """The boundary sentence in every language ({"zh": ..., "en": ..., "fr": ..., ...}): the API's
+    `event.boundary` (zh and en since it exists, the other four added)."""
+    return {lang: translate(BOUNDARY, lang) for lang in LANGUAGES}
 
 
 def event_claim(certificate: Certificate) -> dict | None:
@@ -149,7 +153,7 @@ def event_claim(certificate: Certificate) -> dict | None:
         "total_kg": found.total_kg, "topup_kg": found.topup_kg, "guests_kg": found.guests_kg,
         "guest_certificates": found.guest_certificates, "credited_guests_kg": found.credited_guests_kg,
         "operations_kg": minimum_kg(fp.operations_kg), "attendees_kg": int(fp.attendees_kg),
-        "factor_set": fp.factor_set, "items": fp.items, "boundary": BOUNDARY,
+        "factor_set": fp.factor_set, "items": fp.items, "boundary": boundary_texts(),
     }
 
 

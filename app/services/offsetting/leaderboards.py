@@ -27,7 +27,7 @@ from app.domain.china_time import to_china
 from app.domain.privacy import masked_name
 from app.errors import InvalidInput
 from app.extensions import db, insert_on_conflict
-from app.i18n import N_
+from app.i18n import N_, translate
 from app.models import Certificate, LeaderboardEntry, Order, User
 from app.services.guest.scenarios import get_scenario
 
@@ -417,7 +417,7 @@ def _names(members: list[str], lang: str) -> list[str]:
     """Display names; guests who opted out (or were erased) appear under a generic name."""
     ids = [int(m[1:]) for m in members if m.startswith("u")]
     users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
-    anonymous = masked_name(lang)
+    anonymous = masked_name(lang, translate)
     names = []
     for m in members:
         if m.startswith("o:"):

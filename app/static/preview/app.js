@@ -539,12 +539,14 @@ function renderResult(slot) {
           h("span", { class: "line-label", dataset: { testid: "item-label" } }, item.label || item.mode || item.category),
           h("span", { class: "line-kg", dataset: { testid: "item-kg" } }, kg(item.kg))),
         h("span", { class: "bar", "aria-hidden": "true" }, bar),
-        h("p", { class: "line-calc" },
+        h("p", { class: "line-calc", dataset: { testid: "item-calc" } },
           item.distance_km != null ? `${plain(item.distance_km, 1)} km${basis ? ` (${basis})` : ""} · ` : "",
-          `${plain(item.amount, 3).replace(/\.?0+$/, "")} ${item.unit} × `,
-          h("span", { class: "factor", dataset: { testid: "item-factor" }, title: f.note || "" }, `${f.value} kg CO₂e/${f.unit}`),
+          `${plain(item.amount, 3).replace(/\.?0+$/, "")} ${item.unit_label || item.unit} × `,
+          h("span", { class: "factor", dataset: { testid: "item-factor" }, title: f.note || "" }, `${f.value} kg CO₂e/${f.unit_label || f.unit}`),
           item.shared_by ? ` · ${t("shared_by", { n: item.shared_by })}` : ""),
-        h("p", { class: "line-source", dataset: { testid: "item-source" } }, h("span", { class: "source-tag" }, t("source")), f.source || "—"));
+        // The source in the page's language; the citation as published (English, to look the factor up) on hover.
+        h("p", { class: "line-source", dataset: { testid: "item-source" }, title: f.source || "" },
+          h("span", { class: "source-tag" }, t("source")), f.source_label || f.source || "—"));
     })),
     h("p", { class: "muted small" }, `${t("factor_set")}: ${fp.factor_set} · `,
       h("a", { href: `/api/v1/factor-sets/${encodeURIComponent(fp.factor_set)}`, target: "_blank", rel: "noopener" }, t("factor_set_link"))),
