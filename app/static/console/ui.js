@@ -1,12 +1,12 @@
-// DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+// DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML; the console's own
+// texts come from the catalogue by key (./i18n.js, re-exported here with the helpers that draw them).
 // Money and China time are ../shared/format.js's (the preview's too), re-exported here for the pages.
 import { ApiError, fetchBlob } from "./api.js";
 import { fill, h, uid } from "../shared/dom.js";
 import { pair } from "./i18n.js";
 
-export { both, dotted, en, pair, zh } from "./i18n.js";
-
 export { fill, h, uid };
+export { both, dotted, en, pair, zh } from "./i18n.js";
 export { fenFromYuan, fromLocalInput, toLocalInput, when, yuan } from "../shared/format.js";
 
 /** Chinese first, English beneath or beside it: bi(...pair("tabs.scenarios")). */
