@@ -43,9 +43,11 @@ def extract() -> None:
 def update() -> None:
     from app.i18n import LANGUAGES
 
-    with open(POT, "rb") as f:
-        template = read_po(f)
     for lang in LANGUAGES:
+        # A fresh template per language: Catalog.update() adopts the template's new Message objects, so a
+        # shared template would carry English's msgstr (set below) into every language updated after it.
+        with open(POT, "rb") as f:
+            template = read_po(f)
         path = po_path(lang)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.exists(path):

@@ -1,7 +1,9 @@
 // Staff accounts (#/accounts, admins): the list with enable/disable, and the form for a new account.
 import { api, listOf } from "./api.js";
 import { me } from "./session.js";
-import { ROLES, bi, field, fill, h, input, select, showError, showOk, slot, submitting } from "./ui.js";
+import {
+  ROLES, bi, both, en, field, fill, h, inline, input, pair, select, showError, showOk, slot, submitting, withEn, zh,
+} from "./ui.js";
 
 function accountList() {
   const box = h("div", { class: "card", dataset: { testid: "account-list" } });
@@ -9,13 +11,14 @@ function accountList() {
   const refresh = async () => {
     try {
       const rows = listOf(await api("GET", "/accounts", { query: { limit: 200 } }));
-      fill(box, h("h3", {}, bi("全部账号", "All accounts")), messages,
+      fill(box, h("h3", {}, bi(...pair("accounts.all"))), messages,
         h("div", { class: "table-wrap" }, h("table", { class: "table" },
-          h("thead", {}, h("tr", {}, ["姓名 Name", "邮箱 Email", "角色 Role", "单位 Organisation", "状态 Status", ""].map((t) => h("th", {}, t)))),
+          h("thead", {}, h("tr", {}, ["accounts.name", "common.email", "accounts.role", "accounts.org_column", "fields.status"]
+            .map((key) => h("th", {}, both(key))), h("th", {}))),
           h("tbody", {}, rows.map((a) => h("tr", { dataset: { testid: "account-row", email: a.email, active: String(a.active) } },
             h("td", {}, a.name), h("td", {}, a.email), h("td", {}, (ROLES[a.role] || [a.role]).join(" ")),
             h("td", {}, a.organization || "–"),
-            h("td", {}, a.active ? bi("启用", "Active") : bi("已停用", "Disabled")),
+            h("td", {}, bi(...pair(a.active ? "accounts.active" : "accounts.disabled"))),
             h("td", {}, a.id === me()?.id ? null : h("button", {
               type: "button", class: "btn btn-small", dataset: { testid: a.active ? "disable-account" : "enable-account" },
               onclick: async (e) => {
@@ -27,7 +30,7 @@ function accountList() {
                 }
                 refresh();
               },
-            }, a.active ? "停用 Disable" : "启用 Enable"))))))));
+            }, both(a.active ? "accounts.disable" : "accounts.enable")))))))));
     } catch (error) {
       fill(box, messages);
       showError(messages, error);
@@ -44,20 +47,20 @@ export function renderAccounts(main) {
     email: input("email", { type: "email", autocomplete: "off" }),
     name: input("name", { autocomplete: "off" }),
     password: input("password", { type: "password", autocomplete: "new-password", minlength: 10 }),
-    role: select("role", Object.entries(ROLES).map(([v, [zh, en]]) => [v, `${zh} ${en}`])),
-    organization: input("organization", { placeholder: "主办方或项目业主必填 Organisers and project owners" }),
+    role: select("role", Object.entries(ROLES).map(([v, [z, e]]) => [v, `${z} ${e}`])),
+    organization: input("organization", { placeholder: both("accounts.org_placeholder") }),
   };
   f.role.value = "organizer";
   const form = h("form", { class: "card", novalidate: true, dataset: { testid: "account-form" } },
-    h("h3", {}, bi("新建工作人员账号", "New staff account")),
+    h("h3", {}, bi(...pair("accounts.new"))),
     h("div", { class: "grid2" },
-      field({ label: "邮箱", en: "Email", name: "email", input: f.email, required: true }),
-      field({ label: "姓名", en: "Name", name: "name", input: f.name, required: true }),
-      field({ label: "初始密码（至少 10 位）", en: "Password (10+ characters)", name: "password", input: f.password, required: true }),
-      field({ label: "角色", en: "Role", name: "role", input: f.role, required: true }),
-      field({ label: "所属单位", en: "Organisation", name: "organization", input: f.organization })),
+      field({ key: "common.email", name: "email", input: f.email, required: true }),
+      field({ key: "accounts.name", name: "name", input: f.name, required: true }),
+      field({ label: zh("accounts.password", { n: 10 }), en: en("accounts.password", { n: 10 }), name: "password", input: f.password, required: true }),
+      field({ key: "accounts.role", name: "role", input: f.role, required: true }),
+      field({ key: "accounts.org_field", name: "organization", input: f.organization })),
     messages,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "create-account" } }, "创建 ", h("span", { lang: "en" }, "Create"))));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "create-account" } }, inline("accounts.create"))));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(form, messages, async () => {
@@ -65,15 +68,15 @@ export function renderAccounts(main) {
       if (f.organization.value.trim()) body.organization = f.organization.value.trim();
       const created = await api("POST", "/accounts", { body });
       f.password.value = "";
-      showOk(messages, `已创建 Created: ${created.name} <${created.email}> · ${(ROLES[created.role] || [created.role]).join(" ")}${created.organization ? ` · ${created.organization}` : ""}`);
+      showOk(messages, `${both("accounts.created")}: ${created.name} <${created.email}> · ${(ROLES[created.role] || [created.role]).join(" ")}${created.organization ? ` · ${created.organization}` : ""}`);
       f.email.value = "";
       f.name.value = "";
       await list.refresh();
     });
   });
-  fill(main, h("div", { class: "page-head" }, h("h1", {}, bi("账号", "Accounts"))),
-    h("p", { class: "lead" }, "为主办方、场馆工作人员和项目业主开设账号，并把初始密码安全地交给对方。",
-      h("span", { class: "en", lang: "en" }, "Open accounts for organisers, venue staff and project owners; hand over the first password safely.")),
+  fill(main, h("div", { class: "page-head" }, h("h1", {}, bi(...pair("tabs.accounts")))),
+    h("p", { class: "lead" }, withEn("accounts.intro")),
+
     form, list.box);
 }
 

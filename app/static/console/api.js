@@ -1,5 +1,6 @@
 // The staff API client. The session cookie (HttpOnly) rides along by itself; every state-changing call
 // echoes the session's CSRF token in X-CSRF-Token, which the server checks against the session.
+import { dotted } from "./i18n.js";
 
 const STAFF = "/api/v1/staff";
 let csrfToken = null;
@@ -52,7 +53,7 @@ async function send(method, path, { body, query, accept = "application/json", cs
       credentials: "same-origin", cache: "no-store",
     });
   } catch {
-    throw new ApiError(0, "network", "无法连接服务，请检查网络 · Could not reach the service");
+    throw new ApiError(0, "network", dotted("api.network"));
   }
   return response;
 }
@@ -67,7 +68,7 @@ async function failure(response, path) {
   const e = data && typeof data.error === "object" ? data.error : null;
   const error = e
     ? new ApiError(response.status, e.code, e.message || e.code, e.fields, e.request_id || response.headers.get("X-Request-Id"))
-    : new ApiError(response.status, `http_${response.status}`, `服务返回 HTTP ${response.status} · The service answered HTTP ${response.status}`,
+    : new ApiError(response.status, `http_${response.status}`, dotted("api.http", { status: response.status }),
       null, response.headers.get("X-Request-Id"));
   const sessionCall = path === "/session";
   if (response.status === 401 && !sessionCall && path.startsWith("/") && !path.startsWith("/api/v1/") && !path.startsWith("/sandbox/")) {
@@ -86,7 +87,8 @@ export async function api(method, path, options = {}) {
   try {
     return text ? JSON.parse(text) : null;
   } catch {
-    throw new ApiError(response.status, "not_json", `服务返回的不是 JSON · Not JSON (HTTP ${response.status})`);
+    throw new ApiError(response.status, "not_json", dotted("api.not_json", { status: response.status }));
+
   }
 }
 

@@ -8,9 +8,8 @@ import { ApiError, api, setSignedOutHandler } from "./api.js";
 import { renderMoney } from "./money.js";
 import { renderProjectSales, renderProjects } from "./projects.js";
 import { renderScenario, renderScenarios } from "./scenarios.js";
-import { pair } from "./i18n.js";
 import { can, me, signedIn, signedOut } from "./session.js";
-import { ROLES, bi, field, fill, h, input, showError, slot, submitting } from "./ui.js";
+import { ROLES, bi, both, field, fill, h, inline, input, pair, showError, slot, submitting, withEn } from "./ui.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -68,7 +67,7 @@ async function route() {
     else if (section === "projects") await renderProjects(main, ctx);
     else if (section === "money") await renderMoney(main, ctx);
     else if (section === "accounts") renderAccounts(main, ctx);
-    else fill(main, h("p", {}, bi("没有这个页面。", "No such page."), " ", h("a", { href: homeFor(role) }, "返回 Back")));
+    else fill(main, h("p", {}, bi(...pair("common.no_such_page")), " ", h("a", { href: homeFor(role) }, both("common.back"))));
   } catch (error) {
     if (!ctx.alive()) return;
     const box = slot("view-error");
@@ -94,7 +93,7 @@ function renderChrome(section) {
     h("span", { class: "who", dataset: { testid: "whoami-name" } }, staff.name),
     h("span", { class: "role-chip", dataset: { testid: "whoami-role", role: staff.role } }, zh, h("span", { class: "en", lang: "en" }, en)),
     staff.organization ? h("span", { class: "org", dataset: { testid: "whoami-org" } }, staff.organization) : null,
-    h("button", { type: "button", class: "btn-signout", dataset: { testid: "sign-out" }, onclick: signOut }, "退出 ", h("span", { lang: "en" }, "Sign out")));
+    h("button", { type: "button", class: "btn-signout", dataset: { testid: "sign-out" }, onclick: signOut }, inline("app.sign_out")));
   tabs.hidden = false;
   fill(tabs, tabsFor(staff.role).map(([key, [tzh, ten]]) => h("a", {
     href: `#/${key}`, class: ["tab", section === key ? "current" : null], "aria-current": section === key ? "page" : null,
@@ -109,13 +108,13 @@ function renderSignIn(main, notice) {
   const email = input("email", { type: "email", autocomplete: "username", required: true });
   const password = input("password", { type: "password", autocomplete: "current-password", required: true });
   const form = h("form", { class: "card signin", novalidate: true, dataset: { testid: "signin-form" } },
-    h("h1", {}, bi("工作人员登录", "Staff sign-in")),
-    h("p", { class: "muted" }, "平台管理员、主办方、场馆工作人员和项目业主使用。", h("span", { class: "en", lang: "en" }, "For platform admins, organisers, venue staff and project owners.")),
+    h("h1", {}, bi(...pair("signin.title"))),
+    h("p", { class: "muted" }, withEn("signin.intro")),
     notice ? h("div", { class: "notice-box", role: "status" }, notice) : null,
-    field({ label: "邮箱", en: "Email", name: "email", input: email, required: true }),
-    field({ label: "密码", en: "Password", name: "password", input: password, required: true }),
+    field({ key: "common.email", name: "email", input: email, required: true }),
+    field({ key: "signin.password", name: "password", input: password, required: true }),
     messages,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary btn-wide", dataset: { testid: "signin-button" } }, "登录 ", h("span", { lang: "en" }, "Sign in"))));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary btn-wide", dataset: { testid: "signin-button" } }, inline("signin.submit"))));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(form, messages, async () => {
@@ -139,14 +138,15 @@ async function signOut() {
   signedOut();
   startView();
   history.replaceState(null, "", "/console");
-  renderSignIn($("#view"), ["您已退出。", h("span", { class: "en", lang: "en" }, " You are signed out.")]);
+  renderSignIn($("#view"), withEn("signin.signed_out", { gap: true }));
 }
 
 setSignedOutHandler(() => {
   if (!me()) return;
   signedOut();
   startView();
-  renderSignIn($("#view"), ["登录已过期，请重新登录。", h("span", { class: "en", lang: "en" }, " Your session has ended; please sign in again.")]);
+  renderSignIn($("#view"), withEn("signin.expired", { gap: true }));
+
 });
 
 // -- start ------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // A scenario's venue-staff tab: who is assigned to it (they may see its doors and print posters).
 import { api, listOf } from "./api.js";
-import { bi, field, fill, h, input, showError, slot, submitting } from "./ui.js";
+import { bi, both, field, fill, h, inline, input, pair, showError, slot, submitting, withEn } from "./ui.js";
 
 export async function renderAssignments(root, ctx) {
   const messages = slot("assignments-error");
@@ -20,19 +20,20 @@ export async function renderAssignments(root, ctx) {
             showError(messages, error);
           }
           refresh();
-        } }, "移除 Remove"))))
-        : h("p", { class: "empty" }, bi("还没有分配场馆工作人员。", "No venue staff assigned yet.")));
+        } }, both("staff.unassign")))))
+        : h("p", { class: "empty" }, bi(...pair("staff.empty"))));
     } catch (error) {
       showError(messages, error);
     }
   };
   const email = input("email", { type: "email", placeholder: "venue@example.com" });
   const form = h("form", { class: "card", novalidate: true, dataset: { testid: "assign-form" } },
-    h("h3", {}, bi("分配场馆工作人员", "Assign venue staff")),
-    h("p", { class: "small muted" }, "被分配的人员可以查看本场景的入口并下载海报，不能修改任何内容。", h("span", { class: "en", lang: "en" }, "They may see this scenario's doors and print posters, nothing more.")),
-    field({ label: "工作人员邮箱", en: "Staff email", name: "email", input: email, required: true }),
+    h("h3", {}, bi(...pair("staff.assign_title"))),
+    h("p", { class: "small muted" }, withEn("staff.note")),
+    field({ key: "staff.email", name: "email", input: email, required: true }),
     messages,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "assign" } }, "分配 ", h("span", { lang: "en" }, "Assign"))));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "assign" } }, inline("staff.assign"))));
+
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(form, messages, async () => {

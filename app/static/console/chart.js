@@ -1,5 +1,5 @@
 // A small inline SVG line chart (no library): one time axis, one or two value axes (left and right).
-import { num, when } from "./ui.js";
+import { dotted, num, when } from "./ui.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const H = 240;
@@ -44,7 +44,8 @@ export function lineChart(series, lines, { bucket = "hour", title = "" } = {}) {
   const plotH = H - PAD.top - PAD.bottom;
   root.append(svg("rect", { x: PAD.left, y: PAD.top, width: plotW, height: plotH, class: "chart-bg" }));
   if (!series.length) {
-    root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "chart-empty" }, "暂无数据 · No data yet"));
+    root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "chart-empty" }, dotted("chart.empty")));
+
     return root;
   }
   const times = series.map((p) => new Date(p.t).getTime());

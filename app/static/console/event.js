@@ -3,7 +3,7 @@
 // service renders), then gets the event certificate.
 import { ApiError, api, listOf } from "./api.js";
 import {
-  bi, fill, h, kg, num, showError, showFieldErrors, slot, statusChip, uid, when, yuan,
+  bi, both, dotted, en, fill, h, kg, num, pair, showError, showFieldErrors, slot, statusChip, uid, when, withEn, yuan, zh,
 } from "./ui.js";
 
 const POLL_MS = 2000;
@@ -114,8 +114,8 @@ function control(f, path, values, onChange) {
     onChange?.(f);
   };
   if (f.type === "select") {
-    const options = [f.required && !f.default ? h("option", { value: "" }, "请选择 · Choose") : null,
-      !f.required && f.default === undefined ? h("option", { value: "" }, "（不填 · none）") : null,
+    const options = [f.required && !f.default ? h("option", { value: "" }, dotted("event.choose")) : null,
+      !f.required && f.default === undefined ? h("option", { value: "" }, `（${dotted("event.none")}）`) : null,
       f.options.map((o) => h("option", { value: o.value }, o.label))];
     const el = h("select", { dataset: { testid }, onchange: (e) => set(e.target.value) }, options);
     el.value = value;
@@ -127,7 +127,7 @@ function control(f, path, values, onChange) {
   if (f.type === "place") {
     const list = uid("places");
     const el = h("input", {
-      type: "text", list, value, autocomplete: "off", placeholder: "城市、机场或 IATA 代码 · city, airport or IATA",
+      type: "text", list, value, autocomplete: "off", placeholder: dotted("event.place_placeholder"),
       dataset: { testid }, oninput: (e) => {
         set(e.target.value);
         suggest(e.target.value, datalist);
@@ -140,7 +140,7 @@ function control(f, path, values, onChange) {
     type: "number", inputmode: f.type === "integer" ? "numeric" : "decimal", step: f.type === "integer" ? "1" : "any",
     min: f.min, max: f.max, value, dataset: { testid }, oninput: (e) => set(e.target.value),
   });
-  return f.unit ? h("span", { class: "with-unit" }, el, h("span", { class: "unit" }, f.unit === "night" ? "间夜" : f.unit)) : el;
+  return f.unit ? h("span", { class: "with-unit" }, el, h("span", { class: "unit" }, f.unit === "night" ? zh("event.unit_night") : f.unit)) : el;
 }
 
 let suggestTimer = null;
@@ -187,12 +187,12 @@ function repeatable(listPath, fields, rows, maxItems, label) {
       h("ol", { class: "items" }, rows.map((item, i) => h("li", { class: "item", dataset: { testid: `item-${listPath}` } },
         h("div", { class: "item-head" }, h("span", { class: "item-title" }, `${label} ${i + 1}`),
           h("button", { type: "button", class: "btn btn-link remove-item", dataset: { testid: "remove-item" },
-            onclick: () => { rows.splice(i, 1); draw(); } }, "删除 Remove")),
+            onclick: () => { rows.splice(i, 1); draw(); } }, both("common.remove"))),
         fieldsRow(fields, `${listPath}.${i}.`, item, draw)))),
       h("div", { class: "add-row" }, h("button", {
         type: "button", class: "btn btn-small", disabled: rows.length >= (maxItems || 20), dataset: { testid: `add-${listPath}` },
         onclick: () => { rows.push(newItem(fields)); draw(); },
-      }, "＋ 添加 Add")));
+      }, `＋ ${both("common.add")}`)));
   };
   draw();
   return box;
@@ -201,11 +201,11 @@ function repeatable(listPath, fields, rows, maxItems, label) {
 function section(s, model) {
   const box = h("fieldset", { class: "section", dataset: { testid: `section-${s.key}`, part: s.part } },
     h("legend", { class: "section-title" }, s.label, h("span", { class: "chip chip-part" },
-      s.part === "attendees" ? "参会者 Attendees" : "运营 Operations")));
+      both(s.part === "attendees" ? "event.part_attendees" : "event.part_operations"))));
   if (s.rules?.length) box.append(h("ul", { class: "section-rules" }, s.rules.map((r) => h("li", {}, r))));
   if (s.repeatable) {
     model[s.key] ||= [];
-    box.append(repeatable(s.key, s.fields, model[s.key], s.max_items, s.key === "materials" ? "物料" : "行程"));
+    box.append(repeatable(s.key, s.fields, model[s.key], s.max_items, zh(s.key === "materials" ? "event.item_material" : "event.item_trip")));
   } else {
     model[s.key] ||= newItem(s.fields);
     const values = model[s.key];
@@ -216,8 +216,8 @@ function section(s, model) {
     box.append(row);
     for (const g of s.fields.filter((f) => f.type === "group")) {
       values[g.name] ||= [];
-      box.append(h("div", { class: "group" }, h("p", { class: "group-title" }, g.label || "出行群体 Travelling groups"),
-        repeatable(`${s.key}.${g.name}`, g.fields, values[g.name], g.max_items, "群体")));
+      box.append(h("div", { class: "group" }, h("p", { class: "group-title" }, g.label || both("event.groups")),
+        repeatable(`${s.key}.${g.name}`, g.fields, values[g.name], g.max_items, zh("event.item_group"))));
     }
   }
   return box;
@@ -228,19 +228,19 @@ function footprintResult(fp, guests) {
   const bySection = {};
   for (const it of fp.items || []) (bySection[it.section] ||= []).push(it);
   return h("div", { class: "card result", dataset: { testid: "event-footprint", id: fp.id } },
-    h("h3", {}, bi("活动碳足迹", "Event footprint")),
+    h("h3", {}, bi(...pair("event.footprint"))),
     h("table", { class: "table" },
-      h("thead", {}, h("tr", {}, h("th", {}, "项目 Item"), h("th", { class: "num" }, "kg CO₂e"), h("th", {}, "因子 Factor"))),
+      h("thead", {}, h("tr", {}, h("th", {}, both("event.item")), h("th", { class: "num" }, "kg CO₂e"), h("th", {}, both("event.factor")))),
       h("tbody", {}, (fp.items || []).map((it) => h("tr", { dataset: { testid: "event-item", section: it.section } },
         h("td", {}, it.label, it.people > 1 ? h("span", { class: "muted small" }, ` × ${num(it.people)}`) : null),
         h("td", { class: "num" }, num(it.kg, 1)),
         h("td", { class: "small muted" }, it.factor ? `${it.factor.value ?? ""} ${it.factor.unit ?? ""}`.trim() : ""))))),
     h("dl", { class: "kv" },
-      h("dt", {}, bi("运营排放", "Operations")), h("dd", { dataset: { testid: "operations-kg" } }, kg(fp.operations_kg)),
-      h("dt", {}, bi("参会者排放（估算）", "Attendees (estimate)")), h("dd", { dataset: { testid: "attendees-kg" } }, kg(fp.attendees_kg)),
-      h("dt", {}, bi("合计", "Total")), h("dd", { dataset: { testid: "total-kg" } }, h("strong", {}, kg(fp.total_kg))),
-      guests ? [h("dt", {}, bi("嘉宾已自行中和", "Guests neutralised themselves")),
-        h("dd", { dataset: { testid: "guests-kg" } }, `${kg(guests.kg)} · ${num(guests.certificates)} 张证书 certificates`)] : null),
+      h("dt", {}, bi(...pair("event.operations"))), h("dd", { dataset: { testid: "operations-kg" } }, kg(fp.operations_kg)),
+      h("dt", {}, bi(...pair("event.attendees"))), h("dd", { dataset: { testid: "attendees-kg" } }, kg(fp.attendees_kg)),
+      h("dt", {}, bi(...pair("event.total"))), h("dd", { dataset: { testid: "total-kg" } }, h("strong", {}, kg(fp.total_kg))),
+      guests ? [h("dt", {}, bi(...pair("event.guests_neutralised"))),
+        h("dd", { dataset: { testid: "guests-kg" } }, `${kg(guests.kg)} · ${num(guests.certificates)} ${both("event.certificates_unit")}`)] : null),
     h("p", { class: "small muted" }, `${fp.factor_set || ""} · ${when(fp.created_at)}`));
 }
 
@@ -248,37 +248,38 @@ function quoteView(n, { onSandboxPay }) {
   const o = n.order || {};
   const cert = n.certificate;
   const box = h("div", { class: "card quote", dataset: { testid: "topup", status: o.status || "" } },
-    h("h3", {}, bi("补足中和", "Top-up")),
+    h("h3", {}, bi(...pair("event.topup_title"))),
     h("dl", { class: "kv" },
-      h("dt", {}, bi("活动总排放（取整）", "Event total (whole kg)")), h("dd", { dataset: { testid: "quote-total" } }, kg(n.total_kg)),
-      h("dt", {}, bi("嘉宾证书抵扣", "Credited from guests")),
-      h("dd", { dataset: { testid: "quote-credited" } }, `${kg(n.credited_guests_kg)}（${num(n.guest_certificates)} 张 · of ${kg(n.guests_kg)}）`),
-      h("dt", {}, bi("需补足", "Top-up")), h("dd", { dataset: { testid: "quote-topup" } }, h("strong", {}, kg(n.topup_kg))),
-      h("dt", {}, bi("金额", "Amount")), h("dd", { dataset: { testid: "quote-amount" } }, h("strong", {}, yuan(n.amount_fen ?? o.amount_fen))),
-      h("dt", {}, bi("订单状态", "Order")), h("dd", {}, statusChip(o.status, "topup-status"), " ", h("code", { class: "small" }, o.id || ""))));
+      h("dt", {}, bi(...pair("event.quote_total"))), h("dd", { dataset: { testid: "quote-total" } }, kg(n.total_kg)),
+      h("dt", {}, bi(...pair("event.credited"))),
+      h("dd", { dataset: { testid: "quote-credited" } },
+        `${kg(n.credited_guests_kg)}（${zh("event.credited_count", { n: num(n.guest_certificates) })} · ${en("event.credited_of", { kg: kg(n.guests_kg) })}）`),
+      h("dt", {}, bi(...pair("event.topup_kg"))), h("dd", { dataset: { testid: "quote-topup" } }, h("strong", {}, kg(n.topup_kg))),
+      h("dt", {}, bi(...pair("event.amount"))), h("dd", { dataset: { testid: "quote-amount" } }, h("strong", {}, yuan(n.amount_fen ?? o.amount_fen))),
+      h("dt", {}, bi(...pair("event.order_status"))), h("dd", {}, statusChip(o.status, "topup-status"), " ", h("code", { class: "small" }, o.id || ""))));
   if (o.status === "pending" && o.qr_url) {
     box.append(h("div", { class: "pay" },
-      h("img", { src: o.qr_url, alt: "微信支付二维码 WeChat Pay QR code", width: 220, height: 220, class: "qr", dataset: { testid: "pay-qr" } }),
+      h("img", { src: o.qr_url, alt: both("event.pay_qr_alt"), width: 220, height: 220, class: "qr", dataset: { testid: "pay-qr" } }),
       h("div", {},
-        h("p", {}, bi("请用微信扫码支付", "Scan with WeChat to pay")),
-        o.expires_at ? h("p", { class: "small muted" }, `有效期至 Expires ${when(o.expires_at)}`) : null,
-        h("p", { class: "small muted", dataset: { testid: "pay-waiting" } }, "支付完成后本页自动更新 · This page updates once paid"),
+        h("p", {}, bi(...pair("event.scan_to_pay"))),
+        o.expires_at ? h("p", { class: "small muted" }, `${both("event.expires")} ${when(o.expires_at)}`) : null,
+        h("p", { class: "small muted", dataset: { testid: "pay-waiting" } }, dotted("event.pay_waiting")),
         sandbox() && o.code_url ? h("button", { type: "button", class: "btn btn-pay", dataset: { testid: "pay-sandbox" },
-          onclick: (e) => onSandboxPay(e.currentTarget, o.code_url) }, "沙箱：模拟扫码支付 · Sandbox: pay") : null)));
+          onclick: (e) => onSandboxPay(e.currentTarget, o.code_url) }, dotted("event.sandbox_pay")) : null)));
   }
   if (cert) {
     const fallback = h("p", { class: "fallback", hidden: true, dataset: { testid: "certificate-fallback" } },
-      "证书图片暂不可用 · The picture is not available ", h("a", { href: cert.verify_url }, cert.serial));
-    const img = h("img", { src: cert.image_url, alt: `活动碳中和证书 ${cert.serial}`, class: "cert-image", dataset: { testid: "certificate-image" },
+      `${dotted("event.picture_unavailable")} `, h("a", { href: cert.verify_url }, cert.serial));
+    const img = h("img", { src: cert.image_url, alt: `${zh("event.certificate")} ${cert.serial}`, class: "cert-image", dataset: { testid: "certificate-image" },
       onerror: () => { img.hidden = true; fallback.hidden = false; } });
     box.append(h("div", { class: "certificate", dataset: { testid: "event-certificate" } },
-      h("h4", {}, bi("活动碳中和证书", "Event certificate")),
+      h("h4", {}, bi(...pair("event.certificate"))),
       h("p", {}, h("strong", { dataset: { testid: "certificate-serial" } }, cert.serial), " ", statusChip(cert.status || "valid", "certificate-status"),
         " ", cert.kg !== undefined ? kg(cert.kg) : null),
       img, fallback,
-      h("p", {}, h("a", { href: cert.verify_url, target: "_blank", rel: "noopener", dataset: { testid: "verify-link" } }, "查看验证页 · Verify page ↗"))));
+      h("p", {}, h("a", { href: cert.verify_url, target: "_blank", rel: "noopener", dataset: { testid: "verify-link" } }, `${dotted("event.verify_page")} ↗`))));
   } else if (FINAL.has(o.status) && o.status !== "fulfilled") {
-    box.append(h("p", { class: "muted" }, "该订单已结束，可重新报价 · This order has ended; quote again."));
+    box.append(h("p", { class: "muted" }, dotted("event.order_ended")));
   }
   return box;
 }
@@ -286,7 +287,7 @@ function quoteView(n, { onSandboxPay }) {
 /** The event tab of a scenario: ctx = {code, alive(), onCleanup(fn)}. */
 export async function renderEvent(root, ctx) {
   const messages = slot("event-error");
-  fill(root, h("p", { class: "muted" }, "加载中… Loading…"));
+  fill(root, h("p", { class: "muted" }, both("common.loading")));
   let state;
   try {
     state = await api("GET", `/scenarios/${encodeURIComponent(ctx.code)}/event`);
@@ -309,7 +310,7 @@ export async function renderEvent(root, ctx) {
 
   fill(form, sections.map((s) => section(s, model)), formMessages,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "event-compute" } },
-      "计算活动碳足迹 · Compute")));
+      dotted("event.compute"))));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const button = form.querySelector('button[type="submit"]');
@@ -345,11 +346,11 @@ export async function renderEvent(root, ctx) {
     }
     const quoteMessages = slot("topup-error");
     const pick = h("select", { dataset: { testid: "topup-project" } });
-    const quoteButton = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "topup-quote" } }, "报价并生成支付码 · Quote and pay");
+    const quoteButton = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "topup-quote" } }, dotted("event.quote"));
     fill(resultBox, footprintResult(footprint, state.guests),
       h("div", { class: "card" },
-        h("h3", {}, bi("选择减排项目并补足", "Choose a project and top up")),
-        h("div", { class: "row" }, h("label", { class: "sr-only", for: (pick.id = uid("proj")) }, "项目 Project"), pick, quoteButton),
+        h("h3", {}, bi(...pair("event.choose_project"))),
+        h("div", { class: "row" }, h("label", { class: "sr-only", for: (pick.id = uid("proj")) }, both("event.project")), pick, quoteButton),
         quoteMessages));
     quoteButton.addEventListener("click", async () => {
       showError(quoteMessages, null);
@@ -367,7 +368,7 @@ export async function renderEvent(root, ctx) {
     });
     try {
       const list = await loadProjects();
-      fill(pick, list.map((p) => h("option", { value: p.code }, `${p.name} · ${yuan(p.price_fen_per_tonne)}/t · 可用 ${num(p.available_kg)} kg`)));
+      fill(pick, list.map((p) => h("option", { value: p.code }, `${p.name} · ${yuan(p.price_fen_per_tonne)}/t · ${zh("event.available")} ${num(p.available_kg)} kg`)));
     } catch (error) {
       showError(quoteMessages, error);
     }
@@ -411,8 +412,8 @@ export async function renderEvent(root, ctx) {
   // A top-up already under way (or done) comes first; a new one appears below the footprint it prices.
   const parts = state.neutralisation ? [messages, topupBox, form, resultBox] : [messages, form, resultBox, topupBox];
   fill(root,
-    h("p", { class: "lead" }, "按场馆用电、餐饮、物料、工作人员差旅和参会者交通住宿估算整场活动的排放；嘉宾通过本活动二维码自行中和的部分计入抵扣，剩余部分由主办方补足，获得一张活动碳中和证书。",
-      h("span", { class: "en", lang: "en" }, "Price the whole event; what guests neutralised through its codes is credited, the organiser tops up the rest and gets one event certificate.")),
+    h("p", { class: "lead" }, withEn("event.intro")),
+
     parts);
   drawResult();
   if (state.neutralisation) showTopup(state.neutralisation);

@@ -1,6 +1,8 @@
 // A scenario's settings tab: its title, venue, grid region, times and description, in the guests' languages.
 import { api } from "./api.js";
-import { GRIDS, field, fill, fromLocalInput, h, input, scenarioFields, select, showOk, slot, submitting, textsFields, toLocalInput } from "./ui.js";
+import {
+  GRIDS, both, field, fill, fromLocalInput, h, inline, input, scenarioFields, select, showOk, slot, submitting, textsFields, toLocalInput,
+} from "./ui.js";
 
 export function renderSettings(root, ctx) {
   const s = ctx.scenario();
@@ -9,7 +11,7 @@ export function renderSettings(root, ctx) {
   const f = {
     title: text("title"), title_en: text("title_en"), venue: text("venue"), venue_en: text("venue_en"), city: text("city"),
     city_en: text("city_en"),
-    grid: select("grid", GRIDS.map(([v, zh, en]) => [v, `${zh} ${en}`])),
+    grid: select("grid", GRIDS.map(([v, z, e]) => [v, `${z} ${e}`])),
     description: h("textarea", { name: "description", rows: 3, dataset: { testid: "input-description" } }, s.description ?? ""),
     description_en: h("textarea", { name: "description_en", rows: 3, lang: "en", dataset: { testid: "input-description_en" } }, s.description_en ?? ""),
     starts_at: input("starts_at", { type: "datetime-local", value: toLocalInput(s.starts_at) }),
@@ -21,12 +23,12 @@ export function renderSettings(root, ctx) {
   const form = h("form", { class: "card", novalidate: true, dataset: { testid: "settings-form" } },
     h("div", { class: "grid2" },
       scenarioFields(f),
-      field({ label: "城市（英文）", en: "City (English)", name: "city_en", input: f.city_en })),
-    field({ label: "简介", en: "Description", name: "description", input: f.description, wide: true }),
-    field({ label: "简介（英文）", en: "Description (English)", name: "description_en", input: f.description_en, wide: true }),
+      field({ key: "fields.city_en", name: "city_en", input: f.city_en })),
+    field({ key: "fields.description", name: "description", input: f.description, wide: true }),
+    field({ key: "fields.description_en", name: "description_en", input: f.description_en, wide: true }),
     texts.box,
     messages,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "save-settings" } }, "保存 ", h("span", { lang: "en" }, "Save"))));
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", dataset: { testid: "save-settings" } }, inline("settings.save"))));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(form, messages, async () => {
@@ -37,7 +39,8 @@ export function renderSettings(root, ctx) {
       for (const key of ["starts_at", "ends_at", "open_until"]) body[key] = fromLocalInput(f[key].value);
       const updated = await api("PATCH", `/scenarios/${encodeURIComponent(ctx.code)}`, { body });
       ctx.updated(updated);
-      showOk(messages, "已保存。 Saved.");
+      showOk(messages, both("settings.saved"));
+
     });
   });
   fill(root, form);

@@ -1,15 +1,30 @@
-// DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML.
+// DOM and formatting helpers. Text from the API always goes in as text nodes, never as HTML; the console's own
+// texts come from the catalogue by key (./i18n.js, re-exported here with the helpers that draw them).
 // Money and China time are ../shared/format.js's (the preview's too), re-exported here for the pages.
 import { ApiError, fetchBlob } from "./api.js";
 import { fill, h, uid } from "../shared/dom.js";
 import { pair } from "./i18n.js";
 
 export { fill, h, uid };
+export { both, dotted, en, pair, zh } from "./i18n.js";
 export { fenFromYuan, fromLocalInput, toLocalInput, when, yuan } from "../shared/format.js";
 
-/** Chinese first, English beneath or beside it: bi("场景", "Scenarios"). */
+/** Chinese first, English beneath or beside it: bi(...pair("tabs.scenarios")). */
 export function bi(zh, en) {
   return [h("span", { class: "zh" }, zh), en ? h("span", { class: "en", lang: "en" }, en) : null];
+}
+
+/** A key's Chinese as text, then its English in a muted `.en` span (paragraphs, labels); `gap` puts a space
+ * between them: withEn("signin.intro"). */
+export function withEn(key, { vars, gap = false } = {}) {
+  const [zh, en] = pair(key, vars);
+  return [gap ? `${zh} ` : zh, h("span", { class: "en", lang: "en" }, en)];
+}
+
+/** A key's Chinese, a space, its English in a plain `lang="en"` span (buttons): inline("signin.submit"). */
+export function inline(key, vars) {
+  const [zh, en] = pair(key, vars);
+  return [`${zh} `, h("span", { lang: "en" }, en)];
 }
 
 const formats = {};
@@ -27,8 +42,10 @@ export function kg(value) {
   return `${num(value, 1)} kg`;
 }
 
-/** A labelled form field: field({label, en, name, testid, input, hint, required}). */
-export function field({ label, en, name, input, hint, required = false, wide = false }) {
+/** A labelled form field: field({key, name, input, hint, required}), the label being the key's pair
+ * (or field({label, en, ...}) with the texts given). */
+export function field({ key, label, en, name, input, hint, required = false, wide = false }) {
+  if (key) [label, en] = pair(key);
   const id = input.id || uid(`f-${name}`);
   input.id = id;
   input.name ||= name;
@@ -83,7 +100,7 @@ export function errorBox(error) {
   const fields = error.unplaced && Object.keys(error.unplaced).length
     ? h("ul", {}, Object.entries(error.unplaced).map(([k, v]) => h("li", {}, k === "_schema" ? v : `${k}: ${v}`))) : null;
   const denied = error.status === 403 && error.code !== "csrf_failed"
-    ? h("p", { class: "small" }, "您的角色无权进行此操作。", h("span", { lang: "en" }, " Your role may not do this.")) : null;
+    ? h("p", { class: "small" }, inline("common.denied")) : null;
   return h("div", { class: "error-box", role: "alert", dataset: { code: error.code || "" } },
     h("strong", {}, error.message || String(error)),
     fields, denied,
@@ -154,27 +171,27 @@ export function scenarioFields(f) {
 }
 
 const TEXT_LANGS = [["fr", "Français"], ["hi", "हिन्दी"], ["bn", "বাংলা"], ["sw", "Kiswahili"]];
-const TEXT_FIELDS = [["title", "名称", "Title", 200], ["venue", "地点", "Venue", 200], ["city", "城市", "City", 64],
-  ["description", "简介", "Description", 2000]];
+const TEXT_FIELDS = [["title", "fields.title", 200], ["venue", "texts.venue", 200], ["city", "fields.city", 64],
+  ["description", "fields.description", 2000]];
 
 /** The scenario's texts in the other guest languages (`texts` of the API), folded away: a box for the form and
  * value(), the `texts` to send (only what was typed). Field names follow the API's error keys. */
 export function textsFields(s = {}) {
   const inputs = {};
   const box = h("details", { class: "section texts", dataset: { testid: "texts-languages" }, open: Object.keys(s.texts || {}).length > 0 },
-    h("summary", { class: "section-title" }, "其他语言 ", h("span", { lang: "en" }, "Other languages")),
-    h("p", { class: "muted small" }, "留空则按回退规则显示：法语、斯瓦希里语用英文，印地语、孟加拉语用中文。",
-      h("span", { lang: "en" }, " Left empty, guests read English (French, Swahili) or Chinese (Hindi, Bengali).")),
+    h("summary", { class: "section-title" }, inline("texts.summary")),
+    h("p", { class: "muted small" }, inline("texts.fallback_note")),
     TEXT_LANGS.map(([code, name]) => h("fieldset", { class: "grid2", lang: code, dataset: { testid: `texts-${code}` } },
       h("legend", {}, name),
-      TEXT_FIELDS.map(([key, zh, en, max]) => {
+      TEXT_FIELDS.map(([key, label, max]) => {
         const name = `texts.${code}.value.${key}`;
         const value = s.texts?.[code]?.[key] ?? "";
         const el = key === "description"
           ? h("textarea", { name, rows: 2, maxlength: max, dataset: { testid: `input-texts-${code}-${key}` } }, value)
           : input(name, { value, maxlength: max, dataset: { testid: `input-texts-${code}-${key}` } });
         inputs[`${code}.${key}`] = el;
-        return field({ label: zh, en, name, input: el, wide: key === "description" });
+        return field({ key: label, name, input: el, wide: key === "description" });
+
       }))));
   const value = () => {
     const out = {};
