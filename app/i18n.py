@@ -212,7 +212,16 @@ def template_helpers() -> dict:
         "text_of": lambda scenario, field: pick_text(scenario.texts_of(field), lang),
         "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES,
+        "console_pair": console_pair,
     }
+
+
+def console_pair(key: str) -> tuple[str, str]:
+    """[Chinese, English] of a console key, as the console's JavaScript `pair(key)` gives it (its shell page
+    shows both, whatever the request's language)."""
+    from app.ui_strings import CONSOLE
+
+    return translate(CONSOLE[key], "zh", f"console:{key}"), translate(CONSOLE[key], "en", f"console:{key}")
 
 
 #: Each language's name in itself (the language menu of the pages).

@@ -188,6 +188,7 @@ def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server,
     assert decode_qr(Image.open(png)) == [f"{live_server}/s/{code}?d=east"]
 
     page.get_by_test_id("input-paper").select_option("tent")
+    page.get_by_test_id("input-poster-lang").select_option("fr")  # a French poster, Chinese under it
     with page.expect_download() as dl:
         page.get_by_test_id("door-hall-b").get_by_test_id("poster-pdf").click()
     pdf_path = tmp_path / dl.value.suggested_filename
@@ -198,7 +199,9 @@ def test_organizer_creates_a_scenario_and_prints_posters(make_page, live_server,
 
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     rendered = pdf[0].render(scale=2).to_pil()
+    text = pdf[0].get_textpage().get_text_range()
     pdf.close()
+    assert "Scannez avec WeChat" in text and "微信扫码" in text  # real text, in the languages chosen
     codes = decode_qr(rendered)  # a table tent prints the code on both of its faces
     assert codes and set(codes) == {f"{live_server}/s/{code}?d=hall-b"}, codes
 

@@ -4,12 +4,17 @@ import { can, me } from "./session.js";
 import { bi, both, download, field, fill, h, inline, input, pair, select, showError, slot, submitting, withEn } from "./ui.js";
 
 const PAPERS = [["a4", "A4"], ["a5", "A5"], ["tent", both("doors.paper_tent")]];
+const LANGS = ["zh", "en", "fr", "hi", "bn", "sw"].map((code) => [code, both(`langs.${code}`)]);
+// The poster's second lines: by default English under Chinese and Chinese under the others (the API's rule).
+const SECONDS = [["", both("doors.second_default")], ["none", both("doors.second_none")], ...LANGS];
 
 export async function renderDoors(root, ctx) {
   const role = me().role;
   const messages = slot("doors-error");
   const listBox = h("div", {});
   const paper = select("paper", PAPERS);
+  const lang = select("poster-lang", LANGS);
+  const second = select("poster-second", SECONDS);
   let doors = ctx.scenario().doors || [];
 
   const refresh = async () => {
@@ -26,7 +31,8 @@ export async function renderDoors(root, ctx) {
     button.disabled = true;
     try {
       await download(`/scenarios/${encodeURIComponent(ctx.code)}/posters/${encodeURIComponent(door.tag)}.${ext}`,
-        { paper: paper.value }, `${ctx.code}-${door.tag}-${paper.value}.${ext}`);
+        { paper: paper.value, lang: lang.value, ...(second.value ? { second: second.value } : {}) },
+        `${ctx.code}-${door.tag}-${paper.value}.${ext}`);
     } catch (error) {
       showError(messages, error);
     } finally {
@@ -81,7 +87,9 @@ export async function renderDoors(root, ctx) {
   }
   fill(root,
     h("p", { class: "lead" }, withEn("doors.intro")),
-    h("div", { class: "toolbar" }, field({ key: "doors.paper", name: "paper", input: paper })),
+    h("div", { class: "toolbar" }, field({ key: "doors.paper", name: "paper", input: paper }),
+      field({ key: "doors.poster_lang", name: "poster-lang", input: lang }),
+      field({ key: "doors.poster_second", name: "poster-second", input: second })),
 
     messages, listBox, addForm);
   draw();
