@@ -6,7 +6,7 @@ with the request's language by default, error and validation messages, template 
 from __future__ import annotations
 
 import os
-from functools import cache
+from functools import cache, lru_cache
 
 LANGUAGES: tuple[str, ...] = ("zh", "en", "fr", "hi", "bn", "sw")
 DEFAULT_LANGUAGE = "zh"
@@ -56,8 +56,11 @@ def fallback_chain(lang: str) -> tuple[str, ...]:
     return (lang, "en") if lang in LATIN_SCRIPT else (lang, "zh", "en")
 
 
+@lru_cache(maxsize=16384)
 def lookup(msgid: str, lang: str, context: str | None = None) -> str | None:
-    """The translation of `msgid` in `lang` after the fallback rule; None when no language has it."""
+    """The translation of `msgid` in `lang` after the fallback rule; None when no language has it.
+    Cached (bounded): a footprint's answer translates its labels and units thirty-odd times, the same
+    ones for every guest."""
     for candidate in fallback_chain(lang):
         found = catalogue(candidate).get((context, msgid))
         if found:

@@ -23,9 +23,8 @@ AIMS_MS = {"place search (mean)": 5.0, "places index load": 2000.0, "certificate
 
 CERTIFICATE = CertificateData(
     serial="DD-AA9K-WT1T-7E2P-B", status="valid", holder="张小满", kg=475, subject="event",
-    scenario_title="首届中国数字碳中和高峰论坛", scenario_title_en="The 1st China Digital Carbon Neutrality Summit",
-    venue="主论坛会场", venue_en="Main Forum Hall", city="成都", city_en="Chengdu", event_date=date(2025, 12, 6),
-    project_name="龙泉山城市森林碳汇（演示）", project_name_en="Longquan Mountain Urban Forest Carbon Sink (demo)",
+    scenario_title="首届中国数字碳中和高峰论坛", venue="主论坛会场", city="成都", event_date=date(2025, 12, 6),
+    project_name="龙泉山城市森林碳汇（演示）",
     standard="CDCER", credit_serials=("CDCER-FOR-2021-00000001", "CDCER-FOR-2021-00000002",
                                       "CDCER-FOR-2021-00000003", "CDCER-FOR-2022-00000007"),
     issued_on=date(2025, 12, 6), issuer="点点碳中和 Diandian", verify_url="https://dd.example.test/verify/DD-AA9K",

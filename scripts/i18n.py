@@ -72,10 +72,11 @@ def _locale(lang: str) -> str:
 
 def pages_json() -> dict[str, str]:
     """{path: text} of every page's JSON, as the .po files give it now (fallback rule applied)."""
-    from app.i18n import LANGUAGES, catalogue, translate
+    from app.i18n import LANGUAGES, catalogue, lookup, translate
     from app.ui_strings import PAGES
 
     catalogue.cache_clear()
+    lookup.cache_clear()
     out = {}
     for lang in LANGUAGES:
         strings = {}

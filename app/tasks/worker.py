@@ -119,8 +119,7 @@ def warm_renderer(langs: tuple[str, ...]) -> None:
     certificate_fingerprint()
     sample = CertificateData(
         serial="DD-WARM-WARM-WARM-W", status="valid", holder="点点用户", kg=1000, subject="event",
-        scenario_title="示例", scenario_title_en="Sample", venue="会场", venue_en="Hall", city="成都",
-        city_en="Chengdu", event_date=date(2026, 1, 1), project_name="示例项目", project_name_en="Sample project",
+        scenario_title="示例", venue="会场", city="成都", event_date=date(2026, 1, 1), project_name="示例项目",
         standard="CDCER", credit_serials=("CDCER-FOR-2021-00000001",), issued_on=date(2026, 1, 1),
         issuer="点点碳中和 Diandian", verify_url="https://dd.example.test/verify/DD-WARM")
     for lang in langs:
