@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run worker sandbox-server test test-fast test-pg lint fuzz bench bench-rush clean i18n
+.PHONY: install install-dev run worker sandbox-server test test-fast test-pg lint fuzz bench bench-rush bench-dashboard clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ bench: install
 # on Redis (a db of its own, BENCH_REDIS_URL) with `flask worker` beside it, as deployed.
 bench-rush: install
 	$(BIN)/python -m bench.run --target door-rush --pick both --redis-url $${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BENCH_ARGS)
+
+# The organiser's dashboard at 100,000 scans (SQLite, then a scratch PostgreSQL database), through the test client;
+# BENCH_ARGS="--old ../old-checkout" measures another checkout alternating with this one (bench/README.md).
+bench-dashboard: install
+	$(BIN)/python -m bench.run --target dashboard $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .coverage .coverage.*

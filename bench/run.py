@@ -58,7 +58,7 @@ GENERIC_DEFAULTS = {"rounds": 3, "duration": 5.0, "concurrency": 8, "round_warmu
 #: Targets that are benches of their own (latency, not rounds against a baseline): `--target NAME` hands
 #: the other arguments to that module's main().
 STANDALONE_TARGETS = {"render": "bench.render", "leaderboard": "bench.leaderboard", "timings": "bench.timings",
-                      "flood": "bench.flood"}
+                      "flood": "bench.flood", "dashboard": "bench.dashboard"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
