@@ -299,3 +299,26 @@ def test_permission_matrix(app, client, crew, path, role):
         assert rv.json["error"]["code"] == ("unauthorized" if rv.status_code == 401 else "forbidden")
     if role == "assigned venue staff":  # refused for the role, though assigned (they may read the doors)
         assert client.get(f"{URL}/doors", headers=h).status_code == 200
+
+
+def test_polls_share_recent_figures_but_not_the_right_to_read_them(app, client, accounts, monkeypatch):
+    """With DASHBOARD_CACHE_SECONDS, polls within that time get the same figures (one computation for every
+    open tab of a worker), a purchase shows once they expire, and who may read is checked every time."""
+    from app.services.console import dashboard as service
+
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 5)
+    now = [1000.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    org = headers(client, "org@dd.test")
+    first = client.get(f"{URL}/dashboard", headers=org).json
+    buy(client, Guest(client, "late"), 40)
+    cached = client.get(f"{URL}/dashboard", headers=org).json
+    assert cached == first  # the same figures, the same generated_at
+    assert client.get(f"{URL}/dashboard?bucket=day", headers=org).json["totals"]["certificates"] == \
+        first["totals"]["certificates"] + 1  # another bucket is another entry
+    other = headers(client, "other@dd.test")  # DJY's organiser: not CDF2021's
+    assert client.get(f"{URL}/dashboard", headers=other).status_code == 403
+    now[0] += 5.1
+    fresh = client.get(f"{URL}/dashboard", headers=org).json
+    assert fresh["totals"]["certificates"] == first["totals"]["certificates"] + 1
+    assert fresh["generated_at"] != first["generated_at"]

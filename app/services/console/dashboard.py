@@ -7,10 +7,14 @@ credited to the door its footprint was computed after: Order.footprint_id -> Foo
 """
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from cachetools import LRUCache
+from flask import current_app
 from sqlalchemy import case, func, literal_column, select
 
 from app.csv_export import CHUNK_ROWS, stream_csv
@@ -35,12 +39,46 @@ MAX_POINTS = 2000
 LEADERBOARD_SIZE = 10
 
 
+class _Recent:
+    """The figures of recent dashboards, per process, each kept DASHBOARD_CACHE_SECONDS (bounded, thread-safe):
+    every open console tab polls every 10 s, so one computation serves all of a scenario's tabs on a worker
+    for that long. Who may read is checked on every request; only the figures are shared."""
+
+    def __init__(self, maxsize: int = 256):
+        self._entries: LRUCache = LRUCache(maxsize=maxsize)
+        self._lock = threading.Lock()
+
+    def get(self, key) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
+    def put(self, key, figures: dict, ttl: float) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl, figures)
+
+
+_recent = _Recent()
+
+
 def dashboard(actor: StaffAccount, code: str, *, bucket: str | None = None, lang: str = "zh") -> dict:
-    """Totals, per-door numbers, the funnel, the cumulative series and the top 10 of one scenario.
+    """Totals, per-door numbers, the funnel, the cumulative series and the top 10 of one scenario; the
+    figures at most DASHBOARD_CACHE_SECONDS old (`generated_at` says when they were computed).
 
     :raise ScenarioNotFound: :raise Forbidden: :raise InvalidInput: more than MAX_POINTS hourly points.
     """
     scenario = get_managed(actor, code)
+    ttl = current_app.config["DASHBOARD_CACHE_SECONDS"]
+    key = (scenario.id, bucket, lang)
+    figures = _recent.get(key) if ttl else None
+    if figures is None:
+        figures = _figures(scenario, bucket, lang)
+        if ttl:
+            _recent.put(key, figures, ttl)
+    return {"scenario": scenario, **figures}
+
+
+def _figures(scenario: Scenario, bucket: str | None, lang: str) -> dict:
     sid, now = scenario.id, utcnow()
     scans, guests = db.session.execute(
         select(func.count(), func.count(Scan.user_id.distinct())).where(Scan.scenario_id == sid)).one()
@@ -53,7 +91,6 @@ def dashboard(actor: StaffAccount, code: str, *, bucket: str | None = None, lang
         Certificate.scenario_id == sid, Certificate.status == "valid", Certificate.kind == "event")).scalar_one()
     certificate_count, participants, kg, amount_fen, first_at, last_at = sold
     return {
-        "scenario": scenario,
         "totals": {"scans": scans, "guests": guests, "participants": participants, "neutralized_kg": int(kg),
                    "certificates": certificate_count, "amount_fen": int(amount_fen), "event_kg": int(event_kg)},
         "doors": _doors(sid),
