@@ -35,11 +35,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.latency import finite
+from bench.latency import save_results
 from bench.load import percentile
 from bench.server import ROOT, BenchError, flask_cli, prepared_environment, scratch_postgres
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 WORKER = Path(__file__).resolve().parent / "dashboard_worker.py"
 SCENARIO = "CDF2021"  # the demo organiser's (seed-demo)
 DOOR_WEIGHTS = (22, 18, 15, 12, 10, 9, 8, 6)  # door1 ... door8, for the scans on a door
@@ -463,9 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     print(f"machine load average: {results['loadavg_start'][0]:.2f} at the start, "
           f"{' '.join(f'{x:.2f}' for x in results['loadavg_end'])} at the end (1, 5, 15 min)")
-    out = args.output or RESULTS_DIR / f"dashboard-{started.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(results), indent=2, default=str, ensure_ascii=False) + "\n")
+    out = save_results(results, "dashboard", started, args.output)
     print(f"results: {out}")
     return status
 

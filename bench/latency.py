@@ -7,9 +7,12 @@ the same raw client as bench/load.py.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
+from datetime import datetime
+from pathlib import Path
 
 from bench.load import Connection, Response, latency_summary, run_round
 from bench.server import HOST, Gunicorn
@@ -89,6 +92,17 @@ def throughput(server: Gunicorn, name: str, path: str, headers: dict | None, *, 
             "rps": step["rps"], "p50_ms": step["p50_ms"], "p99_ms": step["p99_ms"],
             "server_cpu_ms_per_req": (s["server_cpu_s"] * 1000 / done) if s["server_cpu_s"] is not None and done
             else None, "error_samples": step["error_samples"][:3]}
+
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def save_results(results: dict, name: str, started: datetime, output: Path | None = None) -> Path:
+    """The run's figures as JSON: `output`, else bench/results/<name>-<started>.json; returns the path."""
+    out = output or RESULTS_DIR / f"{name}-{started.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(finite(results), indent=2, default=str, ensure_ascii=False) + "\n")
+    return out
 
 
 def finite(obj):

@@ -34,7 +34,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.latency import STAT_HEADER, CheckFailed, expect_status, finite, fmt_ms, stat_cols, stats, throughput, timed
+from bench.latency import (
+    STAT_HEADER,
+    CheckFailed,
+    expect_status,
+    fmt_ms,
+    save_results,
+    stat_cols,
+    stats,
+    throughput,
+    timed,
+)
 from bench.server import (
     HOST,
     ROOT,
@@ -46,7 +56,6 @@ from bench.server import (
     venv_tool,
 )
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 AIM_REDIS_MS = 20.0
 AIM_SQL_MS = 100.0
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -869,9 +878,7 @@ def main(argv: list[str] | None = None) -> int:
           "skews the figures)")
     for backend in results.get("backends", {}).values():
         backend["bodies"] = {k: v for k, v in backend["bodies"].items() if "limit=100" not in k}
-    out = args.output or RESULTS_DIR / f"leaderboard-{started.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(results), indent=2, default=str, ensure_ascii=False) + "\n")
+    out = save_results(results, "leaderboard", started, args.output)
     print(f"total {results['seconds']:.0f}s; results: {out}")
     return status
 

@@ -40,9 +40,9 @@ from bench.latency import (
     STAT_HEADER,
     CheckFailed,
     expect_status,
-    finite,
     fmt_ms,
     group_cpu_seconds,
+    save_results,
     stat_cols,
     stats,
     timed,
@@ -57,7 +57,6 @@ from bench.server import (
     sigterm_as_keyboard_interrupt,
 )
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 COMBOS = [("portrait", "zh"), ("portrait", "en"), ("card", "zh"), ("card", "en")]
 AIM_COLD_MS = 150.0
 AIM_CACHED_MS = 5.0
@@ -510,9 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine load average (1, 5, 15 min): {results['machine']['loadavg_start'][0]:.2f} at the start, "
           f"{' '.join(f'{x:.2f}' for x in results['machine']['loadavg_end'])} at the end (other work on the box "
           "skews the figures)")
-    out = args.output or RESULTS_DIR / f"render-{started.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(results), indent=2, default=str) + "\n")
+    out = save_results(results, "render", started, args.output)
     print(f"results: {out}")
     return status
 

@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import datetime as dt
 import functools
-import json
 import math
 import os
 import platform
@@ -27,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.latency import finite, group_cpu_seconds
+from bench.latency import group_cpu_seconds, save_results
 from bench.load import RoundResult, run_round
 from bench.scenarios import FOOTPRINT_ENV, PAID_TO_CERTIFIED, SCENARIOS, JourneyCheckFailed, Scenario
 from bench.server import (
@@ -46,8 +45,6 @@ from bench.server import (
     sigterm_as_keyboard_interrupt,
     tree_cpu_seconds,
 )
-
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 #: Defaults that depend on the target (None in argparse = "the target's default").
 TARGET_DEFAULTS = {
@@ -744,9 +741,7 @@ def run_target(args: argparse.Namespace) -> int:
         "invariants": [c.as_dict() for c in invariants],
         "invariant_facts": invariant_facts,
     })
-    out = args.output or RESULTS_DIR / f"{target.name}-{started.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(results), indent=2, default=str) + "\n")
+    out = save_results(results, target.name, started, args.output)
     print(f"results: {out}")
     if invariants_failed:
         print("INVARIANTS FAILED (see above)", file=sys.stderr)
