@@ -54,11 +54,12 @@ test: install-dev
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# The same suite on PostgreSQL and Redis (what .ci/run does second).
+# The same suite on PostgreSQL and Redis (what .ci/run does second), but tests/unit: pure code (no app, no
+# database, no Redis), the same run either way, so measured once, by `make test`.
 test-pg: install-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -q --ignore=tests/unit $(PYTEST_ARGS)
 
 # Lint and import order; the layering rules are a test (tests/unit/test_import_rules.py).
 lint: install-dev
