@@ -1028,3 +1028,15 @@ def test_connection_level_sqlstates_are_disconnects():
     assert not verdict(psycopg.errors.DeadlockDetected("deadlock detected"))
     assert not verdict(psycopg.errors.UniqueViolation("duplicate key"))
     assert not verdict(KeyError("not a driver error"))
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"footprint_id": "fp\xed\xa0\x80", "project": "CDCER-FOR"}',  # a surrogate encoded as UTF-8 bytes
+    '{"footprint_id": "fp\\u0000", "project": "CDCER-FOR"}'.encode("utf-16"),  # UTF-16, a NUL escaped
+])
+def test_bad_text_without_an_escape_is_still_refused(client, seeded, raw):
+    """Figure: bad text that comes without a `\\u` escape is refused too: a surrogate sent as raw bytes
+    (json.loads decodes UTF-8 with surrogatepass) and a NUL in a body json.loads detects as UTF-16."""
+    guest = Guest(client, "raw-bytes")
+    rv = client.post("/api/v1/orders", data=raw, content_type="application/json", headers=guest.headers)
+    assert rv.status_code == 422 and "footprint_id" in rv.json["error"]["fields"], rv.get_data()
