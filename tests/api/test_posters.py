@@ -145,6 +145,8 @@ def test_posters_in_any_language_through_the_api(app, client, people):
     url = "/api/v1/staff/scenarios/CDF2021/posters/door3"
     default = client.get(f"{url}.png", headers=headers)
     assert client.get(f"{url}.png?lang=zh&second=en", headers=headers).data == default.data
+    negotiated = client.get(f"{url}.png", headers={**headers, "Accept-Language": "fr-FR,fr;q=0.9"})
+    assert negotiated.data == client.get(f"{url}.png?lang=fr", headers=headers).data != default.data
     french = client.get(f"{url}.pdf?lang=fr&second=none&paper=a5", headers=headers)
     assert french.status_code == 200 and french.mimetype == "application/pdf"
     doc = pdfium.PdfDocument(french.data)
