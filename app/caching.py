@@ -1,4 +1,5 @@
-"""Per-process caches of what every guest reads alike (a scenario's page, a factor set), and their ETags.
+"""Per-process caches of what every guest reads alike (a scenario's page, a factor set), and their ETags;
+and one of figures kept for a few seconds (the organiser's dashboard: ExpiringCache).
 
 Each entry is kept with the version it was built from; a reader brings the current version (one cheap
 indexed read, e.g. the scenario's updated_at) and gets the entry only if it matches. So an edit made by
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 
 from cachetools import LRUCache
 
@@ -37,6 +39,20 @@ class VersionedCache:
             self._entries.clear()
 
 
+class ExpiringCache(VersionedCache):
+    """key -> value for `ttl` seconds from when it was put (monotonic clock): for figures that change all the
+    time, where a few seconds old is fine and no version is worth reading. The version is the expiry."""
+
+    def get(self, key):
+        """The value while it is fresh, else None."""
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def put(self, key, value, ttl: float) -> None:
+        super().put(key, time.monotonic() + ttl, value)
+
+
 def etag(*parts) -> str:
     """A strong ETag naming these parts (a version and whatever else the body depends on, e.g. language)."""
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
@@ -46,8 +62,8 @@ def etag(*parts) -> str:
 ALL: list[VersionedCache] = []
 
 
-def cache(maxsize: int = 1024) -> VersionedCache:
-    made = VersionedCache(maxsize)
+def cache(maxsize: int = 1024, kind: type[VersionedCache] = VersionedCache) -> VersionedCache:
+    made = kind(maxsize)
     ALL.append(made)
     return made
 

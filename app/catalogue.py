@@ -67,6 +67,7 @@ def lookup(msgid: str, lang: str, context: str | None = None) -> str | None:
             return found
     return None
 
+
 def translate(msgid: str, lang: str, context: str | None = None, **params) -> str:
     """`msgid` in `lang`, `{name}` placeholders filled from `params`: what the renderers call
     (`translate("Revoked on {date}", "fr", "certificate:revoked_on", date=...)`). An unknown msgid comes

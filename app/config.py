@@ -230,6 +230,8 @@ def _seconds(env: dict, name: str, default: int, *, maximum: int, minimum: int =
     if not text.isdigit() or not minimum <= int(text) <= maximum:
         raise ConfigError(f"{name} must be a whole number of seconds from {minimum} to {maximum}")
     return int(text)
+
+
 def _langs(text: str) -> tuple[str, ...]:
     langs = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     if set(langs) - set(LANGUAGES):

@@ -38,6 +38,7 @@ from app.catalogue import (  # noqa: F401 - the catalogue's names, re-exported f
     zh_or_en,
 )
 from app.catalogue import translate as _translate
+from app.ui_strings import CONSOLE
 
 #: The value of `<html lang>` per language.
 HTML_LANG = {"zh": "zh-CN", "en": "en", "fr": "fr", "hi": "hi", "bn": "bn", "sw": "sw"}
@@ -219,8 +220,6 @@ def template_helpers() -> dict:
 def console_pair(key: str) -> tuple[str, str]:
     """[Chinese, English] of a console key, as the console's JavaScript `pair(key)` gives it (its shell page
     shows both, whatever the request's language)."""
-    from app.ui_strings import CONSOLE
-
     return translate(CONSOLE[key], "zh", f"console:{key}"), translate(CONSOLE[key], "en", f"console:{key}")
 
 

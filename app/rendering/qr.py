@@ -36,14 +36,17 @@ def qr_matrix(data: str, level: str, border: int = QUIET_ZONE) -> tuple[tuple[bo
     return tuple(tuple(row) for row in qr.get_matrix())
 
 
+def module_size(matrix, target: int) -> int:
+    """Whole pixels a module: as close to target wide as that allows without exceeding it, at least 3."""
+    return max(3, target // len(matrix))
+
+
 def qr_image(data: str, target: int, *, level: str, border: int = QUIET_ZONE, dark: RGB = QR_DARK,
              light: RGB = WHITE) -> Image.Image:
-    """The QR code of data (with its quiet zone) as an RGB image, at a whole number of pixels per
-    module, as close to target wide as that allows without exceeding it (but at least 3 px a
-    module)."""
+    """The QR code of data (with its quiet zone) as an RGB image, at module_size pixels a module."""
     matrix = qr_matrix(data, level, border)
     n = len(matrix)
-    scale = max(3, target // n)
+    scale = module_size(matrix, target)
     mask = Image.frombytes("L", (n, n), bytes(255 if cell else 0 for row in matrix for cell in row))
     mask = mask.resize((n * scale, n * scale), Image.Resampling.NEAREST)
     img = Image.new("RGB", mask.size, light)

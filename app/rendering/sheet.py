@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from app.rendering.canvas import overlay
 from app.rendering.fonts import EMOJI, FONT_FILES, Stack, draw_text
 from app.rendering.palette import QR_DARK, RGB, WHITE
-from app.rendering.qr import qr_image, qr_matrix
+from app.rendering.qr import module_size, qr_image, qr_matrix
 
 #: The PDF's creation date (fpdf2 requires one): fixed, so a page is always the same bytes.
 FIXED_DATE = datetime(2021, 9, 7, tzinfo=UTC)
@@ -61,9 +61,9 @@ class Sheet:
 
     @staticmethod
     def qr_side(data: str, target: int, level: str) -> int:
-        """The side of the QR code qr() draws for target: whole pixels a module (qr.qr_image's geometry)."""
-        n = len(qr_matrix(data, level))
-        return n * max(3, target // n)
+        """The side of the QR code qr() draws for target (qr.module_size pixels a module, as qr_image)."""
+        matrix = qr_matrix(data, level)
+        return len(matrix) * module_size(matrix, target)
 
     def qr(self, data: str, xy: tuple[int, int], target: int, level: str) -> None:
         """The QR code of data, about target wide (qr_side), with its top left at xy."""
@@ -237,8 +237,7 @@ class _PdfWriter:
     def _qr(self, data: str, xy: Point, target: int, level: str) -> None:
         """The modules as filled rectangles, one a horizontal run of dark modules, on white."""
         matrix = qr_matrix(data, level)
-        n = len(matrix)
-        m = max(3, target // n)  # qr_image's module size
+        n, m = len(matrix), module_size(matrix, target)
         x0, y0 = xy
         self.fill_rect((x0, y0, x0 + n * m, y0 + n * m), WHITE)
         self.pdf.set_fill_color(*QR_DARK)

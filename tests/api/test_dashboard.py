@@ -304,11 +304,11 @@ def test_permission_matrix(app, client, crew, path, role):
 def test_polls_share_recent_figures_but_not_the_right_to_read_them(app, client, accounts, monkeypatch):
     """With DASHBOARD_CACHE_SECONDS, polls within that time get the same figures (one computation for every
     open tab of a worker), a purchase shows once they expire, and who may read is checked every time."""
-    from app.services.console import dashboard as service
+    from app import caching
 
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 5)
     now = [1000.0]
-    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(caching.time, "monotonic", lambda: now[0])
     org = headers(client, "org@dd.test")
     first = client.get(f"{URL}/dashboard", headers=org).json
     buy(client, Guest(client, "late"), 40)

@@ -7,16 +7,14 @@ credited to the door its footprint was computed after: Order.footprint_id -> Foo
 """
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from cachetools import LRUCache
 from flask import current_app
 from sqlalchemy import case, func, literal_column, select
 
+from app import caching
 from app.csv_export import CHUNK_ROWS, stream_csv
 from app.domain.china_time import china_text, to_china
 from app.domain.privacy import public_holder
@@ -39,26 +37,10 @@ MAX_POINTS = 2000
 LEADERBOARD_SIZE = 10
 
 
-class _Recent:
-    """The figures of recent dashboards, per process, each kept DASHBOARD_CACHE_SECONDS (bounded, thread-safe):
-    every open console tab polls every 10 s, so one computation serves all of a scenario's tabs on a worker
-    for that long. Who may read is checked on every request; only the figures are shared."""
-
-    def __init__(self, maxsize: int = 256):
-        self._entries: LRUCache = LRUCache(maxsize=maxsize)
-        self._lock = threading.Lock()
-
-    def get(self, key) -> dict | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        return entry[1] if entry and entry[0] > time.monotonic() else None
-
-    def put(self, key, figures: dict, ttl: float) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, figures)
-
-
-_recent = _Recent()
+#: The figures of recent dashboards, each kept DASHBOARD_CACHE_SECONDS: every open console tab polls every
+#: 10 s, so one computation serves all of a scenario's tabs on a worker for that long. Who may read is
+#: checked on every request; only the figures are shared.
+_recent = caching.cache(256, caching.ExpiringCache)
 
 
 def dashboard(actor: StaffAccount, code: str, *, bucket: str | None = None, lang: str = "zh") -> dict:
