@@ -110,7 +110,7 @@ class Config:
         # Against hoarding: open (unpaid, unexpired) orders per guest, and the kilograms they hold in all.
         self.ORDER_MAX_OPEN = int(env.get("ORDER_MAX_OPEN") or 3)
         self.ORDER_MAX_HELD_KG = int(env.get("ORDER_MAX_HELD_KG") or 50_000)
-        # Abuse limits (README "Limits and abuse"; Flask-Limiter's syntax, several joined by ";").
+        # Abuse limits (README "Limits and abuse"; the `limits` library's syntax, several joined by ";").
         # Per address, sized for a venue's Wi-Fi putting a whole door rush behind one address; per guest
         # or staff account, tight.
         for name, default in RATE_LIMITS.items():

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 try:
     from limits.storage import MemoryStorage
-except ImportError:  # pragma: no cover - installed with Flask-Limiter
+except ImportError:  # pragma: no cover - installed with limits
     MemoryStorage = None
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
