@@ -73,6 +73,15 @@ CHECKS: list[tuple[str, str]] = [
          WHERE held_kg < 0 OR claimed_kg < 0 OR held_kg + claimed_kg > credited_kg"""),
     ("one leaderboard row per guest and scenario board (participants counted once)",
      """SELECT board, member, COUNT(*) FROM leaderboard_entries GROUP BY board, member HAVING COUNT(*) > 1"""),
+    ("every scenario's totals (its counter rows) = its guest board: one participant per row, their kg",
+     """SELECT s.id, COALESCE(t.participants, 0), COALESCE(b.n, 0), COALESCE(t.kg, 0), COALESCE(b.kg, 0)
+          FROM scenarios s
+          LEFT JOIN (SELECT scenario_id, SUM(participants) AS participants, SUM(kg) AS kg FROM scenario_totals
+                     GROUP BY scenario_id) t ON t.scenario_id = s.id
+          LEFT JOIN (SELECT board, COUNT(*) AS n, SUM(kg) AS kg FROM leaderboard_entries
+                     WHERE board LIKE 's%:user:all' GROUP BY board) b
+                 ON b.board = 's' || CAST(s.id AS VARCHAR) || ':user:all'
+         WHERE COALESCE(t.participants, 0) <> COALESCE(b.n, 0) OR COALESCE(t.kg, 0) <> COALESCE(b.kg, 0)"""),
     ("every fulfilled order has exactly 3 'sale' ledger entries summing to its amount_fen",
      """SELECT o.id, o.amount_fen, COALESCE(l.n, 0), l.total
           FROM orders o

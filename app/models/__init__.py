@@ -4,7 +4,7 @@ from app.models.credit import CreditBlock, CreditClaim, CreditUnit
 from app.models.door import ScenarioDoor
 from app.models.event import EventFootprint, EventNeutralisation
 from app.models.footprint import Footprint
-from app.models.leaderboard import LeaderboardEntry
+from app.models.leaderboard import LeaderboardEntry, ScenarioTotal
 from app.models.ledger import LedgerEntry
 from app.models.order import Order
 from app.models.organization import Organization
@@ -20,7 +20,7 @@ from app.models.user import User
 
 __all__ = [
     "Certificate", "CreditBlock", "CreditClaim", "CreditUnit", "EventFootprint", "EventNeutralisation", "Footprint",
-    "LeaderboardEntry", "LedgerEntry", "Order",
+    "LeaderboardEntry", "LedgerEntry", "Order", "ScenarioTotal",
     "Organization", "PaymentNotification", "Payout", "Project", "Refund", "SandboxPayRefund", "SandboxPayTransaction",
     "Scan", "Scenario", "ScenarioDoor", "ScenarioProject", "SignInThrottle", "StaffAccount", "StaffAssignment",
     "StaffSession", "StockShard", "User",

@@ -144,6 +144,47 @@ def test_rebuild_matches_incremental_rows(app, client, runner, seeded):
     assert before == after and len(after) == 3 * 4 + 1 * 4  # 3 guests and 1 organisation, 4 boards each
 
 
+def test_scenario_totals_follow_the_board(app, client, runner, seeded):
+    """A scenario's participants and kilograms are counter rows written beside the guest board (so no read
+    counts the board): a first certificate adds a participant, a second one only kilograms, a refund takes
+    back what it gave, and the rebuild gives the same totals from the boards."""
+    from app.models import ScenarioTotal
+
+    def stats(code):
+        return client.get(f"/api/v1/scenarios/{code}").json["stats"]
+
+    def from_board(code):
+        with app.app_context():
+            sid = db.session.execute(db.text("SELECT id FROM scenarios WHERE code = :c"), {"c": code}).scalar_one()
+            n, kg = db.session.execute(db.select(db.func.count(), db.func.coalesce(db.func.sum(LeaderboardEntry.kg), 0))
+                                       .where(LeaderboardEntry.board == f"s{sid}:user:all")).one()
+        return {"participants": n, "neutralized_kg": int(kg)}
+
+    start = stats("CDF2021")
+    ann, ben, cat = Guest(client, "t-ann"), Guest(client, "t-ben"), Guest(client, "t-cat")
+    neutralise(client, ann, 300)
+    neutralise(client, ann, 200)  # the same guest again: kilograms, no new participant
+    refunded = neutralise(client, ben, 150, organization="X")
+    neutralise(client, cat, 400, SCENIC)  # another scenario
+    assert stats("CDF2021") == {"participants": start["participants"] + 2,
+                                "neutralized_kg": start["neutralized_kg"] + 650} == from_board("CDF2021")
+    out = runner.invoke(args=["orders", "refund", refunded["out_trade_no"], "--reason", "guest asked"])
+    assert out.exit_code == 0, out.output
+    assert stats("CDF2021") == {"participants": start["participants"] + 1,
+                                "neutralized_kg": start["neutralized_kg"] + 500} == from_board("CDF2021")
+    assert stats("DJY") == {"participants": 1, "neutralized_kg": 400} == from_board("DJY")
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(ScenarioTotal)).scalar_one() >= 2
+    before = {code: stats(code) for code in ("CDF2021", "DJY")}
+    assert runner.invoke(args=["leaderboard", "rebuild"]).exit_code == 0
+    assert {code: stats(code) for code in ("CDF2021", "DJY")} == before
+    with app.app_context():  # one row per scenario after a rebuild; later writes go to their guests' rows
+        assert set(db.session.execute(db.select(ScenarioTotal.shard)).scalars()) == {0}
+    neutralise(client, ben, 100)
+    assert stats("CDF2021") == {"participants": before["CDF2021"]["participants"] + 1,
+                                "neutralized_kg": before["CDF2021"]["neutralized_kg"] + 100} == from_board("CDF2021")
+
+
 def test_profile_update_and_history(client, seeded):
     guest = Guest(client, "alice")
     rv = client.patch("/api/v1/me", json={"nickname": "  小\u0000明\u202e  ", "avatar_url": "https://x.example/a.png",

@@ -90,23 +90,24 @@ def _statements(app, call):
     return sent
 
 
-def test_scenario_totals_are_counted_only_where_they_are_shown(app, client, seeded):
-    """The totals count every participant's board row (~14 ms on PostgreSQL at 10,000): the project list
-    for a scenario (a step of every journey) no longer reads the board; the resolve answer and the
-    scenario page still show the totals, each in one statement with the scenario."""
+def test_scenario_totals_are_read_from_counter_rows_only_where_they_are_shown(app, client, seeded):
+    """The totals were a count of every participant's board row (~14 ms on PostgreSQL at 10,000): now no
+    guest read touches the board for them; the resolve answer and the scenario page read the scenario's
+    counter rows in one statement with the scenario, and the project list (every journey) not at all."""
     from tests.journey import SMALL, Guest, confirm
 
     guest = Guest(client, "counted-once")
     confirm(client, guest.order(guest.footprint(SMALL)["id"], "CDCER-EV"))
     listed = _statements(app, lambda: client.get("/api/v1/projects", query_string={"scenario": "CDF2021"}))
-    assert listed and not any("leaderboard_entries" in s for s in listed)
+    assert listed and not any("leaderboard_entries" in s or "scenario_totals" in s for s in listed)
 
     answers = []
     resolved = _statements(app, lambda: answers.append(
         client.get("/api/v1/deeplinks/resolve", query_string={"scene": "CDF2021.door3"}, headers=guest.headers)))
     assert answers[0].status_code == 200 and answers[0].json["scenario"]["stats"]["participants"] >= 1
-    board_reads = [s for s in resolved if "leaderboard_entries" in s]
-    assert len(board_reads) == 1 and "FROM scenarios" in board_reads[0]  # with the scenario, not lazily after
+    assert not any("leaderboard_entries" in s for s in resolved)
+    totals_reads = [s for s in resolved if "scenario_totals" in s]
+    assert len(totals_reads) == 1 and "FROM scenarios" in totals_reads[0]  # with the scenario, not lazily after
     page = client.get("/api/v1/scenarios/CDF2021")
     assert page.json["stats"] == answers[0].json["scenario"]["stats"]
     rows = client.get("/api/v1/scenarios").json["data"]

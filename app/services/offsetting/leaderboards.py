@@ -28,7 +28,7 @@ from app.domain.privacy import masked_name
 from app.errors import InvalidInput
 from app.extensions import db, insert_on_conflict
 from app.i18n import N_, translate
-from app.models import Certificate, LeaderboardEntry, Order, User
+from app.models import Certificate, LeaderboardEntry, Order, ScenarioTotal, User
 from app.services.guest.scenarios import get_scenario
 
 log = logging.getLogger("diandian.leaderboard")
@@ -95,17 +95,22 @@ def record(certificate: Certificate, organization: str | None) -> None:
     if organization and certificate.kind != "event" and not _shows(certificate.user_id):
         organization = None
     reached = certificate.issued_at.replace(microsecond=0)
-    _add(sorted(((board.key, member, user_id, certificate.kg, reached)
-                 for board, member, user_id in _targets(certificate, organization)),
-                key=lambda row: _write_key(row[:2])))
+    written = _add(sorted(((board.key, member, user_id, certificate.kg, reached)
+                           for board, member, user_id in _targets(certificate, organization)),
+                          key=lambda row: _write_key(row[:2])))
+    participant = (_guest_board(certificate.scenario_id), user_member(certificate.user_id))
+    if participant in written:  # a personal certificate: the guest's row holds only it when it is new
+        _count(certificate.scenario_id, certificate.user_id, int(written[participant] == certificate.kg),
+               certificate.kg)
 
 
-def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> None:
+def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> dict[tuple[str, str], int]:
     """Add (board, member, user_id, kg, reached_at) rows: inserted, or added to the row there, in one
     statement, the score computed by the database as score() does (kg clamped, shifted, plus the time
-    part of the later of the two reached_at). Rows come in _write_key order: writers lock rows alike."""
+    part of the later of the two reached_at). Rows come in _write_key order: writers lock rows alike.
+    Returns each row's kilograms after the write, by (board, member)."""
     if not rows:
-        return
+        return {}
     e = LeaderboardEntry
     stmt = insert_on_conflict(e).values([{"board": key, "member": member, "user_id": user_id, "kg": kg,
                                           "reached_at": at, "score": score(kg, at)}
@@ -118,14 +123,40 @@ def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> None:
         "reached_at": sa.case((later, new.reached_at), else_=e.reached_at),
         "score": sa.case((total > MAX_SCORE_KG, MAX_SCORE_KG), else_=total) * (1 << TIME_BITS)
         + sa.case((later, new.score % (1 << TIME_BITS)), else_=e.score % (1 << TIME_BITS)),
-    })
-    db.session.execute(stmt)
+    }).returning(e.board, e.member, e.kg)
+    return {(board, member): kg for board, member, kg in db.session.execute(stmt)}
+
+
+def _guest_board(scenario_id: int) -> str:
+    """The scenario's all-time guest board: one row per participant, the one the totals follow."""
+    return Board(f"s{scenario_id}", "user", "all").key
+
+
+def _count(scenario_id: int, user_id: int, participants: int, kg: int) -> None:
+    """Add to the scenario's totals, on the guest's counter row (ScenarioTotal): last in the transaction,
+    after the board rows, by every writer alike."""
+    t = ScenarioTotal
+    stmt = insert_on_conflict(t).values(scenario_id=scenario_id, shard=user_id % t.SHARDS,
+                                        participants=participants, kg=kg)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["scenario_id", "shard"],
+        set_={"participants": t.participants + stmt.excluded.participants, "kg": t.kg + stmt.excluded.kg}))
 
 
 def unrecord(certificate: Certificate, organization: str | None) -> None:
-    """After a revocation: recompute the member's rows from their remaining valid certificates."""
+    """After a revocation: recompute the member's rows from their remaining valid certificates (and the
+    scenario's totals from the guest's row, before and after)."""
+    change = None
     for board, member, user_id in _targets(certificate, organization):
+        if board.key == _guest_board(certificate.scenario_id):
+            # Locked before the recount: a fulfilment of the same guest either committed before (counted)
+            # or waits for this transaction and adds its kilograms to the result.
+            before = db.session.execute(select(LeaderboardEntry.kg).where(
+                LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)
+                .with_for_update()).scalar_one_or_none() or 0
         kg, reached = _recount(board, user_id, organization)
+        if board.key == _guest_board(certificate.scenario_id):
+            change = (-int(before > 0 and not kg), kg - before)
         if kg:
             reached = reached.replace(microsecond=0)
             db.session.execute(sa.update(LeaderboardEntry).where(
@@ -134,6 +165,8 @@ def unrecord(certificate: Certificate, organization: str | None) -> None:
         else:
             db.session.execute(delete(LeaderboardEntry).where(
                 LeaderboardEntry.board == board.key, LeaderboardEntry.member == member))
+    if change is not None and change != (0, 0):
+        _count(certificate.scenario_id, certificate.user_id, *change)
 
 
 def _shows(user_id: int | None) -> bool:
@@ -287,11 +320,14 @@ def rebuild() -> dict[str, int]:
     """Recompute every row from the valid certificates in SQL, then reload Redis from the rows.
 
     Eight INSERT ... SELECT ... GROUP BY statements (scope x kind x period) do the work in the
-    database, so memory stays flat however many certificates there are.
+    database, so memory stays flat however many certificates there are; one more sets the scenarios'
+    totals from the guest boards.
     """
     db.session.execute(delete(LeaderboardEntry))
     for statement in _rebuild_statements(db.session.get_bind().dialect.name):
         db.session.execute(sa.text(statement))
+    db.session.execute(delete(ScenarioTotal))
+    db.session.execute(sa.text(TOTALS_FROM_BOARDS))
     db.session.commit()
     certificates = db.session.execute(
         select(func.count(Certificate.id)).where(Certificate.status == "valid")).scalar_one()
@@ -309,6 +345,13 @@ def rebuild() -> dict[str, int]:
                 pipe.execute()
         pipe.execute()
     return {"certificates": certificates, "rows": rows}
+
+
+# Every scenario's totals from its guest board, on shard 0 (the sum of a scenario's rows is what counts).
+TOTALS_FROM_BOARDS = (
+    "INSERT INTO scenario_totals (scenario_id, shard, participants, kg) "
+    "SELECT s.id, 0, COUNT(e.id), SUM(e.kg) FROM scenarios s "
+    "JOIN leaderboard_entries e ON e.board = 's' || CAST(s.id AS VARCHAR) || ':user:all' GROUP BY s.id")
 
 
 def _rebuild_statements(dialect: str) -> list[str]:
