@@ -98,10 +98,9 @@ def record(certificate: Certificate, organization: str | None) -> None:
     written = _add(sorted(((board.key, member, user_id, certificate.kg, reached)
                            for board, member, user_id in _targets(certificate, organization)),
                           key=lambda row: _write_key(row[:2])))
-    participant = (_guest_board(certificate.scenario_id), user_member(certificate.user_id))
-    if participant in written:  # a personal certificate: the guest's row holds only it when it is new
-        _count(certificate.scenario_id, certificate.user_id, int(written[participant] == certificate.kg),
-               certificate.kg)
+    if certificate.kind != "event":  # a participant: their board row holds only this certificate when new
+        new = written[(_guest_board(certificate.scenario_id), user_member(certificate.user_id))] == certificate.kg
+        _count(certificate.scenario_id, certificate.user_id, int(new), certificate.kg)
 
 
 def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> dict[tuple[str, str], int]:
