@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse_many

@@ -48,7 +48,8 @@ def _load(conn, scenario_id: int, n: int) -> None:
     """n participants of the scenario: their four board rows and the scenario's eight counter rows."""
     conn.execute(sa.text("""
         INSERT INTO leaderboard_entries (board, member, user_id, kg, reached_at, score)
-        SELECT b.board, 'u' || lpad(CAST(g AS TEXT), 10, '0'), NULL, 100 + g % 900, now(), CAST(100 + g % 900 AS BIGINT) * 1073741824
+        SELECT b.board, 'u' || lpad(CAST(g AS TEXT), 10, '0'), NULL, 100 + g % 900, now(),
+               CAST(100 + g % 900 AS BIGINT) * 1073741824
           FROM generate_series(1, :n) AS g
           CROSS JOIN (VALUES (:s || ':user:all'), (:s || ':user:2026-12'), ('all:user:all'), ('all:user:2026-12'))
                AS b(board)"""), {"n": n, "s": f"s{scenario_id}"})
