@@ -923,6 +923,13 @@ def _journey_summary(target: Scenario, baseline: Scenario | None, aggs: dict, wa
                   f"i.e. {agg['journeys_per_s']:.1f} journeys/s vs {b['rps'] / n:.0f} if each of the {n} "
                   f"requests cost a bare route (server CPU {_fmt(agg['server_cpu_ms_per_req'], 2)} ms vs "
                   f"{_fmt(b['server_cpu_ms_per_req'], 2)} ms per request)")
+        cpu, unit = agg.get("cpu_ms_per_journey"), b.get("server_cpu_ms_per_req")
+        if cpu and unit:
+            # This machine's speed moves by a third between runs; in units of the bare route measured in the
+            # same run, two runs (or two checkouts, run one after the other) compare.
+            agg["cpu_per_journey_in_bare_requests"] = {k: v / unit for k, v in cpu.items()}
+            print("cpu per journey in bare requests (÷ the bare route's CPU per request in this run, "
+                  f"{unit:.2f} ms): " + ", ".join(f"{k} {v / unit:.0f}" for k, v in cpu.items()))
     return ratio
 
 
