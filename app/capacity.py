@@ -17,15 +17,12 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
-from app.errors import AppError
+from app.errors import TooManyRequests
 
 
-class Busy(AppError):
-    status_code, code = 429, "rate_limited"
-
+class Busy(TooManyRequests):
     def __init__(self, retry_after: int):
-        super().__init__("the service is busy with heavy work: try again shortly")
-        self.retry_after = retry_after
+        super().__init__("the service is busy with heavy work: try again shortly", retry_after)
 
 
 @contextmanager

@@ -106,6 +106,17 @@ class UnsupportedMediaType(AppError):
     status_code, code = 415, "unsupported_media_type"
 
 
+class TooManyRequests(AppError):
+    """Refused for now, not for good: try again in `retry_after` seconds (sent as Retry-After). A rate limit,
+    the per-host cap on heavy work, a sign-in throttle: each says why in its detail."""
+
+    status_code, code = 429, "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(AppError):
     """A dependency (the database, Redis) cannot be reached: try again in `Retry-After` seconds."""
 
@@ -170,7 +181,7 @@ def register_error_handlers(app: Flask) -> None:
         if e.status_code == 503:
             _rollback()
         body, status, headers = error_response(e.status_code, e.code, e.detail, e.fields)
-        retry_after = getattr(e, "retry_after", None)
+        retry_after = e.retry_after if isinstance(e, TooManyRequests) else None
         if retry_after:
             headers = {**headers, "Retry-After": str(retry_after)}
         return body, status, headers

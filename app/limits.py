@@ -27,15 +27,12 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from app.auth import current_staff, current_user_id_optional
-from app.errors import AppError
+from app.errors import AppError, TooManyRequests
 
 
-class RateLimited(AppError):
-    status_code, code = 429, "rate_limited"
-
+class RateLimited(TooManyRequests):
     def __init__(self, item: RateLimitItem, retry_after: int):
-        super().__init__(f"limit {item}")
-        self.retry_after = retry_after
+        super().__init__(f"limit {item}", retry_after)
 
 
 def client_address() -> str:

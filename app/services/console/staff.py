@@ -29,7 +29,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import policy
 from app.auth import issue_staff_token
 from app.capacity import heavy_work
-from app.errors import AppError, Forbidden, NotFound
+from app.errors import AppError, Forbidden, NotFound, TooManyRequests
 from app.extensions import db, insert_on_conflict
 from app.models import SignInThrottle, StaffAccount, StaffSession
 from app.models.base import as_utc, utcnow
@@ -55,14 +55,11 @@ class InvalidCredentials(AppError):
     status_code, code = 401, "invalid_credentials"
 
 
-class SignInThrottled(AppError):
+class SignInThrottled(TooManyRequests):
     """Too many wrong passwords lately for this account or address: wait `retry_after` seconds."""
 
-    status_code, code = 429, "rate_limited"
-
     def __init__(self, retry_after: int):
-        super().__init__(f"too many failed sign-ins: try again in {retry_after} s")
-        self.retry_after = retry_after
+        super().__init__(f"too many failed sign-ins: try again in {retry_after} s", retry_after)
 
 
 class StaffExists(AppError):

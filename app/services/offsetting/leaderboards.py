@@ -145,16 +145,17 @@ def _count(scenario_id: int, user_id: int, participants: int, kg: int) -> None:
 def unrecord(certificate: Certificate, organization: str | None) -> None:
     """After a revocation: recompute the member's rows from their remaining valid certificates (and the
     scenario's totals from the guest's row, before and after)."""
-    change = None
+    guest_board, change = _guest_board(certificate.scenario_id), None
     for board, member, user_id in _targets(certificate, organization):
-        if board.key == _guest_board(certificate.scenario_id):
+        before = None
+        if board.key == guest_board:
             # Locked before the recount: a fulfilment of the same guest either committed before (counted)
             # or waits for this transaction and adds its kilograms to the result.
             before = db.session.execute(select(LeaderboardEntry.kg).where(
                 LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)
                 .with_for_update()).scalar_one_or_none() or 0
         kg, reached = _recount(board, user_id, organization)
-        if board.key == _guest_board(certificate.scenario_id):
+        if before is not None:
             change = (-int(before > 0 and not kg), kg - before)
         if kg:
             reached = reached.replace(microsecond=0)
