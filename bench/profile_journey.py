@@ -6,10 +6,11 @@ cProfile.
 
 Prepares a fresh migrated + seeded database like `bench.run` (temp SQLite, or $BENCH_DATABASE_URL;
 `--db-url scratch` for a scratch PostgreSQL database dropped at the end), runs a few unprofiled
-journeys, then `--journeys` more: prints the mean wall time of each step (one client, no
-concurrency: no queueing, no lock waits), the SQL statements and commits of each step (the service's
-apart from the in-process simulators', told apart by request path), and the cProfile table of the
-profiled ones.
+journeys, then `--plain` journeys without the profiler and `--journeys` more under it: prints the
+CPU of this process per plain journey (the service and the in-process simulators; PostgreSQL's own CPU
+is not in it) and the mean wall time of each step both ways (one client, no concurrency: no queueing, no
+lock waits), the SQL statements and commits of each step (the service's apart from the in-process
+simulators', told apart by request path), and the cProfile table of the profiled ones.
 """
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--journeys", type=int, default=30)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--plain", type=int, default=30, help="journeys timed without the profiler first")
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime, ...)")
     p.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL") or None,
@@ -80,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dump", default=None, help="also write the raw profile to this file")
     p.add_argument("--show-sql", action="store_true", help="print every statement of the last journey, per step")
     args = p.parse_args(argv)
-    if not 1 <= args.journeys <= 2000:
-        p.error("--journeys must be in 1..2000")
+    if not 1 <= args.journeys <= 2000 or not 0 <= args.plain <= 2000:
+        p.error("--journeys and --plain must be in 1..2000 (--plain may be 0)")
 
     with contextlib.ExitStack() as stack:
         url = None if args.db_url in (None, "sqlite") else args.db_url
@@ -119,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.warmup):
                 one()
             ctx.times.clear()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            for _ in range(args.plain):
+                one()
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            plain_times = dict(ctx.times)
+            ctx.times.clear()
             ctx.sql.clear()
             prof = cProfile.Profile()
             prof.enable()
@@ -134,19 +142,25 @@ def main(argv: list[str] | None = None) -> int:
         print(out.getvalue())
         if args.dump:
             prof.dump_stats(args.dump)
-        print(f"per step, mean under cProfile ({args.journeys} journeys, {benv.db_kind}, test client); SQL "
-              "statements and commits per journey, the service's and the in-process simulators':")
-        print(f"  {'step':<13} {'ms':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} {'sim commits':>12}")
+        if args.plain:
+            print(f"plain ({args.plain} journeys, no profiler): {cpu / args.plain * 1000:.1f} ms CPU of this process "
+                  f"and {wall / args.plain * 1000:.1f} ms wall per journey")
+        print(f"per step: mean wall ms plain and under cProfile ({args.journeys} journeys, {benv.db_kind}, test "
+              "client); SQL statements and commits per journey, the service's and the in-process simulators':")
+        print(f"  {'step':<13} {'plain':>8} {'profiled':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} "
+              f"{'sim commits':>12}")
         totals = [0, 0, 0, 0]
         for step in (*RUSH_STEPS, "journey"):
             vals = ctx.times.get(step) or [float("nan")]
+            plain_vals = plain_times.get(step) or [float("nan")]
             figures = [ctx.sql.get((step, who, what), 0) / args.journeys
                        for who in ("service", "sandbox") for what in ("statements", "commits")]
             if step == "journey":
                 figures = totals
             else:
                 totals = [a + b for a, b in zip(totals, figures)]
-            print(f"  {step:<13} {sum(vals) / len(vals) * 1000:8.1f} {figures[0]:10.1f} {figures[1]:12.1f} "
+            print(f"  {step:<13} {sum(plain_vals) / len(plain_vals) * 1000:8.1f} {sum(vals) / len(vals) * 1000:8.1f} "
+                  f"{figures[0]:10.1f} {figures[1]:12.1f} "
                   f"{figures[2]:10.1f} {figures[3]:12.1f}")
     return 0
 
