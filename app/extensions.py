@@ -1,4 +1,5 @@
 """Extension singletons, bound to the app in create_app()."""
+import functools
 import threading
 
 from flask_migrate import Migrate
@@ -51,13 +52,34 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
 
-def insert_on_conflict(entity):
-    """An INSERT for the session's database that takes `on_conflict_do_update` / `_do_nothing`: PostgreSQL's
-    and SQLite's constructs have the same methods, so a use case writes its upsert once."""
+def insert_on_conflict(entity, dialect: str | None = None):
+    """An INSERT for the session's database (or the named dialect's) that takes `on_conflict_do_update` /
+    `_do_nothing`: PostgreSQL's and SQLite's constructs have the same methods, so a use case writes its
+    upsert once."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(entity)
+    dialect = dialect or db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(entity)
+
+
+def upsert_once(build):
+    """Decorate `build(insert)`, which makes an upsert from `insert(entity)` (insert_on_conflict's), so that
+    the upsert is built once for each database dialect and the same object is returned after.
+
+    The guest's path runs its statements many times a second: a statement object built once keeps its
+    cache key, while building an upsert and its key costs more than the database takes to run it.
+    """
+    built: dict[str, object] = {}
+
+    @functools.wraps(build)
+    def statement():
+        dialect = db.session.get_bind().dialect.name
+        stmt = built.get(dialect)
+        if stmt is None:
+            stmt = built[dialect] = build(functools.partial(insert_on_conflict, dialect=dialect))
+        return stmt
+
+    return statement
 
 
 if MemoryStorage is not None:

@@ -224,3 +224,42 @@ def test_projects_of_a_draft_or_unknown_scenario_are_404_and_none_offered_is_emp
         db.session.commit()
     rv = client.get("/api/v1/projects?scenario=CDF2021")
     assert rv.status_code == 200 and rv.json["data"] == []
+
+
+def test_a_second_journey_compiles_no_statement_again(app, client, seeded):
+    """Every statement of a guest's journey (the service's and the simulators') is served from SQLAlchemy's
+    compiled cache the second time: no statement is built in a form that cannot be cached (an upsert
+    written with .values([...]) was compiled anew in every fulfilment)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.default import CacheStats
+
+    from tests.journey import CONFERENCE, Guest, confirm
+
+    def journey(name: str) -> None:
+        guest = Guest(client, name)
+        rv = client.get("/api/v1/deeplinks/resolve", query_string={"scene": "CDF2021.door3"}, headers=guest.headers)
+        assert rv.status_code == 200, rv.json
+        footprint = guest.footprint({**CONFERENCE, "scan_id": rv.json["entry"]["scan_id"]})
+        assert client.get("/api/v1/projects", query_string={"scenario": "CDF2021"}).status_code == 200
+        order = guest.order(footprint["id"], "CDCER-EV", organization="成都环交所")
+        confirm(client, order, deliveries=2)
+        paid = guest.get_order(order["order"]["id"])
+        assert paid["status"] == "fulfilled"
+        assert client.get(f"/api/v1/certificates/{paid['certificate']['serial']}").status_code == 200
+
+    journey("compiled-first")
+    seen: list[tuple[str, object]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if context.compiled is not None:  # (BEGIN IMMEDIATE is the driver's own text)
+            seen.append((" ".join(statement.split())[:120], context.cache_hit))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", listen)
+    try:
+        journey("compiled-second")
+    finally:
+        event.remove(engine, "after_cursor_execute", listen)
+    assert len(seen) >= 25, seen
+    assert [s for s, hit in seen if hit is not CacheStats.CACHE_HIT] == []

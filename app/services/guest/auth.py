@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 
 from app.auth import forget_token_version, issue_token
 from app.errors import InvalidLoginCode, WeChatUnavailable
-from app.extensions import db, insert_on_conflict
+from app.extensions import db, upsert_once
 from app.models import User
 from app.models.base import utcnow
 from app.wechat import wechat_login
@@ -32,18 +32,24 @@ def login(code: str) -> tuple[User, str, int]:
     # One statement for a first login and a returning one; two first logins of one guest racing meet in the
     # unique openid, not in an IntegrityError.
     now = utcnow()
-    stmt = insert_on_conflict(User).values(openid=session.openid, unionid=session.unionid,
-                                           nickname=_default_nickname(session.openid), created_at=now,
-                                           last_login_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=[User.openid], set_={
-        "last_login_at": stmt.excluded.last_login_at,
-        "unionid": func.coalesce(stmt.excluded.unionid, User.unionid)})
-    user = db.session.scalars(stmt.returning(User), execution_options={"populate_existing": True}).one()
+    user = db.session.scalars(_sign_in(), {
+        "openid": session.openid, "unionid": session.unionid, "nickname": _default_nickname(session.openid),
+        "created_at": now, "last_login_at": now}).one()
     db.session.commit()
     created = user.created_at == now  # a returning guest's row keeps its own created_at
     log.info("login user=%s new=%s", user.id, created)
     token, expires_in = issue_token(user)
     return user, token, expires_in
+
+
+@upsert_once
+def _sign_in(insert):
+    """A first login and a returning one in one statement, the guest's row returned: a returning guest keeps
+    their created_at and nickname (built once; the values are bound at execution)."""
+    stmt = insert(User)
+    return (stmt.on_conflict_do_update(index_elements=[User.openid], set_={
+        "last_login_at": stmt.excluded.last_login_at, "unionid": func.coalesce(stmt.excluded.unionid, User.unionid)})
+        .returning(User).execution_options(populate_existing=True))
 
 
 def logout(user_id: int) -> None:

@@ -11,10 +11,11 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, insert, literal, select
+from sqlalchemy import Select, bindparam, insert, select
 
 from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
 from app.errors import InvalidDeeplink
@@ -87,17 +88,16 @@ def resolve(*, scene: str | None, q: str | None, public_base_url: str, user_id: 
     entry = parse_scene(scene) if scene is not None else parse_link(q or "", public_base_url)
     scenario = get_open_scenario(entry.code)
     client_hash = None if user_id else _client_hash(client)
-    recent = _recent_scan(scenario.id, entry.tag, user_id, client_hash)
+    recent, record = _scan_statements(untagged=entry.tag is None, anonymous=not user_id)
+    now = utcnow()
+    params = {"scenario_id": scenario.id, "source": entry.source, "tag": entry.tag, "user_id": user_id,
+              "client_hash": client_hash, "created_at": now,
+              "since": now - timedelta(seconds=current_app.config["SCAN_DEDUP_SECONDS"])}
     # One statement for a first scan (the door rush): written unless a recent one exists, which is then read.
-    fields = {"scenario_id": scenario.id, "source": entry.source, "tag": entry.tag, "user_id": user_id,
-              "client_hash": client_hash, "created_at": utcnow()}
-    new_id = db.session.execute(
-        insert(Scan).from_select(list(fields), select(*(literal(v, Scan.__table__.c[k].type)
-                                                        for k, v in fields.items())).where(~recent.exists()))
-        .returning(Scan.id)).scalar()
+    new_id = db.session.execute(record, params).scalar()
     db.session.commit()
     if new_id is None:
-        return scenario, db.session.execute(recent).scalar_one()
+        return scenario, db.session.execute(recent, params).scalar_one()
     return scenario, RecordedScan(new_id, entry.source, entry.tag)
 
 
@@ -115,10 +115,22 @@ def _client_hash(client: str) -> str:
     return hmac.new(key, f"scan-client:{client}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def _recent_scan(scenario_id: int, tag: str | None, user_id: int | None, client_hash: str | None) -> Select:
-    """The latest scan of this door by this guest (or anonymous client) within the window, as a query."""
-    since = utcnow() - timedelta(seconds=current_app.config["SCAN_DEDUP_SECONDS"])
-    who = Scan.user_id == user_id if user_id else (Scan.client_hash == client_hash) & Scan.user_id.is_(None)
-    door = Scan.tag.is_(None) if tag is None else Scan.tag == tag
-    return (select(Scan).where(Scan.scenario_id == scenario_id, door, who, Scan.created_at >= since)
-            .order_by(Scan.id.desc()).limit(1))
+_SCAN_FIELDS = ("scenario_id", "source", "tag", "user_id", "client_hash", "created_at")
+
+
+@cache
+def _scan_statements(*, untagged: bool, anonymous: bool) -> tuple[Select, object]:
+    """For a door (or none) and a guest (or an anonymous client): the query of their latest scan within the
+    window (since :since), and the INSERT of a new scan unless there is one. Built once for each of the four
+    kinds of scan; the values are bound at execution, the same names in both."""
+    c = Scan.__table__.c  # Core: the INSERT is a plain statement, not the ORM's bulk insert
+    who = ((c.client_hash == bindparam("client_hash")) & c.user_id.is_(None) if anonymous
+           else c.user_id == bindparam("user_id"))
+    door = c.tag.is_(None) if untagged else c.tag == bindparam("tag")
+    criteria = (c.scenario_id == bindparam("scenario_id"), door, who,
+                c.created_at >= bindparam("since", type_=c.created_at.type))
+    recent = select(Scan).where(*criteria).order_by(c.id.desc()).limit(1)
+    values = select(*(bindparam(name, type_=c[name].type) for name in _SCAN_FIELDS))
+    unless_recent = values.where(~select(c.id).where(*criteria).exists())
+    record = insert(Scan.__table__).from_select(list(_SCAN_FIELDS), unless_recent).returning(c.id)
+    return recent, record

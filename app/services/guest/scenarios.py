@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cachetools import TTLCache
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from app import caching
 from app.domain.factors import factor_set
@@ -37,14 +37,20 @@ class ScenarioRef:
         return self.status == "active" and (self.open_until is None or as_utc(self.open_until) > now)
 
 
+# Every scan reads its scenario: the statements are built once (the code bound at execution).
+_BY_CODE = select(Scenario).where(Scenario.code == bindparam("code"))
+_BY_CODE_WITH_TOTALS = _BY_CODE.options(Scenario.with_totals())
+_REF_BY_CODE = (select(Scenario.id, Scenario.code, Scenario.kind, Scenario.status, Scenario.open_until)
+                .where(Scenario.code == bindparam("code")))
+
+
 def get_scenario(code: str, *, totals: bool = True) -> Scenario:
     """A scenario a guest may see (closed ones too: a certificate links to them); `totals=False` when the
     caller does not show its participants and kilograms (they cost a count of the board).
 
     :raise ScenarioNotFound: unknown code or still a draft.
     """
-    stmt = select(Scenario).where(Scenario.code == code)
-    scenario = db.session.execute(stmt.options(Scenario.with_totals()) if totals else stmt).scalar_one_or_none()
+    scenario = db.session.execute(_BY_CODE_WITH_TOTALS if totals else _BY_CODE, {"code": code}).scalar_one_or_none()
     if scenario is None or not scenario.is_visible():
         raise ScenarioNotFound()
     return scenario
@@ -93,10 +99,7 @@ def open_scenario_ref(code: str) -> ScenarioRef:
     with _refs_lock:
         ref = _refs.get(code)
     if ref is None:
-        row = db.session.execute(
-            select(Scenario.id, Scenario.code, Scenario.kind, Scenario.status, Scenario.open_until)
-            .where(Scenario.code == code)
-        ).one_or_none()
+        row = db.session.execute(_REF_BY_CODE, {"code": code}).one_or_none()
         if row is None or row.status == "draft":
             raise ScenarioNotFound()
         ref = ScenarioRef(*row)

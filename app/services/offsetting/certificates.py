@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.domain.claims import covered_sections
@@ -62,14 +62,18 @@ def get_certificate(serial: str) -> Certificate:
     return find_certificate(serial)[0]
 
 
+# The certificate page's reads, built once (the serial bound at execution).
+_SHOWS = sa.func.coalesce(sa.and_(User.show_on_leaderboard.is_(True), User.erased_at.is_(None)), False)
+_BY_SERIAL = (select(Certificate, _SHOWS).outerjoin(User, User.id == Certificate.user_id)
+              .where(Certificate.serial == bindparam("serial")).options(joinedload(Certificate.claims)))
+_FOOTPRINT_ITEMS = select(Footprint.items).where(Footprint.id == bindparam("footprint_id"))
+
+
 def find_certificate(serial: str) -> tuple[Certificate, bool]:
     """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
     statement. :raise CertificateNotFound:"""
     canonical = normalise_serial(serial)
-    shows = sa.and_(User.show_on_leaderboard.is_(True), User.erased_at.is_(None))
-    row = canonical and db.session.execute(
-        select(Certificate, sa.func.coalesce(shows, False)).outerjoin(User, User.id == Certificate.user_id)
-        .where(Certificate.serial == canonical).options(joinedload(Certificate.claims))).unique().one_or_none()
+    row = canonical and db.session.execute(_BY_SERIAL, {"serial": canonical}).unique().one_or_none()
     if not row:
         raise CertificateNotFound()
     return row[0], bool(row[1])
@@ -97,7 +101,7 @@ def claim_sections(certificate: Certificate) -> tuple[str, ...]:
     """The sections a personal certificate neutralised, from its footprint's line items (() for an event's)."""
     if certificate.kind == "event" or not certificate.footprint_id:
         return ()
-    items = db.session.execute(select(Footprint.items).where(Footprint.id == certificate.footprint_id)).scalar()
+    items = db.session.execute(_FOOTPRINT_ITEMS, {"footprint_id": certificate.footprint_id}).scalar()
     return covered_sections(items)
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.errors import AppError
 from app.extensions import db
@@ -134,6 +134,26 @@ def _parse(line: int, fields: list[str], projects: dict[str, Project]) -> _Row:
                 digits=len(a["number"]), first=first, last=last, serial_start=start, serial_end=end)
 
 
+def _units_with_room(skip_locked: bool):
+    """Up to :n units of the project with room, in retirement order, locked (skipping those locked by others)."""
+    return (select(CreditUnit.id, CreditUnit.claimed_kg)
+            .where(CreditUnit.project_id == bindparam("project"), CreditUnit.claimed_kg < KG_PER_UNIT)
+            .order_by(CreditUnit.vintage, CreditUnit.serial).limit(bindparam("n"))
+            .with_for_update(skip_locked=skip_locked))
+
+
+# Built once (the claim runs in every fulfilment): parameters are bound at execution.
+_UNITS_WITH_ROOM = {skip: _units_with_room(skip) for skip in (True, False)}
+_units = CreditUnit.__table__.c
+_TAKE_FROM_UNIT = (  # Core: the ORM's UPDATE would compare every unit in the session with it
+    update(CreditUnit.__table__)
+    .where(_units.id == bindparam("unit"), _units.claimed_kg + bindparam("take") <= KG_PER_UNIT)
+    .values(claimed_kg=_units.claimed_kg + bindparam("take"),
+            retired_at=sa.func.coalesce(_units.retired_at, bindparam("now", type_=_units.retired_at.type)),
+            retirement_reason=sa.func.coalesce(_units.retirement_reason,
+                                               bindparam("reason", type_=_units.retirement_reason.type))))
+
+
 def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[CreditClaim]:
     """Claim `kg` kilograms of units for a certificate, retiring units on their first claim. Flushes.
 
@@ -142,13 +162,8 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[Cr
     """
     remaining, claims, now, skip_locked = kg, [], utcnow(), True
     while remaining > 0:
-        units = db.session.execute(
-            select(CreditUnit.id, CreditUnit.claimed_kg)
-            .where(CreditUnit.project_id == project_id, CreditUnit.claimed_kg < KG_PER_UNIT)
-            .order_by(CreditUnit.vintage, CreditUnit.serial)
-            .limit(remaining // KG_PER_UNIT + 2)
-            .with_for_update(skip_locked=skip_locked)
-        ).all()
+        units = db.session.execute(_UNITS_WITH_ROOM[skip_locked],
+                                   {"project": project_id, "n": remaining // KG_PER_UNIT + 2}).all()
         if not units:
             if skip_locked:  # every unit with room is being claimed by someone: wait for them
                 skip_locked = False
@@ -158,13 +173,8 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[Cr
             take = min(KG_PER_UNIT - claimed, remaining)
             if take <= 0:
                 continue
-            done = db.session.execute(
-                update(CreditUnit)
-                .where(CreditUnit.id == unit_id, CreditUnit.claimed_kg + take <= KG_PER_UNIT)
-                .values(claimed_kg=CreditUnit.claimed_kg + take,
-                        retired_at=sa.func.coalesce(CreditUnit.retired_at, now),
-                        retirement_reason=sa.func.coalesce(CreditUnit.retirement_reason, reason))
-            ).rowcount
+            done = db.session.execute(_TAKE_FROM_UNIT, {"unit": unit_id, "take": take, "now": now,
+                                                        "reason": reason}).rowcount
             if done != 1:  # it filled up while this claim waited for it: read again
                 continue
             claims.append(CreditClaim(certificate_id=certificate_id, unit_id=unit_id, kg=take))

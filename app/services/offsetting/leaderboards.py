@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 
 from app.domain.china_time import to_china
 from app.domain.privacy import masked_name
 from app.errors import InvalidInput
-from app.extensions import db, insert_on_conflict
+from app.extensions import db, upsert_once
 from app.i18n import N_, translate
 from app.models import Certificate, LeaderboardEntry, Order, ScenarioTotal, User
 from app.services.guest.scenarios import get_scenario
@@ -110,20 +110,28 @@ def _add(rows: list[tuple[str, str, int | None, int, datetime]]) -> dict[tuple[s
     Returns each row's kilograms after the write, by (board, member)."""
     if not rows:
         return {}
-    e = LeaderboardEntry
-    stmt = insert_on_conflict(e).values([{"board": key, "member": member, "user_id": user_id, "kg": kg,
-                                          "reached_at": at, "score": score(kg, at)}
-                                         for key, member, user_id, kg, at in rows])
+    # One upsert built once, sent with every row's parameters: SQLAlchemy writes them as one multi-row
+    # INSERT (its "insertmanyvalues"), so this is still one statement, and one whose compiled form is cached
+    # (an upsert written with .values([...]) is compiled anew each time).
+    written = db.session.execute(_add_rows(), [
+        {"board": key, "member": member, "user_id": user_id, "kg": kg, "reached_at": at, "score": score(kg, at)}
+        for key, member, user_id, kg, at in rows])
+    return {(board, member): kg for board, member, kg in written}
+
+
+@upsert_once
+def _add_rows(insert):
+    e = LeaderboardEntry.__table__.c
+    stmt = insert(LeaderboardEntry.__table__)
     new = stmt.excluded
     total = e.kg + new.kg
     later = new.reached_at > e.reached_at
-    stmt = stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
+    return stmt.on_conflict_do_update(index_elements=["board", "member"], set_={
         "kg": total,
         "reached_at": sa.case((later, new.reached_at), else_=e.reached_at),
         "score": sa.case((total > MAX_SCORE_KG, MAX_SCORE_KG), else_=total) * (1 << TIME_BITS)
         + sa.case((later, new.score % (1 << TIME_BITS)), else_=e.score % (1 << TIME_BITS)),
     }).returning(e.board, e.member, e.kg)
-    return {(board, member): kg for board, member, kg in db.session.execute(stmt)}
 
 
 def _guest_board(scenario_id: int) -> str:
@@ -134,12 +142,16 @@ def _guest_board(scenario_id: int) -> str:
 def _count(scenario_id: int, user_id: int, participants: int, kg: int) -> None:
     """Add to the scenario's totals, on the guest's counter row (ScenarioTotal): last in the transaction,
     after the board rows, by every writer alike."""
-    t = ScenarioTotal
-    stmt = insert_on_conflict(t).values(scenario_id=scenario_id, shard=user_id % t.SHARDS,
-                                        participants=participants, kg=kg)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["scenario_id", "shard"],
-        set_={"participants": t.participants + stmt.excluded.participants, "kg": t.kg + stmt.excluded.kg}))
+    db.session.execute(_add_to_totals(), {"scenario_id": scenario_id, "shard": user_id % ScenarioTotal.SHARDS,
+                                          "participants": participants, "kg": kg})
+
+
+@upsert_once
+def _add_to_totals(insert):
+    t = ScenarioTotal.__table__.c
+    stmt = insert(ScenarioTotal.__table__)
+    return stmt.on_conflict_do_update(index_elements=["scenario_id", "shard"], set_={
+        "participants": t.participants + stmt.excluded.participants, "kg": t.kg + stmt.excluded.kg})
 
 
 def unrecord(certificate: Certificate, organization: str | None) -> None:
@@ -169,12 +181,15 @@ def unrecord(certificate: Certificate, organization: str | None) -> None:
         _count(certificate.scenario_id, certificate.user_id, *change)
 
 
+_GUEST_CHOICE = (select(User.show_on_leaderboard, User.erased_at).where(User.id == bindparam("user_id"))
+                 .with_for_update())
+
+
 def _shows(user_id: int | None) -> bool:
     """Does this guest show on boards? Read under the guest's row lock (see record and refresh_guest)."""
     if user_id is None:
         return False
-    row = db.session.execute(select(User.show_on_leaderboard, User.erased_at).where(User.id == user_id)
-                             .with_for_update()).one_or_none()
+    row = db.session.execute(_GUEST_CHOICE, {"user_id": user_id}).one_or_none()
     return bool(row and row.show_on_leaderboard and row.erased_at is None)
 
 

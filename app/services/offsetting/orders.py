@@ -21,7 +21,7 @@ import string
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -165,6 +165,17 @@ def new_order(project: Project, kg: int, **fields) -> Order:
         **fields)
 
 
+# What the order's path reads, built once (parameters bound at execution).
+_LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
+_LOCK_OPEN_ORDERS = select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
+                                        Order.expires_at > bindparam("now")).with_for_update(of=Order)
+_BY_IDEMPOTENCY_KEY = select(Order).where(Order.user_id == bindparam("user_id"),
+                                          Order.idempotency_key == bindparam("key"))
+# One statement: the order with its certificate and claims, which its view shows.
+_ORDER_WITH_CERTIFICATE = (select(Order).where(Order.id == bindparam("order_id"))
+                           .options(joinedload(Order.certificate).joinedload(Certificate.claims)))
+
+
 def hold(order: Order, project: Project, also: tuple = (),
          guest_id: int | None = None) -> tuple[list[Order], User | None]:
     """Commit `order`: its kilograms are held, visible to every other order before WeChat is called.
@@ -182,13 +193,11 @@ def hold(order: Order, project: Project, also: tuple = (),
     replaced: list[Order] = []
     guest = None
     if guest_id is not None:
-        guest = db.session.execute(select(User).where(User.id == guest_id).with_for_update()).scalar()
+        guest = db.session.execute(_LOCK_GUEST, {"user_id": guest_id}).scalar()
         if guest is None:
             db.session.rollback()
             raise TokenInvalid()
-        open_orders = db.session.execute(select(Order).where(
-            Order.user_id == guest_id, Order.status == "pending", Order.expires_at > utcnow())
-            .with_for_update(of=Order)).scalars().all()
+        open_orders = db.session.execute(_LOCK_OPEN_ORDERS, {"user_id": guest_id, "now": utcnow()}).scalars().all()
         replaced = [o for o in open_orders if o.footprint_id == order.footprint_id]
         kept = [o for o in open_orders if o.footprint_id != order.footprint_id]
         config = current_app.config
@@ -273,9 +282,7 @@ def _replayed(order: Order, fingerprint: str) -> Order:
 
 
 def _by_idempotency_key(user_id: int, key: str) -> Order | None:
-    return db.session.execute(
-        select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
-    ).scalar_one_or_none()
+    return db.session.execute(_BY_IDEMPOTENCY_KEY, {"user_id": user_id, "key": key}).scalar_one_or_none()
 
 
 def payment_params(order: Order) -> dict | None:
@@ -287,9 +294,8 @@ def payment_params(order: Order) -> dict | None:
 
 def get_order(user_id: int, order_id: str) -> Order:
     """A guest's own order. :raise OrderNotFound: unknown or another guest's (indistinguishable)."""
-    # One statement: the order with its certificate and claims, which its view shows.
-    order = db.session.get(Order, order_id, options=[joinedload(Order.certificate).joinedload(Certificate.claims)]
-                           ) if len(order_id) <= 32 else None
+    order = db.session.execute(_ORDER_WITH_CERTIFICATE, {"order_id": order_id}).unique().scalar_one_or_none(
+    ) if len(order_id) <= 32 else None
     if order is None or order.user_id != user_id:
         raise OrderNotFound()
     return order

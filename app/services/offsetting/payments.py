@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.errors import AppError, NotFound
@@ -99,17 +99,20 @@ def _record(notification_id: str, event_type: str, tx: Transaction | None, outco
         trade_state=tx.trade_state if tx else None, amount_total=tx.amount_total if tx else None))
 
 
+# The order under its row lock, fresh from the database: built once, the first read of every delivery.
+_LOCK_ORDER = (select(Order).where(Order.out_trade_no == bindparam("out_trade_no")).with_for_update(of=Order)
+               .options(lazyload(Order.certificate))  # most deliveries only read the status; a refund loads it
+               .execution_options(populate_existing=True))
+_LOCK_ORDER_WITH_USER = _LOCK_ORDER.options(joinedload(Order.user))
+
+
 def lock_order(out_trade_no: str, *, with_user: bool = False) -> Order | None:
     """The order re-read under its row lock (PostgreSQL; SQLite: the database write lock), fresh from the
     database: the first step of every use case that settles, refunds or closes it. `with_user` joins the
     guest's row into the same read (a settlement issues their certificate); only the order is locked."""
     lock_for_write()
-    options = [lazyload(Order.certificate)]  # most deliveries only read the status; a refund loads it
-    if with_user:
-        options.append(joinedload(Order.user))
-    return db.session.execute(
-        select(Order).where(Order.out_trade_no == out_trade_no).with_for_update(of=Order)
-        .options(*options).execution_options(populate_existing=True)).unique().scalar_one_or_none()
+    return db.session.execute(_LOCK_ORDER_WITH_USER if with_user else _LOCK_ORDER,
+                              {"out_trade_no": out_trade_no}).unique().scalar_one_or_none()
 
 
 def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None = None) -> Outcome:

@@ -1,7 +1,7 @@
 """Offset projects: registration, the list a guest chooses from, and available kilograms."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from app.errors import AppError, NotFound
 from app.extensions import db
@@ -51,12 +51,19 @@ def _offered_in(scenario_id):
     return ~exists().where(ScenarioProject.scenario_id == scenario_id) | Project.id.in_(chosen)
 
 
+# The order's and the project list's reads, built once (parameters bound at execution).
+_OFFERED_PROJECT = select(Project, _offered_in(bindparam("scenario_id"))).where(Project.code == bindparam("code"))
+_ACTIVE_PROJECTS = select(Project).where(Project.active.is_(True)).order_by(Project.code)
+_SCENARIO_ID = visible_scenario_id(bindparam("scenario_code"))
+_OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), _offered_in(_SCENARIO_ID))
+
+
 def get_offered_project(code: str, scenario_id: int) -> tuple[Project, bool]:
     """The project and whether the scenario offers it, in one read (the order's path).
 
     :raise ProjectNotFound: unknown or inactive.
     """
-    row = db.session.execute(select(Project, _offered_in(scenario_id)).where(Project.code == code)).first()
+    row = db.session.execute(_OFFERED_PROJECT, {"code": code, "scenario_id": scenario_id}).first()
     if row is None or not row[0].active:
         raise ProjectNotFound()
     return row[0], bool(row[1])
@@ -75,12 +82,9 @@ def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]
 
     :raise ScenarioNotFound: unknown scenario code.
     """
-    stmt = select(Project).where(Project.active.is_(True)).order_by(Project.code)
-    if scenario_code:
-        # The scenario is looked up inside the same statement; only an empty answer asks whether it exists.
-        scenario_id = visible_scenario_id(scenario_code)
-        stmt = stmt.where(scenario_id.is_not(None), _offered_in(scenario_id))
-    projects = db.session.execute(stmt).scalars().all()
+    # The scenario is looked up inside the same statement; only an empty answer asks whether it exists.
+    projects = db.session.execute(_OFFERED_PROJECTS, {"scenario_code": scenario_code}).scalars().all(
+    ) if scenario_code else db.session.execute(_ACTIVE_PROJECTS).scalars().all()
     if scenario_code and not projects:
         get_scenario(scenario_code, totals=False)  # :raise ScenarioNotFound: (else: none offered)
     books = stock.stocks(p.id for p in projects)

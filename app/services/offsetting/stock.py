@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.models import Order, StockShard
@@ -49,6 +49,27 @@ class Stock:
 
 
 _FREE = StockShard.credited_kg - StockShard.held_kg - StockShard.claimed_kg
+# The statements of the guest's path are Core, built once, their parameters bound at execution: building a
+# locked UPDATE with its subquery, and its cache key, cost more than PostgreSQL takes to run it, and the
+# ORM's UPDATE would compare every stock row in the session with it. (An UPDATE's parameters may not be
+# named after its table's columns.)
+_rows = StockShard.__table__.c
+_ROW = (_rows.project_id == bindparam("project")) & (_rows.shard == bindparam("row"))
+_RELEASE = update(StockShard.__table__).where(_ROW).values(held_kg=_rows.held_kg - bindparam("kg"))
+_HELD_TO_CLAIMED = update(StockShard.__table__).where(_ROW).values(held_kg=_rows.held_kg - bindparam("kg"),
+                                                                   claimed_kg=_rows.claimed_kg + bindparam("kg"))
+
+
+def _take_statement(column: str):
+    """Add :kg to `column` of one row with that many free kilograms that no one else has locked."""
+    free = _rows.credited_kg - _rows.held_kg - _rows.claimed_kg >= bindparam("kg")
+    pick = (select(_rows.shard).where(_rows.project_id == bindparam("project"), free)
+            .order_by(func.random()).limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    return (update(StockShard.__table__).where(_rows.project_id == bindparam("project"), _rows.shard == pick, free)
+            .values({column: _rows[column] + bindparam("kg")}).returning(_rows.shard))
+
+
+_TAKE = {column: _take_statement(column) for column in ("held_kg", "claimed_kg")}
 
 
 def credit(project_id: int, kg: int) -> None:
@@ -83,9 +104,7 @@ def release_hold(order: Order) -> None:
     """Give a pending order's held kilograms back (closed, replaced, lapsed). Idempotent."""
     if order.stock_shard is None or order.status in ("fulfilled", "refunded"):
         return  # nothing held, or stock_shard names the row its kilograms were claimed from
-    db.session.execute(update(StockShard).where(
-        StockShard.project_id == order.project_id, StockShard.shard == order.stock_shard
-    ).values(held_kg=StockShard.held_kg - order.kg))
+    db.session.execute(_RELEASE, {"project": order.project_id, "row": order.stock_shard, "kg": order.kg})
     order.stock_shard = None
 
 
@@ -97,9 +116,8 @@ def claim(order: Order, *, lapsed: bool) -> None:
     if lapsed:
         release_hold(order)
     if order.stock_shard is not None:
-        db.session.execute(update(StockShard).where(
-            StockShard.project_id == order.project_id, StockShard.shard == order.stock_shard
-        ).values(held_kg=StockShard.held_kg - order.kg, claimed_kg=StockShard.claimed_kg + order.kg))
+        db.session.execute(_HELD_TO_CLAIMED, {"project": order.project_id, "row": order.stock_shard,
+                                              "kg": order.kg})
         return
     shard = _take(order.project_id, order.kg, column="claimed_kg")
     if shard is None:
@@ -135,20 +153,28 @@ def expire_lapsed(project_id: int | None = None, now: datetime | None = None) ->
     return len(lapsed)
 
 
+def _stocks_statement():
+    ids = bindparam("ids", expanding=True)
+    lapsed = (select(Order.project_id, func.sum(Order.kg).label("kg")).where(
+        Order.project_id.in_(ids), Order.status == "pending", Order.stock_shard.isnot(None),
+        Order.expires_at <= bindparam("lapsed_before", type_=Order.expires_at.type))
+        .group_by(Order.project_id).subquery())
+    sums = (select(StockShard.project_id, func.sum(StockShard.credited_kg).label("credited"),
+                   func.sum(StockShard.held_kg).label("held"), func.sum(StockShard.claimed_kg).label("claimed"))
+            .where(StockShard.project_id.in_(ids)).group_by(StockShard.project_id).subquery())
+    return (select(sums, func.coalesce(lapsed.c.kg, 0).label("lapsed"))
+            .outerjoin(lapsed, lapsed.c.project_id == sums.c.project_id))
+
+
+_STOCKS = _stocks_statement()
+
+
 def stocks(project_ids, now: datetime | None = None) -> dict[int, Stock]:
     """Each project's books (one statement), lapsed holds counted as available."""
     ids = list(project_ids)
     if not ids:
         return {}
-    now = now or utcnow()
-    lapsed = (select(Order.project_id, func.sum(Order.kg).label("kg")).where(
-        Order.project_id.in_(ids), Order.status == "pending", Order.stock_shard.isnot(None),
-        Order.expires_at <= now - HOLD_GRACE).group_by(Order.project_id).subquery())
-    sums = (select(StockShard.project_id, func.sum(StockShard.credited_kg).label("credited"),
-                   func.sum(StockShard.held_kg).label("held"), func.sum(StockShard.claimed_kg).label("claimed"))
-            .where(StockShard.project_id.in_(ids)).group_by(StockShard.project_id).subquery())
-    rows = db.session.execute(select(sums, func.coalesce(lapsed.c.kg, 0).label("lapsed"))
-                              .outerjoin(lapsed, lapsed.c.project_id == sums.c.project_id)).all()
+    rows = db.session.execute(_STOCKS, {"ids": ids, "lapsed_before": (now or utcnow()) - HOLD_GRACE}).all()
     out = {pid: Stock(0, 0, 0) for pid in ids}
     for row in rows:
         out[row.project_id] = Stock(credited_kg=int(row.credited), held_kg=int(row.held) - int(row.lapsed),
@@ -163,12 +189,7 @@ def stock_of(project_id: int) -> Stock:
 def _take(project_id: int, kg: int, *, column: str) -> int | None:
     """Add `kg` to `column` of one row with that many free kilograms that no one else has locked; its
     shard, or None. One statement; the conditional WHERE and the CHECK constraint keep it exact."""
-    pick = (select(StockShard.shard).where(StockShard.project_id == project_id, _FREE >= kg)
-            .order_by(func.random()).limit(1).with_for_update(skip_locked=True).scalar_subquery())
-    target = getattr(StockShard, column)
-    return db.session.execute(
-        update(StockShard).where(StockShard.project_id == project_id, StockShard.shard == pick, _FREE >= kg)
-        .values({column: target + kg}).returning(StockShard.shard)).scalar_one_or_none()
+    return db.session.execute(_TAKE[column], {"project": project_id, "kg": kg}).scalar_one_or_none()
 
 
 def _gather(project_id: int, kg: int, *, column: str) -> int:
