@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.errors import AppError, NotFound
@@ -92,11 +92,15 @@ def handle_notification(headers, body: bytes) -> Outcome:
     return outcome
 
 
+_INSERT_NOTIFICATION = insert(PaymentNotification.__table__)  # Core: every delivery writes one, never reads it
+
+
 def _record(notification_id: str, event_type: str, tx: Transaction | None, outcome: str) -> None:
-    db.session.add(PaymentNotification(
-        notification_id=notification_id[:64], event_type=event_type[:32], outcome=outcome,
-        out_trade_no=tx.out_trade_no[:32] if tx else None, transaction_id=tx.transaction_id if tx else None,
-        trade_state=tx.trade_state if tx else None, amount_total=tx.amount_total if tx else None))
+    db.session.execute(_INSERT_NOTIFICATION, {
+        "notification_id": notification_id[:64], "event_type": event_type[:32], "outcome": outcome,
+        "out_trade_no": tx.out_trade_no[:32] if tx else None, "transaction_id": tx.transaction_id if tx else None,
+        "trade_state": tx.trade_state if tx else None, "amount_total": tx.amount_total if tx else None,
+        "received_at": utcnow()})
 
 
 # The order under its row lock, fresh from the database: built once, the first read of every delivery.
