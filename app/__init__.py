@@ -24,6 +24,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.json_provider_class = JSONProvider
     app.json = JSONProvider(app)
 
+    from app.auth import ConsoleSessionInterface
+
+    app.session_interface = ConsoleSessionInterface()
+
     from app.request_log import configure_logging
 
     configure_logging(app)

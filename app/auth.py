@@ -22,6 +22,7 @@ from functools import wraps
 
 from cachetools import TTLCache
 from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -29,6 +30,18 @@ from app import policy
 from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import StaffAccount, StaffSession, User
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, opened only when the request brings one: the guests' API never does,
+    and building the cookie's signer on every request was ~3% of a footprint's CPU. The same cookie, read
+    and written as before."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 _SALT = "diandian.auth.v1"
 # user id -> token_version, per process. A revoked token stops working within TOKEN_VERSION_TTL seconds

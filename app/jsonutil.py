@@ -111,12 +111,14 @@ class BadText(ValueError):
         self.path = path
 
 
-def loads_request(raw: bytes):
+def loads_request(raw: bytes) -> tuple[object, bool]:
     """Parse a request body, numbers with a fraction or exponent as Decimal (never a binary float), and
     the non-standard NaN and Infinity as Decimal too, so the field they land in refuses them by name.
+    Returns (payload, whether every string value is good text).
 
     :raise JSONRejected: :raise BadText: naming the dotted path of the object with the bad key.
-    Strings themselves are checked after loading (`good_text`): a name's cleaner may drop what is bad.
+    A string value with bad text is only reported here: it is judged after loading, where a name's cleaner
+    may drop what is bad (routes.helpers.json_body).
     """
     try:
         payload = json.loads(raw, parse_float=Decimal, parse_constant=Decimal)
@@ -125,20 +127,22 @@ def loads_request(raw: bytes):
         raise JSONRejected(f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer over 4,300 digits
         raise JSONRejected(f"not valid JSON ({type(exc).__name__})") from None
-    _inspect(payload)
-    return payload
+    return payload, _inspect(payload)
 
 
-def _inspect(payload) -> None:
-    """Depth, size and text of a parsed body, without recursion (the body may be nearly a thousand deep)."""
-    values = 0
+def _inspect(payload) -> bool:
+    """Depth, size and text of a parsed body, without recursion (the body may be nearly a thousand deep);
+    whether every string value is good text."""
+    values, clean = 0, True
     stack = [(payload, 1, ())]
     while stack:
         value, depth, path = stack.pop()
         values += 1
         if values > MAX_VALUES:
             raise JSONRejected(f"more than {MAX_VALUES} values")
-        if isinstance(value, dict | list):
+        if isinstance(value, str):
+            clean = clean and good_text(value)
+        elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise JSONRejected(f"nested deeper than {MAX_DEPTH} levels")
             if isinstance(value, dict):
@@ -148,6 +152,7 @@ def _inspect(payload) -> None:
                     stack.append((item, depth + 1, (*path, key)))
             else:
                 stack.extend((item, depth + 1, (*path, i)) for i, item in enumerate(value))
+    return clean
 
 
 def good_text(text: str) -> bool:

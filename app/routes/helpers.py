@@ -24,13 +24,13 @@ def json_body(schema: Schema) -> dict:
     """
     raw = request.get_data(cache=True)
     if not raw.strip():
-        payload = {}
+        payload, clean = {}, True
     else:
         charset = (request.mimetype_params.get("charset") or "utf-8").lower()
         if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType("Send the body as Content-Type: application/json (UTF-8).")
         try:
-            payload = loads_request(raw)
+            payload, clean = loads_request(raw)
         except JSONRejected as exc:
             raise InvalidJSON(f"The body is not valid JSON: {exc}.") from None
         except BadText as exc:
@@ -40,7 +40,7 @@ def json_body(schema: Schema) -> dict:
     if isinstance(payload.get("lang"), str):  # every body may name its language (app.i18n.language)
         g.body_lang = payload.pop("lang")
     data = schema.load(payload)
-    bad = _bad_text(data, schema)
+    bad = [] if clean else _bad_text(data, schema)  # (the body's walk saw every string)
     if bad:
         raise ValidationError({path: [NOT_TEXT] for path in bad})
     return data

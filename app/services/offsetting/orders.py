@@ -70,6 +70,20 @@ class OrderNotCancellable(AppError):
     status_code, code = 409, "order_not_cancellable"
 
 
+# What the order's path reads, built once (parameters bound at execution). Of the footprint, only what the
+# order takes (not its inputs and line items, two JSON documents).
+_FOOTPRINT_TO_ORDER = (select(Footprint.id, Footprint.user_id, Footprint.scenario_id, Footprint.total_kg)
+                       .where(Footprint.id == bindparam("footprint_id")))
+_LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
+_LOCK_OPEN_ORDERS = select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
+                                        Order.expires_at > bindparam("now")).with_for_update(of=Order)
+_BY_IDEMPOTENCY_KEY = select(Order).where(Order.user_id == bindparam("user_id"),
+                                          Order.idempotency_key == bindparam("key"))
+# One statement: the order with its certificate and claims, which its view shows.
+_ORDER_WITH_CERTIFICATE = (select(Order).where(Order.id == bindparam("order_id"))
+                           .options(joinedload(Order.certificate).joinedload(Certificate.claims)))
+
+
 def largest_kg(least: int) -> int:
     """The most one order may take for a footprint of `least` kg: rounded up to a whole tonne."""
     return -(-least // KG_PER_TONNE) * KG_PER_TONNE
@@ -110,7 +124,8 @@ def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int
         existing = _by_idempotency_key(user_id, idempotency_key)
         if existing is not None:
             return _replayed(existing, fingerprint), False
-    footprint = db.session.get(Footprint, footprint_id) if len(footprint_id) <= 32 else None
+    footprint = db.session.execute(_FOOTPRINT_TO_ORDER, {"footprint_id": footprint_id}).one_or_none(
+    ) if len(footprint_id) <= 32 else None
     if footprint is None or footprint.user_id not in (None, user_id):
         raise FootprintNotFound()
     project, offered = project_service.get_offered_project(project_code, footprint.scenario_id)
@@ -163,17 +178,6 @@ def new_order(project: Project, kg: int, **fields) -> Order:
         price_fen_per_tonne=project.price_fen_per_tonne, amount_fen=price_fen(kg, project.price_fen_per_tonne),
         status="pending", expires_at=utcnow() + timedelta(seconds=current_app.config["ORDER_TTL_SECONDS"]),
         **fields)
-
-
-# What the order's path reads, built once (parameters bound at execution).
-_LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
-_LOCK_OPEN_ORDERS = select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
-                                        Order.expires_at > bindparam("now")).with_for_update(of=Order)
-_BY_IDEMPOTENCY_KEY = select(Order).where(Order.user_id == bindparam("user_id"),
-                                          Order.idempotency_key == bindparam("key"))
-# One statement: the order with its certificate and claims, which its view shows.
-_ORDER_WITH_CERTIFICATE = (select(Order).where(Order.id == bindparam("order_id"))
-                           .options(joinedload(Order.certificate).joinedload(Certificate.claims)))
 
 
 def hold(order: Order, project: Project, also: tuple = (),
