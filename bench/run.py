@@ -315,9 +315,10 @@ def journey_report(name: str, agg: dict, steps_per_journey: int) -> list[str]:
         if sql:
             counts = [sql["service_statements"], sql["service_commits"], sql["sandbox_statements"],
                       sql["sandbox_commits"]]
-            # per journey: a step's requests per journey (confirm and order may repeat) times its mean
-            share = s["requests"] / agg["journeys"] if agg.get("journeys") else 0
-            per_journey = [a + b * share for a, b in zip(per_journey, counts)]
+            # per journey: every step is one request of every journey, so the sum of the steps' means. (Their
+            # request counts divided by the journeys completed in the window are not: journeys started in the
+            # warm-up finish in it, those cut at its end never reach their last steps.)
+            per_journey = [a + b for a, b in zip(per_journey, counts)]
         extra = ""
         if s["error_kinds"]:
             extra += "  errors: " + ", ".join(f"{k} x{n}" for k, n in sorted(s["error_kinds"].items()))

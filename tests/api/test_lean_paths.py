@@ -165,8 +165,8 @@ def test_a_cached_token_still_expires_and_is_still_revoked(app, client, seeded):
 def test_each_journey_step_reads_what_it_needs_once(app, client, seeded):
     """Issue 10's statement cuts, each named: the scan check is the footprint INSERT's own condition; the
     project list looks its scenario up inside its one read; the order reads the guest once (the row it
-    locks) and the project with "is it offered here" in one read; the settlement reads the guest with the
-    order it locks."""
+    locks), and its footprint with the project and "is it offered here" in one read; the settlement reads
+    the guest with the order it locks."""
     from tests.journey import CONFERENCE, Guest, confirm
 
     guest = Guest(client, "lean-steps")
@@ -189,6 +189,10 @@ def test_each_journey_step_reads_what_it_needs_once(app, client, seeded):
     user_reads = [s for s in ordered if "FROM users" in s]
     assert len(user_reads) == 1, user_reads  # (FOR UPDATE on PostgreSQL)
     assert not any(s.lstrip().startswith("SELECT scenario_projects") for s in ordered)
+    # The footprint and the project, with "offered here" for the footprint's scenario, in one read.
+    footprint_reads = [s for s in ordered if "FROM footprints" in s]
+    assert len(footprint_reads) == 1 and "JOIN projects" in footprint_reads[0], footprint_reads
+    assert not any("FROM projects" in s for s in ordered), ordered
 
     paid = _statements(app, lambda: confirm(client, answers[-1]))
     service_user_reads = [s for s in paid if "FROM users" in s and "FROM orders" not in s

@@ -70,10 +70,14 @@ class OrderNotCancellable(AppError):
     status_code, code = 409, "order_not_cancellable"
 
 
-# What the order's path reads, built once (parameters bound at execution). Of the footprint, only what the
-# order takes (not its inputs and line items, two JSON documents).
-_FOOTPRINT_TO_ORDER = (select(Footprint.id, Footprint.user_id, Footprint.scenario_id, Footprint.total_kg)
-                       .where(Footprint.id == bindparam("footprint_id")))
+# What the order's path reads, built once (parameters bound at execution). First, in one statement: the
+# footprint (only what the order takes, not its inputs and line items, two JSON documents) and the project
+# asked for, with whether the footprint's scenario offers it; no project row when the code is unknown.
+_FOOTPRINT_AND_PROJECT = (
+    select(Footprint.id, Footprint.user_id, Footprint.scenario_id, Footprint.total_kg, Project,
+           project_service.offered_in(Footprint.scenario_id).label("offered"))
+    .select_from(Footprint).outerjoin(Project, Project.code == bindparam("project_code"))
+    .where(Footprint.id == bindparam("footprint_id")))
 _LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
 _LOCK_OPEN_ORDERS = select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
                                         Order.expires_at > bindparam("now")).with_for_update(of=Order)
@@ -124,11 +128,14 @@ def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int
         existing = _by_idempotency_key(user_id, idempotency_key)
         if existing is not None:
             return _replayed(existing, fingerprint), False
-    footprint = db.session.execute(_FOOTPRINT_TO_ORDER, {"footprint_id": footprint_id}).one_or_none(
-    ) if len(footprint_id) <= 32 else None
+    footprint = db.session.execute(_FOOTPRINT_AND_PROJECT, {"footprint_id": footprint_id,
+                                                            "project_code": project_code}
+                                   ).one_or_none() if len(footprint_id) <= 32 else None
     if footprint is None or footprint.user_id not in (None, user_id):
         raise FootprintNotFound()
-    project, offered = project_service.get_offered_project(project_code, footprint.scenario_id)
+    project, offered = footprint.Project, footprint.offered
+    if project is None or not project.active:
+        raise project_service.ProjectNotFound()
     if not offered:
         raise ProjectNotOffered(fields={"project": ["This project is not offered for the footprint's scenario."]})
     least = minimum_kg(footprint.total_kg)

@@ -45,28 +45,17 @@ def get_project(code: str) -> Project:
     return project
 
 
-def _offered_in(scenario_id):
-    """True where the project is offered in the scenario: every project, unless its organiser chose a list."""
+def offered_in(scenario_id):
+    """True where the project is offered in the scenario: every project, unless its organiser chose a list
+    (an SQL condition on Project; `scenario_id` a value, a parameter or a column)."""
     chosen = select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario_id)
     return ~exists().where(ScenarioProject.scenario_id == scenario_id) | Project.id.in_(chosen)
 
 
 # The order's and the project list's reads, built once (parameters bound at execution).
-_OFFERED_PROJECT = select(Project, _offered_in(bindparam("scenario_id"))).where(Project.code == bindparam("code"))
 _ACTIVE_PROJECTS = select(Project).where(Project.active.is_(True)).order_by(Project.code)
 _SCENARIO_ID = visible_scenario_id(bindparam("scenario_code"))
-_OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), _offered_in(_SCENARIO_ID))
-
-
-def get_offered_project(code: str, scenario_id: int) -> tuple[Project, bool]:
-    """The project and whether the scenario offers it, in one read (the order's path).
-
-    :raise ProjectNotFound: unknown or inactive.
-    """
-    row = db.session.execute(_OFFERED_PROJECT, {"code": code, "scenario_id": scenario_id}).first()
-    if row is None or not row[0].active:
-        raise ProjectNotFound()
-    return row[0], bool(row[1])
+_OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), offered_in(_SCENARIO_ID))
 
 
 def is_offered(project: Project, scenario_id: int) -> bool:
