@@ -48,7 +48,6 @@ class Stock:
         return max(0, self.credited_kg - self.held_kg - self.claimed_kg)
 
 
-_FREE = StockShard.credited_kg - StockShard.held_kg - StockShard.claimed_kg
 # The statements of the guest's path are Core, built once, their parameters bound at execution: building a
 # locked UPDATE with its subquery, and its cache key, cost more than PostgreSQL takes to run it, and the
 # ORM's UPDATE would compare every stock row in the session with it. (An UPDATE's parameters may not be
@@ -62,7 +61,7 @@ _HELD_TO_CLAIMED = update(StockShard.__table__).where(_ROW).values(held_kg=_rows
 
 def _take_statement(column: str):
     """Add :kg to `column` of one row with that many free kilograms that no one else has locked."""
-    free = _rows.credited_kg - _rows.held_kg - _rows.claimed_kg >= bindparam("kg")
+    free = _rows.credited_kg - _rows.held_kg - _rows.claimed_kg >= bindparam("kg")  # (the CHECK constraint agrees)
     pick = (select(_rows.shard).where(_rows.project_id == bindparam("project"), free)
             .order_by(func.random()).limit(1).with_for_update(skip_locked=True).scalar_subquery())
     return (update(StockShard.__table__).where(_rows.project_id == bindparam("project"), _rows.shard == pick, free)
