@@ -46,6 +46,9 @@ def test_organizer_can_choose_projects(app, client, seeded):
     fp = guest.footprint()
     rv = guest.order(fp["id"], "CDCER-FOR", expect=422)
     assert "project" in rv["error"]["fields"]
+    assert guest.order(fp["id"], "CDCER-PV")["order"]["project"] == "CDCER-PV"  # the one chosen
+    assert guest.order(guest.footprint({"scenario": "LIFE", "diet": {"kind": "medium_meat", "days": 365}})["id"],
+                       "CDCER-FOR")["order"]["project"] == "CDCER-FOR"  # another scenario chose none
 
 
 def test_create_order_defaults_and_payment_params(app, client, seeded):

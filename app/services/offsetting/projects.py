@@ -52,7 +52,7 @@ def offered_in(scenario_id):
     return ~exists().where(ScenarioProject.scenario_id == scenario_id) | Project.id.in_(chosen)
 
 
-# The order's and the project list's reads, built once (parameters bound at execution).
+# The project list's reads, built once (parameters bound at execution).
 _ACTIVE_PROJECTS = select(Project).where(Project.active.is_(True)).order_by(Project.code)
 _SCENARIO_ID = visible_scenario_id(bindparam("scenario_code"))
 _OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), offered_in(_SCENARIO_ID))
