@@ -180,7 +180,7 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[di
                                                         "reason": reason}).rowcount
             if done != 1:  # it filled up while this claim waited for it: read again
                 continue
-            claims.append({"certificate_id": certificate_id, "unit_id": unit_id, "kg": take, "created_at": now})
+            claims.append({"certificate_id": certificate_id, "unit_id": unit_id, "kg": take})
             remaining -= take
             if remaining == 0:
                 break

@@ -8,7 +8,6 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import LedgerEntry, Order
-from app.models.base import utcnow
 
 
 def split(amount_fen: int, payment_rate: Decimal, platform_rate: Decimal) -> dict[str, int]:
@@ -26,11 +25,10 @@ def record_sale(order: Order) -> list[dict]:
     """Three entries for a fulfilled order, in one statement; the unique keys make a second call
     impossible. Returns the entries written."""
     shares = split(order.amount_fen, current_app.config["PAYMENT_FEE_RATE"], current_app.config["PLATFORM_FEE_RATE"])
-    now = utcnow()
     entries = [
         {"idempotency_key": f"sale:{order.id}:{account}", "order_id": order.id, "project_id": order.project_id,
          "organization_id": order.project.owner_id if account == "owner" else None,
-         "account": account, "kind": "sale", "amount_fen": amount, "created_at": now}
+         "account": account, "kind": "sale", "amount_fen": amount}
         for account, amount in shares.items()
     ]
     db.session.execute(_INSERT_ENTRIES, entries)

@@ -99,8 +99,7 @@ def _record(notification_id: str, event_type: str, tx: Transaction | None, outco
     db.session.execute(_INSERT_NOTIFICATION, {
         "notification_id": notification_id[:64], "event_type": event_type[:32], "outcome": outcome,
         "out_trade_no": tx.out_trade_no[:32] if tx else None, "transaction_id": tx.transaction_id if tx else None,
-        "trade_state": tx.trade_state if tx else None, "amount_total": tx.amount_total if tx else None,
-        "received_at": utcnow()})
+        "trade_state": tx.trade_state if tx else None, "amount_total": tx.amount_total if tx else None})
 
 
 # The order under its row lock, fresh from the database: built once, the first read of every delivery.
