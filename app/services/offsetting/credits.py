@@ -5,7 +5,10 @@ units fill up before a new unit is retired. How many kilograms a project can giv
 business (services/offsetting/stock.py): a claim here only picks units. Every claim is a conditional
 UPDATE (`claimed_kg + x <= 1000`), so no unit can be over-claimed whatever the isolation level, and
 fulfilments at the same moment take different units (`FOR UPDATE SKIP LOCKED`) instead of queueing on the
-first one with room; only when every unit with room is locked does a claim wait for one. Units skipped
+first one with room. When every unit with room is locked, a claim looks again a moment later (those
+locks are fulfilments about to commit) and waits on a unit's lock only after WAIT_FOR_ROOM: waiting at
+once could deadlock, because a unit another claim has just filled still shows room to a statement that
+began before that claim commits, so two claims could each wait for a unit the other filled. Units skipped
 that way fill up with later claims. SQLite runs the same statements under its database write lock.
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -142,6 +146,10 @@ def _units_with_room(skip_locked: bool):
             .with_for_update(skip_locked=skip_locked))
 
 
+# When every unit with room is locked by other claims: look again after these pauses (1.3 s in all),
+# then wait on a lock.
+WAIT_FOR_ROOM = (0.005, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.3, 0.4)
+
 # Built once (the claim runs in every fulfilment): parameters are bound at execution. Core: these rows
 # are written and not read back in the fulfilment, so the ORM's unit of work would only add its cost.
 _INSERT_CLAIMS = insert(CreditClaim.__table__)
@@ -164,11 +172,16 @@ def claim(project_id: int, kg: int, certificate_id: int, reason: str) -> list[di
     room exist. :raise UnitsDisagree: they do not.
     """
     remaining, claims, now, skip_locked = kg, [], utcnow(), True
+    looks = 0 if db.session.get_bind().dialect.name == "postgresql" else len(WAIT_FOR_ROOM)  # (SQLite: no locks)
     while remaining > 0:
         units = db.session.execute(_UNITS_WITH_ROOM[skip_locked],
                                    {"project": project_id, "n": remaining // KG_PER_UNIT + 2}).all()
         if not units:
-            if skip_locked:  # every unit with room is being claimed by someone: wait for them
+            if skip_locked and looks < len(WAIT_FOR_ROOM):  # every unit with room is being claimed right now
+                time.sleep(WAIT_FOR_ROOM[looks])
+                looks += 1
+                continue
+            if skip_locked:  # still: wait for one
                 skip_locked = False
                 continue
             raise UnitsDisagree(f"project {project_id}: the stock gave {kg} kg, the units lack {remaining} kg")
