@@ -125,6 +125,15 @@ def bare_scenario() -> Scenario:
     return Scenario("bare", "bench.bare_app:app", False, user, ("bare",), info={"body": FOOTPRINT_BODY})
 
 
+def floor_scenario() -> Scenario:
+    """The footprint's transport and storage without the product (bench/floor_app.py): the ceiling."""
+    def user(ctx: UserContext) -> None:
+        ctx.request("floor", "POST", "/floor", FOOTPRINT_BYTES, JSON_HEADERS, expect=201)
+        ctx.journey_done()
+
+    return Scenario("floor", "bench.floor_app:app", True, user, ("floor",), info={"body": FOOTPRINT_BODY})
+
+
 # ---------------------------------------------------------------------------------------------
 # The door rush
 
