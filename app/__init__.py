@@ -69,6 +69,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
+    else:
+        from app.extensions import keep_prepared_statements
+
+        with app.app_context():
+            keep_prepared_statements(db.engine)  # PostgreSQL through psycopg
     app.extensions["redis"] = None
     if app.config.get("REDIS_URL"):
         import redis

@@ -45,6 +45,46 @@ class Session(_FlaskSession):
             return super().execute(statement, params, **kw)
 
 
+@functools.cache
+def _keep_prepared_connection():
+    """psycopg's Connection, but a rollback keeps the statements it has prepared (see keep_prepared_statements)."""
+    import psycopg
+    from psycopg import pq
+
+    class KeepPreparedConnection(psycopg.Connection):
+        def rollback(self) -> None:
+            if self.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                return
+            with self.lock:
+                result = self.pgconn.exec_(b"ROLLBACK")
+            if result.status != pq.ExecStatus.COMMAND_OK:  # e.g. the connection is gone: psycopg's own path raises
+                super().rollback()
+
+    return KeepPreparedConnection
+
+
+def keep_prepared_statements(engine) -> None:
+    """PostgreSQL: let psycopg's prepared statements outlive a rollback.
+
+    psycopg prepares a statement on a connection once it has run 5 times there, then skips PostgreSQL's
+    parsing and, with a generic plan, its planning. But every rollback() clears that cache and its counts:
+    a DDL statement rolled back could leave a prepared statement pointing at a table that is gone. Every
+    request that only reads ends its transaction with a rollback (the session's close), so a journey's
+    statements were never prepared: parse and bind (planning) were ~9 ms of PostgreSQL's ~17 ms a journey
+    (bench/README.md). The service's connections run no DDL (migrations run in their own process, and
+    PostgreSQL re-plans prepared statements itself after a table changes), so here a rollback is the plain
+    ROLLBACK, sent on the connection's own libpq handle, and the cache stays.
+    """
+    from sqlalchemy import event
+
+    if (engine.dialect.name, engine.dialect.driver) != ("postgresql", "psycopg"):
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        return _keep_prepared_connection().connect(*cargs, **cparams)
+
+
 # expire_on_commit=False: a use case commits once at its end and then serialises what it wrote;
 # expiring would make every response re-read the rows it has just written.
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),

@@ -26,7 +26,7 @@ import time
 
 from bench.load import Response
 from bench.scenarios import RUSH_STEPS, JourneyCheckFailed, rush_journey
-from bench.server import ROOT, prepared_environment, scratch_postgres
+from bench.server import ROOT, postgres_pid, prepared_environment, scratch_postgres, tree_cpu_seconds
 
 
 class TestClientContext:
@@ -121,10 +121,15 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.warmup):
                 one()
             ctx.times.clear()
+            # PostgreSQL's CPU over the plain journeys: its postmaster's process tree, when it runs here (the
+            # simulators' statements are in it too: they share the database in-process).
+            pg = postgres_pid(benv.db_url) if benv.db_kind == "postgresql" else None
+            pg0 = tree_cpu_seconds(pg)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             for _ in range(args.plain):
                 one()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            pg_cpu = tree_cpu_seconds(pg) - pg0 if pg0 is not None else None
             plain_times = dict(ctx.times)
             ctx.times.clear()
             ctx.sql.clear()
@@ -144,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             prof.dump_stats(args.dump)
         if args.plain:
             print(f"plain ({args.plain} journeys, no profiler): {cpu / args.plain * 1000:.1f} ms CPU of this process "
-                  f"and {wall / args.plain * 1000:.1f} ms wall per journey")
+                  f"and {wall / args.plain * 1000:.1f} ms wall per journey"
+                  + (f"; PostgreSQL {pg_cpu / args.plain * 1000:.1f} ms CPU per journey" if pg_cpu is not None else ""))
         print(f"per step: mean wall ms plain and under cProfile ({args.journeys} journeys, {benv.db_kind}, test "
               "client); SQL statements and commits per journey, the service's and the in-process simulators':")
         print(f"  {'step':<13} {'plain':>8} {'profiled':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} "
