@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from app.extensions import db
-from app.models import Certificate, LedgerEntry, Scenario
+from app.models import Certificate, LedgerEntry, Project, Scenario, ScenarioProject
 from app.services.offsetting import payments
 from tests.conftest import staff_headers
 from tests.journey import Guest, confirm
@@ -133,6 +133,19 @@ def test_top_up_covers_the_rest_and_ends_in_one_event_certificate(app, client, o
     with app.app_context():
         after = db.session.execute(db.select(Scenario).filter_by(code="CDF2021")).scalar_one()
         assert (after.participants, after.neutralized_kg) == (participants, neutralized)
+
+
+def test_a_top_up_takes_only_a_project_the_event_offers(app, client, org):
+    with app.app_context():
+        scenario = db.session.execute(db.select(Scenario).filter_by(code="CDF2021")).scalar_one()
+        pv = db.session.execute(db.select(Project).filter_by(code="CDCER-PV")).scalar_one()
+        db.session.add(ScenarioProject(scenario_id=scenario.id, project_id=pv.id))  # the organiser's list
+        db.session.commit()
+    footprint = client.post(f"{URL}/footprint", json=EVENT, headers=org).json
+    rv = client.post(f"{URL}/topups", json={"footprint_id": footprint["id"], "project": "CDCER-FOR"}, headers=org)
+    assert rv.status_code == 422 and "project" in rv.json["error"]["fields"]
+    rv = client.post(f"{URL}/topups", json={"footprint_id": footprint["id"], "project": "CDCER-PV"}, headers=org)
+    assert rv.status_code == 201, rv.json
 
 
 def test_guests_are_credited_only_against_the_attendees_part(client, org):

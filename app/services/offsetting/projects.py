@@ -59,11 +59,8 @@ _OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), offered_in
 
 
 def is_offered(project: Project, scenario_id: int) -> bool:
-    """Every project is offered unless the scenario's organiser chose a list."""
-    chosen = db.session.execute(
-        select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario_id)
-    ).scalars().all()
-    return not chosen or project.id in chosen
+    """Every project is offered unless the scenario's organiser chose a list (the rule of offered_in)."""
+    return bool(db.session.scalar(select(offered_in(scenario_id)).where(Project.id == project.id)))
 
 
 def list_projects(scenario_code: str | None = None) -> list[tuple[Project, int]]:
