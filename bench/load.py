@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.sql_stats import parse_counts  # the X-SQL-Stats header: parsed where it is written
+
 
 class HTTPError(Exception):
     """The server broke the protocol (counted as an error)."""
@@ -208,8 +210,8 @@ class StepStats:
     error_kinds: dict[str, int] = field(default_factory=dict)  # "HTTP 500 internal_error" -> count
     outcomes: dict[str, int] = field(default_factory=dict)  # known non-error outcomes, counted apart
     # From the service's X-SQL-Stats header (SQL_STATS=1): [responses counted, service statements,
-    # service commits, sandbox statements, sandbox commits].
-    sql: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
+    # service commits, sandbox statements, sandbox commits, service CPU µs, sandbox CPU µs].
+    sql: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0, 0, 0])
 
     def merge(self, other: StepStats) -> None:
         self.sql = [a + b for a, b in zip(self.sql, other.sql)]
@@ -238,7 +240,8 @@ class StepStats:
             "error_kinds": dict(self.error_kinds),
             "outcomes": dict(self.outcomes),
             **({"sql_per_request": {k: v / self.sql[0] for k, v in zip(
-                ("service_statements", "service_commits", "sandbox_statements", "sandbox_commits"), self.sql[1:])}}
+                ("service_statements", "service_commits", "sandbox_statements", "sandbox_commits",
+                 "service_cpu_us", "sandbox_cpu_us"), self.sql[1:])}}
                if self.sql[0] else {}),
         }
 
@@ -370,7 +373,7 @@ class UserContext:
             stats.latencies.append(elapsed)
             counted = resp.headers.get("x-sql-stats")
             if counted:
-                stats.sql = [a + b for a, b in zip(stats.sql, [1, *_sql_counts(counted)])]
+                stats.sql = [a + b for a, b in zip(stats.sql, [1, *parse_counts(counted)])]
         self._last = (step, recording)
         return resp
 
@@ -417,18 +420,6 @@ class UserContext:
             self.journeys += 1
             if seconds is not None:
                 self.journey_latencies.append(seconds)
-
-
-def _sql_counts(header: str) -> list[int]:
-    """`service=11/1; sandbox=2/1` -> [11, 1, 2, 1]."""
-    out = [0, 0, 0, 0]
-    for part in header.split(";"):
-        name, _, value = part.strip().partition("=")
-        statements, _, commits = value.partition("/")
-        if name in ("service", "sandbox") and statements.isdigit() and commits.isdigit():
-            i = 0 if name == "service" else 2
-            out[i], out[i + 1] = int(statements), int(commits)
-    return out
 
 
 def _http_kind(resp: Response) -> str:

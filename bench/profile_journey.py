@@ -24,6 +24,7 @@ import pstats
 import sys
 import time
 
+from app.sql_stats import HEADER, parse_counts
 from bench.load import Response
 from bench.scenarios import RUSH_STEPS, JourneyCheckFailed, rush_journey
 from bench.server import ROOT, postgres_pid, prepared_environment, scratch_postgres, tree_cpu_seconds
@@ -38,6 +39,7 @@ class TestClientContext:
         self.step = None
         self.show_sql = False
         self.sql: dict[tuple[str, str, str], int] = {}  # (step, "service"|"sandbox", "statements"|"commits")
+        self.cpu: dict[str, list[int]] = {}  # step -> [service µs, sandbox µs], from X-SQL-Stats
 
     def count(self, what: str, statement: str | None = None) -> None:
         from flask import has_request_context, request
@@ -53,6 +55,9 @@ class TestClientContext:
         t0 = time.perf_counter()
         r = self.client.open(path, method=method, data=body, headers=headers or {})
         self.times.setdefault(step, []).append(time.perf_counter() - t0)
+        counts = parse_counts(r.headers.get(HEADER, ""))
+        cpu = self.cpu.setdefault(step, [0, 0])
+        cpu[0], cpu[1] = cpu[0] + counts[4], cpu[1] + counts[5]
         ok = r.status_code == expect if isinstance(expect, int) else r.status_code in expect
         if not ok:
             raise JourneyCheckFailed(f"{step}: {method} {path} answered {r.status_code}: "
@@ -77,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plain", type=int, default=30, help="journeys timed without the profiler first")
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime, ...)")
+    p.add_argument("--timer", choices=("wall", "cpu"), default="wall",
+                   help="cProfile's clock: wall (default; includes waiting on PostgreSQL) or cpu (this process's CPU "
+                        "only: where the CPU goes, not the waits)")
     p.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL") or None,
                    help="a URL, 'sqlite' (default) or 'scratch' (PostgreSQL, dropped at the end)")
     p.add_argument("--dump", default=None, help="also write the raw profile to this file")
@@ -92,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         benv = stack.enter_context(prepared_environment(url))
         os.environ.update(benv.env)
         os.environ["QUEUE_PRERENDER_LANGS"] = ""  # pictures are the queue worker's work, not the guest's path
+        os.environ["SQL_STATS"] = "1"  # each step's CPU inside the application, the service's and the simulators'
         sys.path.insert(0, str(ROOT))
         os.chdir(ROOT)
         import wsgi  # noqa: E402  (after the environment is set)
@@ -120,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for _ in range(args.warmup):
                 one()
-            ctx.times.clear()
+            ctx.times, ctx.cpu = {}, {}
             # PostgreSQL's CPU over the plain journeys: its postmaster's process tree, when it runs here (the
             # simulators' statements are in it too: they share the database in-process).
             pg = postgres_pid(benv.db_url) if benv.db_kind == "postgresql" else None
@@ -130,10 +139,10 @@ def main(argv: list[str] | None = None) -> int:
                 one()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             pg_cpu = tree_cpu_seconds(pg) - pg0 if pg0 is not None else None
-            plain_times = dict(ctx.times)
-            ctx.times.clear()
+            plain_times, plain_cpu = dict(ctx.times), dict(ctx.cpu)
+            ctx.times, ctx.cpu = {}, {}
             ctx.sql.clear()
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.process_time) if args.timer == "cpu" else cProfile.Profile()
             prof.enable()
             for i in range(args.journeys):
                 ctx.show_sql = args.show_sql and i == args.journeys - 1
@@ -153,21 +162,23 @@ def main(argv: list[str] | None = None) -> int:
                   + (f"; PostgreSQL {pg_cpu / args.plain * 1000:.1f} ms CPU per journey" if pg_cpu is not None else ""))
         print(f"per step: mean wall ms plain and under cProfile ({args.journeys} journeys, {benv.db_kind}, test "
               "client); SQL statements and commits per journey, the service's and the in-process simulators':")
+        print("  (svc CPU and sim CPU: the plain journeys' CPU inside the application, X-SQL-Stats, in ms)")
         print(f"  {'step':<13} {'plain':>8} {'profiled':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} "
-              f"{'sim commits':>12}")
-        totals = [0, 0, 0, 0]
+              f"{'sim commits':>12} {'svc CPU':>8} {'sim CPU':>8}")
+        totals = [0, 0, 0, 0, 0, 0]
         for step in (*RUSH_STEPS, "journey"):
             vals = ctx.times.get(step) or [float("nan")]
             plain_vals = plain_times.get(step) or [float("nan")]
             figures = [ctx.sql.get((step, who, what), 0) / args.journeys
                        for who in ("service", "sandbox") for what in ("statements", "commits")]
+            figures += [us / 1000 / max(1, args.plain) for us in plain_cpu.get(step, [0, 0])]
             if step == "journey":
                 figures = totals
             else:
                 totals = [a + b for a, b in zip(totals, figures)]
             print(f"  {step:<13} {sum(plain_vals) / len(plain_vals) * 1000:8.1f} {sum(vals) / len(vals) * 1000:8.1f} "
                   f"{figures[0]:10.1f} {figures[1]:12.1f} "
-                  f"{figures[2]:10.1f} {figures[3]:12.1f}")
+                  f"{figures[2]:10.1f} {figures[3]:12.1f} {figures[4]:8.2f} {figures[5]:8.2f}")
     return 0
 
 

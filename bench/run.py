@@ -314,14 +314,15 @@ def journey_report(name: str, agg: dict, steps_per_journey: int) -> list[str]:
         f"(errors {agg['errors']}); server CPU {_fmt(agg['server_cpu_ms_per_journey'], 1)} ms/journey, "
         f"{_fmt(agg['server_cpu_ms_per_req'], 2)} ms/request",
         f"  {'step':<13} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'SQL':>5} {'commits':>7}   (p50/p99: median over rounds; SQL and commits: the service's, per request)",
+        f"{'SQL':>5} {'commits':>7} {'CPU ms':>6}   (p50/p99: median over rounds; SQL, commits and CPU: the "
+        "service's, per request)",
     ]
-    per_journey = [0.0, 0.0, 0.0, 0.0]
+    per_journey = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     for step, s in agg["steps"].items():
         sql = s.get("sql_per_request")
         if sql:
             counts = [sql["service_statements"], sql["service_commits"], sql["sandbox_statements"],
-                      sql["sandbox_commits"]]
+                      sql["sandbox_commits"], sql.get("service_cpu_us", 0) / 1000, sql.get("sandbox_cpu_us", 0) / 1000]
             # per journey: every step is one request of every journey, so the sum of the steps' means. (Their
             # request counts divided by the journeys completed in the window are not: journeys started in the
             # warm-up finish in it, those cut at its end never reach their last steps.)
@@ -331,18 +332,21 @@ def journey_report(name: str, agg: dict, steps_per_journey: int) -> list[str]:
             extra += "  errors: " + ", ".join(f"{k} x{n}" for k, n in sorted(s["error_kinds"].items()))
         if s["outcomes"]:
             extra += "  apart: " + ", ".join(f"{k} x{n}" for k, n in sorted(s["outcomes"].items()))
-        sql_cols = f" {sql['service_statements']:>5.1f} {sql['service_commits']:>7.1f}" if sql else " " * 14
+        sql_cols = (f" {sql['service_statements']:>5.1f} {sql['service_commits']:>7.1f} "
+                    f"{sql.get('service_cpu_us', 0) / 1000:>6.2f}" if sql else " " * 21)
         lines.append(f"  {step:<13} {s['requests']:>8} {s['errors']:>6} {_fmt(s['p50_ms'], 2):>8} "
                      f"{_fmt(s['p99_ms'], 2):>8} {_fmt(s['max_ms'], 1):>8}{sql_cols}{extra}")
     if any(per_journey):
         agg["sql_per_journey"] = dict(zip(("service_statements", "service_commits", "sandbox_statements",
-                                           "sandbox_commits"), per_journey))
-        # e.g. confirm with --sandbox-server: the simulator server answers it and delivers the notifications
-        # to the service itself, so the service's statements for them reach no header the bench reads
+                                           "sandbox_commits", "service_cpu_ms", "sandbox_cpu_ms"), per_journey))
+        # a step whose answers carried no header (with --sandbox-server the simulator server relays the
+        # service's answers to its deliveries on the pay sheet's: app/sandbox/confirm.deliver)
         agg["sql_unseen_steps"] = [step for step, s in agg["steps"].items() if not s.get("sql_per_request")]
         lines.append(f"  SQL per journey: service {per_journey[0]:.1f} statements, {per_journey[1]:.1f} commits; "
                      f"in-process simulators {per_journey[2]:.1f} statements, {per_journey[3]:.1f} commits"
                      + (f" (not counted: {', '.join(agg['sql_unseen_steps'])})" if agg["sql_unseen_steps"] else ""))
+        lines.append(f"  CPU per journey inside the application (X-SQL-Stats; the server's HTTP work around it not "
+                     f"in it): service {per_journey[4]:.1f} ms, in-process simulators {per_journey[5]:.1f} ms")
     return lines
 
 

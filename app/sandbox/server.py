@@ -22,11 +22,12 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
+from app import sql_stats
 from app.config import Config, _engine_options, _normalise_db_url
 from app.errors import AppError
 from app.extensions import db
@@ -104,7 +105,9 @@ def _register_control(sim: Flask) -> None:
         if not isinstance(body, dict):
             raise ValidationError({"_schema": ["a JSON object is required"]})
         transaction_id, statuses = confirm(**CONFIRM_SCHEMA.load(body))
-        return {"transaction_id": transaction_id, "deliveries": [{"status": s} for s in statuses]}
+        relayed = g.get("relayed_sql_stats")  # the service's X-SQL-Stats on its answers (the benchmarks)
+        return ({"transaction_id": transaction_id, "deliveries": [{"status": s} for s in statuses]}, 200,
+                {sql_stats.HEADER: sql_stats.format_counts(relayed)} if relayed and any(relayed) else {})
 
     @sim.get("/healthz")
     def healthz():

@@ -23,9 +23,11 @@ def test_counts_the_service_apart_from_the_in_process_simulators(tmp_path):
     client = app.test_client()
     guest = Guest(client, "counted")
     rv = client.post("/api/v1/footprints", json=SMALL, headers=guest.headers)
-    service, sandbox = rv.headers["X-SQL-Stats"].split("; ")
+    service, sandbox, cpu = rv.headers["X-SQL-Stats"].split("; ")
     statements, commits = map(int, service.removeprefix("service=").split("/"))
     assert commits == 1 and 1 <= statements <= 4 and sandbox == "sandbox=0/0"
+    service_us, sandbox_us = map(int, cpu.removeprefix("cpu=").split("/"))
+    assert service_us > 0 and sandbox_us == 0
 
     order = guest.order(rv.json["id"], "CDCER-EV")
     paid = client.post("/sandbox/wechatpay/confirm", json={
@@ -36,6 +38,10 @@ def test_counts_the_service_apart_from_the_in_process_simulators(tmp_path):
     # the notification the simulator delivered in-process is the service's (one commit: fulfilment);
     # the simulator's own transaction update is the sandbox's
     assert svc_commits == 1 and svc_statements >= 8 and sim_commits == 1 and sim_statements >= 1
+    # the CPU the same way: the simulator's own (signing, the pay sheet) apart from the service's
+    # fulfilment, which it ran nested inside the pay sheet's request
+    svc_us, sim_us = map(int, counts["cpu"].split("/"))
+    assert svc_us > 0 and sim_us > 0
     assert guest.get_order(order["order"]["id"])["status"] == "fulfilled"
     with app.app_context():
         db.engine.dispose()

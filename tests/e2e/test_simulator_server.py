@@ -42,7 +42,7 @@ def servers(tmp_path_factory):
         # Two workers: the service's own pay-sheet route waits on the simulator while the notification
         # it triggers comes back to the service.
         with gunicorn(folder, f"sqlite:///{folder}/service.db", workers=2,
-                      extra_env={"SANDBOX_SERVER_URL": sim_url}) as service:
+                      extra_env={"SANDBOX_SERVER_URL": sim_url, "SQL_STATS": "1"}) as service:
             yield {"service": service, "sim": sim, "sim_url": sim_url, "sim_db": sim_db}
     finally:
         if sim.poll() is None:
@@ -125,6 +125,39 @@ def test_cancel_and_unknown_prepay_over_http(servers):
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "prepay_not_found"
     bad = requests.post(f"{sim_url}/sandbox/wechatpay/confirm", json={"deliveries": 1}, timeout=30)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+
+
+def _stats(resp) -> dict:
+    return {name: tuple(map(int, value.split("/")))
+            for name, value in (part.split("=") for part in resp.headers["X-SQL-Stats"].split("; "))}
+
+
+def test_the_pay_sheet_counts_the_services_work_on_its_deliveries(servers):
+    """The benchmarks' X-SQL-Stats: the simulator server tells back what the service's answers to its
+    deliveries said, so the pay sheet's step carries fulfilment's statements and CPU."""
+    base, sim_url = servers["service"].base, servers["sim_url"]
+    auth = _login(base, "sandbox-erin")
+    created = _order(base, auth, "sim-5")
+    prepay = created["payment"]["package"].split("=", 1)[1]
+    paid = requests.post(f"{sim_url}/sandbox/wechatpay/confirm", json={"prepay_id": prepay, "deliveries": 2},
+                         timeout=60)
+    assert paid.status_code == 200 and [d["status"] for d in paid.json()["deliveries"]] == [204, 204]
+    stats = _stats(paid)
+    # both deliveries are the service's (fulfilment, then the duplicate's answer: a commit each, as in
+    # process); the simulator server never turns SQL_STATS on for itself, so nothing is the sandbox's
+    statements, commits = stats["service"]
+    assert commits == 2 and statements >= 9 and stats["sandbox"] == (0, 0)
+    assert stats["cpu"][0] > 0 and stats["cpu"][1] == 0
+
+    # Through the service's own pay sheet, the deliveries' work is added to the route's.
+    second = _order(base, auth, "sim-6")
+    through = requests.post(f"{base}/sandbox/wechatpay/confirm", timeout=60, json={
+        "prepay_id": second["payment"]["package"].split("=", 1)[1], "deliveries": 1})
+    assert through.status_code == 200, through.text
+    statements, commits = _stats(through)["service"]
+    assert commits == 1 and statements >= 8
+    ordered = _stats(requests.get(f"{base}/api/v1/orders/{second['order']['id']}", headers=auth, timeout=10))
+    assert ordered["service"][1] == 0 and ordered["cpu"][0] > 0
 
 
 def test_the_simulator_server_away_is_a_502_envelope(servers):
