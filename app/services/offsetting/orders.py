@@ -23,7 +23,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
@@ -79,13 +79,26 @@ _FOOTPRINT_AND_PROJECT = (
     .select_from(Footprint).outerjoin(Project, Project.code == bindparam("project_code"))
     .where(Footprint.id == bindparam("footprint_id")))
 _LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
-_LOCK_OPEN_ORDERS = select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
-                                        Order.expires_at > bindparam("now")).with_for_update(of=Order)
-_BY_IDEMPOTENCY_KEY = select(Order).where(Order.user_id == bindparam("user_id"),
-                                          Order.idempotency_key == bindparam("key"))
-# One statement: the order with its certificate and claims, which its view shows.
-_ORDER_WITH_CERTIFICATE = (select(Order).where(Order.id == bindparam("order_id"))
-                           .options(joinedload(Order.certificate).joinedload(Certificate.claims)))
+# Neither needs the project its model joins by default (a replayed order's view loads it when it reads it):
+# the rows are nearly always none, but every column costs the driver and the ORM all the same.
+_LOCK_OPEN_ORDERS = (select(Order).where(Order.user_id == bindparam("user_id"), Order.status == "pending",
+                                         Order.expires_at > bindparam("now")).with_for_update(of=Order)
+                     .options(lazyload(Order.project)))
+_BY_IDEMPOTENCY_KEY = (select(Order).where(Order.user_id == bindparam("user_id"),
+                                           Order.idempotency_key == bindparam("key"))
+                       .options(lazyload(Order.project)))
+# What an order's view shows (schemas.offsetting.orders.OrderSchema), in the statement that reads it: the
+# order's own columns, its project's code, its certificate's serial and status. Not the project's owner,
+# the certificate's scenario, project and claims that their models join by default: every column costs
+# the driver and the ORM on every read. What is left out raises when read, rather than loading unseen.
+_VIEW = (load_only(Order.id, Order.user_id, Order.out_trade_no, Order.status, Order.kg, Order.amount_fen,
+                   Order.project_id, Order.footprint_id, Order.beneficiary, Order.organization_name,
+                   Order.created_at, Order.expires_at, Order.paid_at, raiseload=True),
+         joinedload(Order.project).load_only(Project.code, raiseload=True).raiseload("*"),
+         joinedload(Order.certificate).load_only(Certificate.serial, Certificate.status, raiseload=True)
+         .raiseload("*"))
+_ORDER_VIEW = select(Order).where(Order.id == bindparam("order_id")).options(*_VIEW)
+_ORDER = select(Order).where(Order.id == bindparam("order_id"))
 
 
 def largest_kg(least: int) -> int:
@@ -246,7 +259,7 @@ def cancel_order(user_id: int, order_id: str) -> Order:
     :raise OrderNotFound: :raise OrderNotCancellable: paid (or being paid at this moment).
     :raise WeChatUnavailable:
     """
-    order = get_order(user_id, order_id)
+    order = _own(user_id, order_id, _ORDER)
     if order.status == "closed":
         return order
     if order.status != "pending":
@@ -289,6 +302,7 @@ def _replayed(order: Order, fingerprint: str) -> Order:
     :raise IdempotencyKeyReused:"""
     if order.idempotency_fingerprint and order.idempotency_fingerprint != fingerprint:
         raise IdempotencyKeyReused("this Idempotency-Key was used for another order request")
+    order.project  # noqa: B018  (its view shows the project: read here, not while the schema dumps)
     return order
 
 
@@ -304,8 +318,14 @@ def payment_params(order: Order) -> dict | None:
 
 
 def get_order(user_id: int, order_id: str) -> Order:
-    """A guest's own order. :raise OrderNotFound: unknown or another guest's (indistinguishable)."""
-    order = db.session.execute(_ORDER_WITH_CERTIFICATE, {"order_id": order_id}).unique().scalar_one_or_none(
+    """A guest's own order, with what its view shows and no more.
+
+    :raise OrderNotFound: unknown or another guest's (indistinguishable)."""
+    return _own(user_id, order_id, _ORDER_VIEW)
+
+
+def _own(user_id: int, order_id: str, statement) -> Order:
+    order = db.session.execute(statement, {"order_id": order_id}).unique().scalar_one_or_none(
     ) if len(order_id) <= 32 else None
     if order is None or order.user_id != user_id:
         raise OrderNotFound()
@@ -314,6 +334,6 @@ def get_order(user_id: int, order_id: str) -> Order:
 
 def list_orders(user_id: int, *, offset: int = 0, limit: int = 20) -> tuple[list[Order], int]:
     total = db.session.execute(select(func.count(Order.id)).where(Order.user_id == user_id)).scalar_one()
-    rows = db.session.execute(select(Order).where(Order.user_id == user_id)
-                              .order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)).scalars()
-    return list(rows), total
+    rows = db.session.execute(select(Order).where(Order.user_id == user_id).options(*_VIEW)
+                              .order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)).unique()
+    return list(rows.scalars()), total

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import defaultload, joinedload, lazyload
 
 from app.errors import AppError, NotFound
 from app.extensions import db
-from app.models import Order, PaymentNotification, Refund
+from app.models import Order, PaymentNotification, Project, Refund
 from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import certificates, ledger, stock
@@ -105,6 +105,7 @@ def _record(notification_id: str, event_type: str, tx: Transaction | None, outco
 # The order under its row lock, fresh from the database: built once, the first read of every delivery.
 _LOCK_ORDER = (select(Order).where(Order.out_trade_no == bindparam("out_trade_no")).with_for_update(of=Order)
                .options(lazyload(Order.certificate))  # most deliveries only read the status; a refund loads it
+               .options(defaultload(Order.project).lazyload(Project.owner))  # the ledger needs only owner_id
                .execution_options(populate_existing=True))
 _LOCK_ORDER_WITH_USER = _LOCK_ORDER.options(joinedload(Order.user))
 
