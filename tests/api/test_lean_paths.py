@@ -267,3 +267,26 @@ def test_a_second_journey_compiles_no_statement_again(app, client, seeded):
         event.remove(engine, "after_cursor_execute", listen)
     assert len(seen) >= 25, seen
     assert [s for s, hit in seen if hit is not CacheStats.CACHE_HIT] == []
+
+
+def test_the_certificate_page_reads_only_what_it_shows(app, client, seeded):
+    """GET /certificates/<serial> reads its columns narrowed to the page (services.offsetting.certificates.
+    _BY_SERIAL_FOR_VIEW): the same answer as the full rows the models load give."""
+    from tests.journey import Guest, confirm
+
+    guest = Guest(client, "narrow-certificate")
+    paid = guest.order(guest.footprint()["id"])
+    confirm(client, paid)
+    serial = guest.get_order(paid["order"]["id"])["certificate"]["serial"]
+    page = client.get(f"/api/v1/certificates/{serial}")
+    assert page.status_code == 200 and page.json["allocations"] and page.json["scenario"]["code"] == "CDF2021"
+    with app.test_request_context(f"/api/v1/certificates/{serial}"):
+        from app.routes.offsetting.certificates import CERTIFICATE_SCHEMA
+        from app.services.offsetting import certificates
+
+        certificate, shows = certificates.find_certificate(serial)  # every column, as the models load them
+        full = certificates.CertificateView(
+            certificate=certificate, event=certificates.event_claim(certificate), holder_shown=shows,
+            covers=certificates.claim_sections(certificate))
+        assert json.loads(json.dumps(CERTIFICATE_SCHEMA.dump(full), default=str)) == page.json
+        db.session.rollback()

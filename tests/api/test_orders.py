@@ -8,7 +8,7 @@ import pytest
 from app.domain.money import price_fen
 from app.extensions import db
 from app.models import Footprint, Order, Project, Scenario, ScenarioProject
-from tests.journey import SMALL, Guest, lapse, stock, tiny_project
+from tests.journey import SMALL, Guest, confirm, lapse, stock, tiny_project
 
 
 def test_price_is_ceiling_in_integer_fen():
@@ -191,3 +191,27 @@ def test_minimum_kg_rounds_up():
     assert minimum_kg(Decimal("444")) == 444
     assert minimum_kg(Decimal("0.01")) == 1
     assert minimum_kg(Decimal("0")) == 1
+
+
+def test_an_orders_view_reads_only_what_it_shows(app, client, seeded):
+    """The order's view and the guest's list read the order, its project's code and its certificate's serial
+    and status in one statement (services.offsetting.orders._VIEW): the same answer as the full rows give,
+    for a fulfilled order beside a pending one, and a page that joins certificates still counts orders."""
+    guest = Guest(client, "narrow-view")
+    paid = guest.order(guest.footprint()["id"])
+    confirm(client, paid)
+    pending = guest.order(guest.footprint()["id"], project="CDCER-EV")
+    shown = guest.get_order(paid["order"]["id"])
+    assert shown["status"] == "fulfilled" and shown["project"] == "CDCER-FOR"
+    serial = shown["certificate"]["serial"]
+    assert shown["certificate"]["status"] == "valid" and serial in shown["certificate"]["verify_url"]
+    with app.app_context():
+        from app.schemas.offsetting.orders import OrderSchema
+
+        full = db.session.get(Order, paid["order"]["id"])  # every column and relation, as the models load them
+        assert OrderSchema().dump(full) == shown
+    mine = client.get("/api/v1/me/orders?limit=1", headers=guest.headers).json
+    assert mine["pagination"]["total"] == 2 and [o["id"] for o in mine["data"]] == [pending["order"]["id"]]
+    both = client.get("/api/v1/me/orders", headers=guest.headers).json["data"]
+    assert [o["id"] for o in both] == [pending["order"]["id"], paid["order"]["id"]]
+    assert both[1] == shown and both[0]["certificate"] is None and both[0]["project"] == "CDCER-EV"
