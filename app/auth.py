@@ -14,6 +14,7 @@ Views use the decorators (`login_required`, `staff_required`); services never re
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -24,12 +25,15 @@ from cachetools import TTLCache
 from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app import policy
 from app.errors import CsrfFailed, TokenExpired, TokenInvalid, Unauthorized
 from app.extensions import db
 from app.models import StaffAccount, StaffSession, User
+
+log = logging.getLogger("diandian.auth")
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
@@ -49,6 +53,14 @@ _SALT = "diandian.auth.v1"
 TOKEN_VERSION_TTL = 15
 _versions: TTLCache = TTLCache(maxsize=50_000, ttl=TOKEN_VERSION_TTL)
 _versions_lock = threading.Lock()
+# Behind it, with Redis, one entry per guest shared by every worker and host: without it each worker read the
+# version from the database the first time a guest reached it, and a journey's requests, spread over many
+# workers, each paid a SELECT. A revocation writes the new version there after its commit (overwriting);
+# a worker that read the database fills a missing entry only (SET NX), so an old version read before a
+# revocation committed can never replace the new one. The entry lapses after SHARED_VERSION_TTL seconds:
+# the bound on an old version surviving a revocation whose write Redis refused.
+SHARED_VERSION_TTL = 600
+_SHARED_VERSION_KEY = "diandian:tv:{}"
 # (secret key, token) -> (user id, token version, signed at), per process: a guest sends the same token
 # on every request, and checking its signature again (key derivation, HMAC, base64, JSON) was most of the
 # token check. Expiry and the token version are still checked on every request.
@@ -64,6 +76,7 @@ def issue_token(user: User) -> tuple[str, int]:
     token = _serializer().dumps({"u": user.id, "v": user.token_version})
     with _versions_lock:  # just read with the user: this worker's next request needs no SELECT for it
         _versions[user.id] = user.token_version
+    _share_version(user.id, user.token_version, only_if_missing=True)  # nor the other workers' (Redis)
     return token, current_app.config["TOKEN_TTL_SECONDS"]
 
 
@@ -85,7 +98,7 @@ def user_id_from_token(token: str) -> int:
     with _versions_lock:
         version = _versions.get(user_id)
     if version is None:
-        version = db.session.execute(select(User.token_version).where(User.id == user_id)).scalar()
+        version = _stored_version(user_id)
         if version is None:
             raise TokenInvalid()
         with _versions_lock:
@@ -93,6 +106,37 @@ def user_id_from_token(token: str) -> int:
     if version != token_version:
         raise TokenInvalid()
     return user_id
+
+
+def _stored_version(user_id: int) -> int | None:
+    """The guest's token_version: Redis's shared entry, else the database's (then shared if still missing);
+    None for an unknown guest. Redis unreachable: the database alone, as without Redis."""
+    redis = current_app.extensions.get("redis")
+    key = _SHARED_VERSION_KEY.format(user_id)
+    if redis is not None:
+        try:
+            shared = redis.get(key)
+        except RedisError:
+            shared, redis = None, None
+        if shared is not None:
+            return int(shared)
+    version = db.session.execute(select(User.token_version).where(User.id == user_id)).scalar()
+    if version is not None and redis is not None:
+        _share_version(user_id, version, only_if_missing=True)
+    return version
+
+
+def _share_version(user_id: int, version: int, *, only_if_missing: bool) -> bool:
+    """Write the shared entry (Redis; False without it or when it refused). `only_if_missing` for a version
+    just read, which a revocation committed meanwhile may have outdated; a revocation overwrites."""
+    redis = current_app.extensions.get("redis")
+    if redis is None:
+        return False
+    try:
+        redis.set(_SHARED_VERSION_KEY.format(user_id), version, nx=only_if_missing, ex=SHARED_VERSION_TTL)
+    except RedisError:
+        return False
+    return True
 
 
 def _verify(token: str, max_age: int) -> tuple[int, object, float]:
@@ -108,10 +152,14 @@ def _verify(token: str, max_age: int) -> tuple[int, object, float]:
     return data["u"], data.get("v"), signed.timestamp()
 
 
-def forget_token_version(user_id: int) -> None:
-    """Call after bumping a user's token_version so this worker refuses old tokens at once."""
+def forget_token_version(user_id: int, version: int) -> None:
+    """Call after a user's token_version was bumped to `version` and committed: this worker refuses old
+    tokens at once, the others within TOKEN_VERSION_TTL (their own caches) through the shared entry."""
     with _versions_lock:
         _versions.pop(user_id, None)
+    if not _share_version(user_id, version, only_if_missing=False) and current_app.extensions.get("redis"):
+        log.warning("token version of user=%s not shared: old tokens may work for up to %s s on other "
+                    "workers", user_id, SHARED_VERSION_TTL)
 
 
 def _bearer() -> str | None:

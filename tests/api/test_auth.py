@@ -76,7 +76,7 @@ def test_revoked_token(app, client, auth, seeded):
         user = db.session.execute(db.select(User)).scalar_one()
         user.token_version += 1
         db.session.commit()
-        forget_token_version(user.id)
+        forget_token_version(user.id, user.token_version)
     rv = client.post("/api/v1/footprints", json={"scenario": "CDF2021", "meals": {"standard": 1}},
                      headers=headers)
     assert rv.json["error"]["code"] == "token_invalid"

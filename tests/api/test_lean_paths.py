@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
 
 from app import create_app
 from app.config import TestConfig
@@ -157,7 +161,7 @@ def test_a_cached_token_still_expires_and_is_still_revoked(app, client, seeded):
         user = user or db.session.query(User).order_by(User.id.desc()).first()
         user.token_version += 1
         db.session.commit()
-        forget_token_version(user.id)
+        forget_token_version(user.id, user.token_version)
     rv = client.get("/api/v1/me", headers=headers)
     assert rv.status_code == 401 and rv.json["error"]["code"] == "token_invalid"
 
@@ -290,3 +294,40 @@ def test_the_certificate_page_reads_only_what_it_shows(app, client, seeded):
             covers=certificates.claim_sections(certificate))
         assert json.loads(json.dumps(CERTIFICATE_SCHEMA.dump(full), default=str)) == page.json
         db.session.rollback()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set")
+def test_token_versions_are_shared_between_workers_through_redis(app, client, seeded):
+    """A worker that never saw a guest reads the guest's token version from Redis, not the database; a
+    logout's new version reaches it there; a lapsed entry is read from the database and shared again."""
+    from app.auth import SHARED_VERSION_TTL, _versions
+
+    login = client.post("/api/v1/auth/login", json={"code": "sandbox-shared-version"}).json
+    headers, key = {"Authorization": f"Bearer {login['token']}"}, f"diandian:tv:{login['user']['id']}"
+    redis = app.extensions["redis"]
+    assert int(redis.get(key)) == 1 and 0 < redis.ttl(key) <= SHARED_VERSION_TTL  # shared at login
+    other = _second_instance(app)  # another worker: its own pools and sessions
+    with other.app_context():
+        engine = db.engine
+    reads = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *a: reads.append(statement)
+                 if statement.startswith("SELECT users.token_version") else None)
+    try:
+        _versions.clear()  # the other worker has never seen this guest
+        assert other.test_client().get("/api/v1/me", headers=headers).status_code == 200
+        assert reads == []
+
+        assert client.post("/api/v1/auth/logout", headers=headers).status_code in (200, 204)
+        assert int(redis.get(key)) == 2  # overwritten after the commit
+        _versions.clear()  # the other worker's own 15 s have passed
+        refused = other.test_client().get("/api/v1/me", headers=headers)
+        assert refused.status_code == 401 and refused.json["error"]["code"] == "token_invalid" and reads == []
+
+        redis.delete(key)  # lapsed: the database answers once and the entry is back
+        _versions.clear()
+        assert other.test_client().get("/api/v1/me", headers=headers).status_code == 401
+        assert len(reads) == 1 and int(redis.get(key)) == 2
+    finally:
+        engine.dispose()

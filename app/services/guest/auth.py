@@ -55,9 +55,11 @@ def _sign_in(insert):
 def logout(user_id: int) -> None:
     """Every token the guest holds stops working: at once in this worker, within
     app.auth.TOKEN_VERSION_TTL seconds in the others (they cache token versions that long)."""
-    db.session.execute(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
+    version = db.session.execute(update(User).where(User.id == user_id)
+                                 .values(token_version=User.token_version + 1).returning(User.token_version)).scalar()
     db.session.commit()
-    forget_token_version(user_id)
+    if version is not None:
+        forget_token_version(user_id, version)
     log.info("logout user=%s", user_id)
 
 

@@ -141,7 +141,7 @@ def erase(user_id: int) -> bool:
     user.erased_at = utcnow()
     db.session.commit()
 
-    forget_token_version(user_id)
+    forget_token_version(user_id, user.token_version)
     leaderboards.sync_rows(touched)
     store = certificate_images.storage()
     for serial in serials:  # renders that printed the holder's name
