@@ -38,6 +38,7 @@ from bench.scenarios import (
 )
 from bench.server import (
     HOST,
+    ROOT,
     RUSH_PROJECT,
     Balanced,
     BenchError,
@@ -547,8 +548,11 @@ def run_target(args: argparse.Namespace) -> int:
             elif db_url == "scratch":
                 db_url = stack.enter_context(scratch_postgres())  # dropped when the stack unwinds
                 db_source = f"scratch database {db_url.rsplit('/', 1)[-1]}, dropped at the end"
-            extra_env = {**(redis_env or {}), **({"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}"}
-                                                   if sandbox_port else {}),
+            # With the simulator server: one merchant's keys for it and every instance of the service
+            # (--hosts 2 would otherwise give the instances a folder of their own: SIGN_ERROR at prepay).
+            extra_env = {**(redis_env or {}), **({"SANDBOX_SERVER_URL": f"http://{HOST}:{sandbox_port}",
+                                                  "SANDBOX_KEYS_DIR": str(ROOT / "instance" / "wechatpay-sandbox")}
+                                                 if sandbox_port else {}),
                          # statements and commits per step, from the X-SQL-Stats header (app/sql_stats.py)
                          **({"SQL_STATS": "1"} if args.target == "door-rush" else {}),
                          **(FOOTPRINT_ENV if target.name == "footprint" else {})} or None

@@ -486,9 +486,10 @@ class Balanced:
         from deploy.local import DeployError, two_hosts
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        # what the bench set for the service: its rate limits, SQL_STATS, the simulator server's address
+        # what the bench set for the service: its rate limits, SQL_STATS, the simulator server's address and keys
         extra = {k: v for k, v in self.env.items()
-                 if k.startswith(("RATE_", "RATELIMIT_")) or k in ("SQL_STATS", "SANDBOX_SERVER_URL")}
+                 if k.startswith(("RATE_", "RATELIMIT_"))
+                 or k in ("SQL_STATS", "SANDBOX_SERVER_URL", "SANDBOX_KEYS_DIR")}
         self._cm = two_hosts(self.env["DATABASE_URL"], self.env["REDIS_URL"], folder=self.folder, port=self.port,
                              workers=self.workers, prepare=False, secret_key=self.env.get("SECRET_KEY"), env=extra)
         try:
