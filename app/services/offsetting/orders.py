@@ -98,7 +98,6 @@ _VIEW = (load_only(Order.id, Order.user_id, Order.out_trade_no, Order.status, Or
          joinedload(Order.certificate).load_only(Certificate.serial, Certificate.status, raiseload=True)
          .raiseload("*"))
 _ORDER_VIEW = select(Order).where(Order.id == bindparam("order_id")).options(*_VIEW)
-_ORDER = select(Order).where(Order.id == bindparam("order_id"))
 
 
 def largest_kg(least: int) -> int:
@@ -259,7 +258,7 @@ def cancel_order(user_id: int, order_id: str) -> Order:
     :raise OrderNotFound: :raise OrderNotCancellable: paid (or being paid at this moment).
     :raise WeChatUnavailable:
     """
-    order = _own(user_id, order_id, _ORDER)
+    order = get_order(user_id, order_id)  # its view's columns: the lock below re-reads the whole row
     if order.status == "closed":
         return order
     if order.status != "pending":
@@ -321,11 +320,7 @@ def get_order(user_id: int, order_id: str) -> Order:
     """A guest's own order, with what its view shows and no more.
 
     :raise OrderNotFound: unknown or another guest's (indistinguishable)."""
-    return _own(user_id, order_id, _ORDER_VIEW)
-
-
-def _own(user_id: int, order_id: str, statement) -> Order:
-    order = db.session.execute(statement, {"order_id": order_id}).unique().scalar_one_or_none(
+    order = db.session.execute(_ORDER_VIEW, {"order_id": order_id}).unique().scalar_one_or_none(
     ) if len(order_id) <= 32 else None
     if order is None or order.user_id != user_id:
         raise OrderNotFound()
