@@ -78,7 +78,7 @@ def register_extensions(app: Flask) -> None:
     if app.config.get("REDIS_URL"):
         import redis
 
-        app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"], **app.config["REDIS_OPTIONS"])
     register_wechat(app)
 
 

@@ -74,6 +74,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(env.get("DATABASE_URL") or default_db)
         self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = env.get("REDIS_URL") or None
+        # How long a Redis command (or connecting) may take before it fails: a Redis that stops answering
+        # then gives guests the 503 of an unreachable one instead of holding every worker. The queue
+        # worker's blocking wait for jobs uses a connection of its own (app.tasks.worker).
+        timeout = _whole(env, "REDIS_TIMEOUT_MS", 1000, minimum=10, maximum=60_000, unit="milliseconds") / 1000
+        self.REDIS_OPTIONS = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
         self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret(instance_path)
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
         if not self.SANDBOX and not self.PUBLIC_BASE_URL.startswith("https://"):
@@ -224,11 +229,15 @@ def _rate(env: dict, name: str, default: str) -> Decimal:
 
 
 def _seconds(env: dict, name: str, default: int, *, maximum: int, minimum: int = 1) -> int:
+    return _whole(env, name, default, minimum=minimum, maximum=maximum, unit="seconds")
+
+
+def _whole(env: dict, name: str, default: int, *, minimum: int, maximum: int, unit: str) -> int:
     text = (env.get(name) or "").strip()
     if not text:
         return default
     if not text.isdigit() or not minimum <= int(text) <= maximum:
-        raise ConfigError(f"{name} must be a whole number of seconds from {minimum} to {maximum}")
+        raise ConfigError(f"{name} must be a whole number of {unit} from {minimum} to {maximum}")
     return int(text)
 
 

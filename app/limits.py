@@ -126,7 +126,10 @@ class Limiter:
     def __init__(self, app: Flask):
         self.enabled = bool(app.config["RATELIMIT_ENABLED"])
         self.prefix = app.config["RATELIMIT_KEY_PREFIX"]
-        self.storage: Storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        uri = app.config["RATELIMIT_STORAGE_URI"]
+        # A Redis storage answers within the service's Redis timeouts, or fails (503) like the rest.
+        options = app.config["REDIS_OPTIONS"] if uri.partition(":")[0].startswith("redis") else {}
+        self.storage: Storage = storage_from_string(uri, **options)
         self.strategy = SlidingWindowCounterRateLimiter(self.storage)
 
     def reset(self) -> None:

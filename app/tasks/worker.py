@@ -18,6 +18,7 @@ import logging
 import threading
 from datetime import date
 
+import redis
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.cron import CronScheduler
@@ -62,9 +63,16 @@ class AppForkingWorker(_AppJobs, Worker):
 
 def make_worker(app: Flask, *, fork: bool = False) -> SimpleWorker | Worker:
     cls = AppForkingWorker if fork else AppWorker
-    worker = cls([rq_queue(app)], connection=app.extensions["redis"])
+    worker = cls([rq_queue(app)], connection=worker_connection(app))
     worker.app = app
     return worker
+
+
+def worker_connection(app: Flask) -> redis.Redis:
+    """The worker's own Redis connection: its blocking wait for jobs lasts minutes, past the service's
+    REDIS_TIMEOUT_MS, so only connecting is bounded by it; RQ sets the socket timeout to fit that wait."""
+    return redis.Redis.from_url(app.config["REDIS_URL"],
+                                socket_connect_timeout=app.config["REDIS_OPTIONS"]["socket_connect_timeout"])
 
 
 def periodic_jobs(app: Flask) -> CronScheduler:

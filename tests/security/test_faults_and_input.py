@@ -1005,6 +1005,70 @@ def test_the_unavailable_classification():
         assert is_unavailable(redis.exceptions.ConnectionError("refused"))
 
 
+@contextmanager
+def silent_redis():
+    """A TCP server on loopback that accepts connections and reads what it is sent but never answers: a
+    Redis that hangs (overloaded, or its host gone behind a link that drops packets). Yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in held:
+            _shut(sock)
+        server.close()
+
+
+def test_a_redis_that_stops_answering_gives_503_instead_of_holding_the_workers(app, seeded):
+    """Redis carries the rate limits and the token versions: when it accepts connections but never answers,
+    each request waits REDIS_TIMEOUT_MS, then answers 503 with Retry-After in the envelope, as when Redis
+    refuses; without a socket timeout every worker would wait for ever. The queue worker's connection
+    connects within the same timeout, and reads as long as its blocking wait needs (RQ sets that)."""
+    from app.tasks.worker import worker_connection
+
+    with silent_redis() as port:
+        hung = create_app(TestConfig({
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+            "REDIS_TIMEOUT_MS": "200", "UNAVAILABLE_RETRY_AFTER_SECONDS": RETRY_AFTER}))
+        assert hung.extensions["redis"].connection_pool.connection_kwargs["socket_timeout"] == 0.2
+        answers: dict[str, object] = {}
+
+        def ask():
+            client = hung.test_client()
+            answers["scenario"] = client.get("/api/v1/scenarios/CDF2021")
+            answers["login"] = client.post("/api/v1/auth/login", json={"code": "sandbox-redis-hangs"})
+            answers["healthz"] = client.get("/healthz")
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(60)
+        assert not asking.is_alive(), "a request waited on a silent Redis"
+        for name in ("scenario", "login"):
+            rv = answers[name]
+            assert rv.status_code == 503, (name, rv.get_json())
+            assert rv.get_json()["error"]["code"] == "service_unavailable"
+            assert rv.headers["Retry-After"] == RETRY_AFTER
+        assert answers["healthz"].status_code == 503
+        with hung.app_context():
+            assert db.session.scalar(select(func.count(User.id)).where(User.openid.like("%redis-hangs%"))) == 0
+        own = worker_connection(hung).connection_pool.connection_kwargs
+        assert own["socket_connect_timeout"] == 0.2 and own.get("socket_timeout") is None
+
+
 def test_connection_level_sqlstates_are_disconnects():
     """Figure: the handle_error hook calls a lost connection (no SQLSTATE, class 08, 57P01-03) a disconnect,
     so SQLAlchemy invalidates the pool even where psycopg has not marked the connection broken; a

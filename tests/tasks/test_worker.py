@@ -203,3 +203,13 @@ def test_the_cron_thread_enqueues_the_periodic_jobs_and_stops(app, queued):
     thread.stop()
     assert not thread.is_alive()
     assert [j.func_name for j in rq_queue(app).get_jobs()] == [RECONCILE]
+
+
+def test_the_worker_waits_for_jobs_past_the_services_redis_timeout(app, queued):
+    """The service's client gives up after REDIS_TIMEOUT_MS; the worker's own connection reads for as long
+    as its blocking wait for jobs (RQ sets that timeout), so an idle worker does not fail every second."""
+    rq_worker = worker.make_worker(app)
+    assert rq_worker.connection is not app.extensions["redis"]
+    assert app.extensions["redis"].connection_pool.connection_kwargs["socket_timeout"] == 1.0
+    assert rq_worker.connection.connection_pool.connection_kwargs["socket_timeout"] > rq_worker.dequeue_timeout
+    assert rq_worker.work(burst=True) is False  # nothing queued: it looked and stopped

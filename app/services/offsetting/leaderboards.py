@@ -350,7 +350,7 @@ def rebuild() -> dict[str, int]:
     redis = _redis()
     if redis is not None:
         for key in redis.scan_iter(REDIS_PREFIX + "*", count=1000):
-            redis.delete(key)
+            redis.unlink(key)  # freed in the background: a large board never stalls the other clients
         pipe = redis.pipeline(transaction=False)
         stream = db.session.execute(select(LeaderboardEntry.board, LeaderboardEntry.member, LeaderboardEntry.score)
                                     .execution_options(yield_per=5000))
