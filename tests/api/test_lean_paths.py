@@ -296,6 +296,33 @@ def test_the_certificate_page_reads_only_what_it_shows(app, client, seeded):
         db.session.rollback()
 
 
+def test_a_certificates_pictures_read_only_what_they_draw(app, client, seeded):
+    """The pictures read the certificate narrowed to what they draw (certificates.FOR_PICTURE), once for
+    both variants: what they draw is what the full rows give, in every language, and the GET serves it."""
+    from app.i18n import LANGUAGES
+    from app.services.offsetting import certificates
+    from app.services.offsetting.certificate_images import certificate_data
+    from tests.journey import Guest, confirm
+
+    guest = Guest(client, "narrow-picture")
+    paid = guest.order(guest.footprint()["id"])
+    confirm(client, paid)
+    serial = guest.get_order(paid["order"]["id"])["certificate"]["serial"]
+    with app.test_request_context("/"):
+        for lang in LANGUAGES:
+            db.session.expunge_all()  # each read loads its own columns, not the identity map's
+            certificate, shown = certificates.find_certificate(serial)  # every column, as the models load them
+            full = certificate_data(certificate, lang=lang, shown=shown)
+            db.session.expunge_all()
+            certificate, shown = certificates.find_certificate(serial, statement=certificates.FOR_PICTURE)
+            narrow = certificate_data(certificate, lang=lang, shown=shown)
+            assert narrow == full and narrow.credit_serials and narrow.scenario_title
+        db.session.rollback()
+    for variant in ("portrait", "card"):
+        rv = client.get(f"/api/v1/certificates/{serial}/image.png?variant={variant}&lang=en")
+        assert rv.status_code == 200 and rv.mimetype == "image/png"
+
+
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set")
 def test_token_versions_are_shared_between_workers_through_redis(app, client, seeded):

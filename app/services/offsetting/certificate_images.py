@@ -25,7 +25,7 @@ from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
 from app.rendering.certificate import CertificateData, render_certificate
-from app.services.offsetting.certificates import claim_sections, event_claim, find_certificate
+from app.services.offsetting.certificates import FOR_PICTURE, claim_sections, event_claim, find_certificate
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
@@ -101,14 +101,16 @@ def drawn_language(lang: str) -> str:
 
 def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
     """:raise CertificateNotFound: :raise InvalidInput: unknown variant. :raise app.capacity.Busy:"""
-    return _image(serial, lang, variant, wait=None)[0]
+    if variant not in VARIANTS:
+        raise InvalidInput(fields={"variant": [coded("One of: {choices}.", "one_of", choices=", ".join(VARIANTS))]})
+    return _Picture.read(serial, lang).image(variant, wait=None)[0]
 
 
 def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None = None) -> int:
     """Store every variant of a certificate in these languages, under the keys a later GET reads, so the
     guest's first look is a stored file (after-payment work, app.tasks). Files already stored are left
     alone, so running it twice changes nothing; a certificate gone (erased) is nothing to do. Returns how
-    many pictures were drawn.
+    many pictures were drawn. The certificate is read once per language, for both variants.
 
     :raise app.capacity.Busy: no heavy slot came free within `wait` seconds (the queue retries later).
     """
@@ -116,28 +118,44 @@ def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None
     db.session.rollback()
     if serial is None:
         return 0
-    return sum(_image(serial, lang, variant, wait=wait)[1] for lang in langs for variant in VARIANTS)
+    drawn = 0
+    for lang in langs:
+        picture = _Picture.read(serial, lang)
+        drawn += sum(picture.image(variant, wait=wait)[1] for variant in VARIANTS)
+    return drawn
 
 
-def _image(serial: str, lang: str, variant: str, *, wait: float | None) -> tuple[Image, bool]:
-    """The picture, and whether it had to be drawn (no stored file)."""
-    lang = drawn_language(lang)
-    if variant not in VARIANTS:
-        raise InvalidInput(fields={"variant": [coded("One of: {choices}.", "one_of", choices=", ".join(VARIANTS))]})
-    certificate, shown = find_certificate(serial)
-    content = certificate_data(certificate, lang=lang, shown=shown)
-    db.session.rollback()  # nothing stays open while the picture is read or drawn
-    # The key names everything the picture depends on: what it draws (holder as shown, the scenario's and
-    # project's texts as they are now, the serials, the verify address under today's PUBLIC_BASE_URL), the
-    # status, language and variant, and the renderer's sources and fonts. Any change is a new file, so the
-    # key is also the ETag (no need to hash the bytes on every request).
-    drawn_digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
-    key = (f"{certificate.serial}.{certificate.status}.{'named' if shown else 'masked'}.{lang}.{variant}."
-           f"{certificate_fingerprint()}.{drawn_digest}.png")
-    data = storage().get(key)
-    drawn = data is None
-    if drawn:
-        with heavy_work(wait):  # a cold render is ~0.1 s of CPU: capped per host (app.capacity)
-            data = render_certificate(content, lang=lang, variant=variant)
-        storage().put(key, data)
-    return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32]), drawn
+@dataclass(frozen=True)
+class _Picture:
+    """What a certificate's pictures in one language draw, and the start of their storage keys."""
+
+    content: CertificateData
+    lang: str
+    named: str  # the key before the variant: serial, status, named or masked, language
+    drawn: str  # the key after it: the renderer's fingerprint and the digest of what is drawn
+
+    @classmethod
+    def read(cls, serial: str, lang: str) -> _Picture:
+        """:raise CertificateNotFound:"""
+        lang = drawn_language(lang)
+        certificate, shown = find_certificate(serial, statement=FOR_PICTURE)
+        content = certificate_data(certificate, lang=lang, shown=shown)
+        db.session.rollback()  # nothing stays open while the picture is read or drawn
+        # The key names everything the picture depends on: what it draws (holder as shown, the scenario's
+        # and project's texts as they are now, the serials, the verify address under today's
+        # PUBLIC_BASE_URL), the status, language and variant, and the renderer's sources and fonts. Any
+        # change is a new file, so the key is also the ETag (no need to hash the bytes on every request).
+        drawn_digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
+        return cls(content, lang, f"{certificate.serial}.{certificate.status}.{'named' if shown else 'masked'}.{lang}",
+                   f"{certificate_fingerprint()}.{drawn_digest}.png")
+
+    def image(self, variant: str, *, wait: float | None) -> tuple[Image, bool]:
+        """The picture in this variant, and whether it had to be drawn (no stored file)."""
+        key = f"{self.named}.{variant}.{self.drawn}"
+        data = storage().get(key)
+        drawn = data is None
+        if drawn:
+            with heavy_work(wait):  # a cold render is tens of ms of CPU: capped per host (app.capacity)
+                data = render_certificate(self.content, lang=self.lang, variant=variant)
+            storage().put(key, data)
+        return Image(data=data, etag=hashlib.sha256(key.encode()).hexdigest()[:32]), drawn

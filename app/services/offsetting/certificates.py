@@ -91,6 +91,20 @@ _BY_SERIAL_FOR_VIEW = _BY_SERIAL.options(
     joinedload(Certificate.claims).load_only(CreditClaim.unit_id, CreditClaim.kg, raiseload=True)
     .joinedload(CreditClaim.unit).load_only(CreditUnit.serial, raiseload=True).raiseload("*"))
 
+# A certificate's picture (services.offsetting.certificate_images.certificate_data) reads only these: the
+# texts it draws and what the key names, not the units' blocks, the scenario's organisation and settings,
+# the project's description and owner. What is left out raises when read.
+FOR_PICTURE = _BY_SERIAL.options(
+    load_only(Certificate.serial, Certificate.order_id, Certificate.kind, Certificate.footprint_id,
+              Certificate.scenario_id, Certificate.project_id, Certificate.holder, Certificate.kg,
+              Certificate.status, Certificate.issued_at, Certificate.revoked_at, raiseload=True),
+    joinedload(Certificate.scenario).load_only(
+        Scenario.kind, Scenario.title, Scenario.title_en, Scenario.venue, Scenario.venue_en, Scenario.city,
+        Scenario.city_en, Scenario.texts, Scenario.starts_at, raiseload=True).raiseload("*"),
+    joinedload(Certificate.project).load_only(Project.name, Project.name_en, Project.standard,
+                                              raiseload=True).raiseload("*"),
+    joinedload(Certificate.claims).load_only(CreditClaim.unit_id, raiseload=True)
+    .joinedload(CreditClaim.unit).load_only(CreditUnit.serial, raiseload=True).raiseload("*"))
 
 def find_certificate(serial: str, *, statement=_BY_SERIAL) -> tuple[Certificate, bool]:
     """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
