@@ -398,12 +398,17 @@ class ServedBy:
 
 
 def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, round_no: int, duration: float,
-            warmup: float, sandbox: Gunicorn | None = None, others: dict | None = None) -> dict:
+            warmup: float, sandbox: Gunicorn | None = None, others: dict | None = None,
+            work: dict | None = None) -> dict:
     """One round; with `sandbox` (the simulator server), its CPU over the same window, apart; `others`
-    maps a name (postgresql, worker) to a reader of that process tree's CPU seconds, reported apart too."""
+    maps a name (postgresql, worker) to a reader of that process tree's CPU seconds, reported apart too.
+    `work` maps some of those names to a reader of how many journeys' worth of their work is done so far
+    (the queue worker: pictures stored ÷ 2): their CPU is divided by the work they did in the window, not
+    by the journeys, so a worker that falls behind still shows what a journey's work costs it."""
     setup = functools.partial(scn.setup, data=data) if scn.setup else None
     sandbox_marks: list[float | None] = []
     other_marks: dict[str, list[float | None]] = {name: [] for name in others or {}}
+    work_marks: dict[str, list[float | None]] = {name: [] for name in work or {}}
     balanced = isinstance(srv, Balanced)
 
     def server_cpu() -> float | None:  # read at both ends of the measured window
@@ -411,6 +416,8 @@ def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, ro
             sandbox_marks.append(group_cpu_seconds(sandbox))
         for name, read in (others or {}).items():
             other_marks[name].append(read())
+        for name, read in (work or {}).items():
+            work_marks[name].append(read())
         return srv.cpu_seconds() if balanced else group_cpu_seconds(srv)
 
     served = ServedBy() if balanced else None
@@ -438,8 +445,13 @@ def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, ro
                                                 if journeys and res.server_cpu_s is not None else None)
     journeys = summary.get("journeys") or 0
     for name, marks in other_marks.items():
-        if journeys and len(marks) >= 2 and None not in marks[-2:]:
-            summary.setdefault("cpu_ms_per_journey", {})[name] = (marks[-1] - marks[-2]) * 1000 / journeys
+        done = work_marks.get(name, [])
+        done = done[-1] - done[-2] if len(done) >= 2 and None not in done[-2:] else None
+        if done is not None:
+            summary.setdefault("work_done_journeys", {})[name] = done
+        per = done if done else journeys  # no work measured (or none done in the window): per journey run
+        if per and len(marks) >= 2 and None not in marks[-2:]:
+            summary.setdefault("cpu_ms_per_journey", {})[name] = (marks[-1] - marks[-2]) * 1000 / per
     if journeys and res.server_cpu_s is not None:
         summary.setdefault("cpu_ms_per_journey", {})["service"] = res.server_cpu_s * 1000 / journeys
     return summary
@@ -573,6 +585,7 @@ def run_target(args: argparse.Namespace) -> int:
         # CPU apart from the service's: PostgreSQL's (when it runs here) and the queue worker's (with Redis,
         # the door rush runs `flask worker` beside the service, as deployed: pictures and the mirror go there).
         others: dict = {}
+        work: dict = {}  # name -> reader of the journeys' worth of work it has done (measure())
         worker = None
         if args.target == "door-rush" and benv and benv.db_kind == "postgresql":
             pg = postgres_pid(db_url)
@@ -585,6 +598,7 @@ def run_target(args: argparse.Namespace) -> int:
         if args.target == "door-rush" and args.redis_url and benv:
             worker = stack.enter_context(QueueWorker(benv.env, logdir))
             others["worker"] = worker.cpu_seconds
+            work["worker"] = worker.journeys_done
             print(f"queue worker: flask worker on {args.redis_url} (log {worker.logfile})"
                   + (f"; {worker.leftover} jobs an earlier run left in the queue dropped" if worker.leftover else ""),
                   flush=True)
@@ -639,7 +653,8 @@ def run_target(args: argparse.Namespace) -> int:
             if args.warmup > 0:
                 for scn in order:
                     w = measure(servers[scn.name], scn, data[scn.name], args, 0, args.warmup, 0.0,
-                                sandbox if scn in rushes else None, others if scn in rushes else None)
+                                sandbox if scn in rushes else None, others if scn in rushes else None,
+                                work if scn in rushes else None)
                     warmup_rounds.append(w)
                     if scn.strict and (w["errors"] or w.get("unrecorded_errors")):
                         show(w, scn)
@@ -650,7 +665,7 @@ def run_target(args: argparse.Namespace) -> int:
                 for scn in order:
                     summary = measure(servers[scn.name], scn, data[scn.name], args, n, args.duration,
                                       args.round_warmup, sandbox if scn in rushes else None,
-                                      others if scn in rushes else None)
+                                      others if scn in rushes else None, work if scn in rushes else None)
                     all_rounds.append(summary)
                     show(summary, scn)
                     if "sandbox_cpu_s" in summary:
@@ -662,7 +677,7 @@ def run_target(args: argparse.Namespace) -> int:
         if worker is not None:
             results["queue_backlog"] = worker.backlog()
             print(f"queue worker: {results['queue_backlog']} jobs waiting at the end of the rounds"
-                  + (" (it fell behind: its CPU per journey counts the jobs it ran)"
+                  + (" (it fell behind: its CPU per journey is per journey's pictures drawn in the rounds)"
                      if (results["queue_backlog"] or 0) > 2 * args.concurrency else ""), flush=True)
         server_settings = {name: s.settings for name, s in servers.items()}
         for s in running:

@@ -109,6 +109,8 @@ def prepared_environment(
                 "SECRET_KEY": "bench",
                 "PUBLIC_BASE_URL": f"http://{HOST}:{port}",
                 "PYTHONUNBUFFERED": "1",
+                # the pictures of this run, apart from instance/ (the queue worker's work is counted there)
+                "CERTIFICATE_STORAGE_DIR": str(workdir / "certificates"),
             }
         )
         env.pop("FLASK_APP", None)
@@ -402,6 +404,9 @@ def database_backends_cpu_seconds(db_url: str, database: str) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+PICTURES_PER_JOURNEY = 2  # app.services.offsetting.certificate_images.VARIANTS, in the order's language
+
+
 class QueueWorker:
     """`flask --app wsgi worker` (app/tasks: pictures, the Redis mirror, reconcile) in its own process
     group, beside the service, with the service's environment; a context manager."""
@@ -438,6 +443,15 @@ class QueueWorker:
 
     def cpu_seconds(self) -> float | None:
         return tree_cpu_seconds(self.proc.pid if self.proc else None)
+
+    def journeys_done(self) -> float | None:
+        """Journeys' worth of pictures stored so far (each paid guest's certificate gets both variants in
+        one language: QUEUE_PRERENDER_LANGS is not used when the order names its language)."""
+        root = self.env.get("CERTIFICATE_STORAGE_DIR")
+        if not root:
+            return None
+        pictures = sum(1 for _, _, files in os.walk(root) for name in files if not name.startswith("."))
+        return pictures / PICTURES_PER_JOURNEY
 
     def __exit__(self, *exc) -> None:
         proc, self.proc = self.proc, None
