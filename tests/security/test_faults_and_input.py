@@ -1064,7 +1064,11 @@ def test_a_redis_that_stops_answering_gives_503_instead_of_holding_the_workers(a
             assert rv.headers["Retry-After"] == RETRY_AFTER
         assert answers["healthz"].status_code == 503
         with hung.app_context():
-            assert db.session.scalar(select(func.count(User.id)).where(User.openid.like("%redis-hangs%"))) == 0
+            try:
+                assert db.session.scalar(select(func.count(User.id)).where(User.openid.like("%redis-hangs%"))) == 0
+            finally:
+                db.session.remove()
+                db.engine.dispose()
         own = worker_connection(hung).connection_pool.connection_kwargs
         assert own["socket_connect_timeout"] == 0.2 and own.get("socket_timeout") is None
 
