@@ -445,11 +445,11 @@ def measure(srv: Gunicorn | Balanced, scn: Scenario, data: dict | None, args, ro
                                                 if journeys and res.server_cpu_s is not None else None)
     journeys = summary.get("journeys") or 0
     for name, marks in other_marks.items():
-        done = work_marks.get(name, [])
-        done = done[-1] - done[-2] if len(done) >= 2 and None not in done[-2:] else None
+        work_at = work_marks.get(name, [])
+        done = work_at[-1] - work_at[-2] if len(work_at) >= 2 and None not in work_at[-2:] else None
         if done is not None:
             summary.setdefault("work_done_journeys", {})[name] = done
-        per = done if done else journeys  # no work measured (or none done in the window): per journey run
+        per = done or journeys  # no work measured (or none done in the window): per journey run
         if per and len(marks) >= 2 and None not in marks[-2:]:
             summary.setdefault("cpu_ms_per_journey", {})[name] = (marks[-1] - marks[-2]) * 1000 / per
     if journeys and res.server_cpu_s is not None:

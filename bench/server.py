@@ -404,9 +404,6 @@ def database_backends_cpu_seconds(db_url: str, database: str) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-PICTURES_PER_JOURNEY = 2  # app.services.offsetting.certificate_images.VARIANTS, in the order's language
-
-
 class QueueWorker:
     """`flask --app wsgi worker` (app/tasks: pictures, the Redis mirror, reconcile) in its own process
     group, beside the service, with the service's environment; a context manager."""
@@ -447,11 +444,13 @@ class QueueWorker:
     def journeys_done(self) -> float | None:
         """Journeys' worth of pictures stored so far (each paid guest's certificate gets both variants in
         one language: QUEUE_PRERENDER_LANGS is not used when the order names its language)."""
+        from app.services.offsetting.certificate_images import VARIANTS  # the service's, not a copy
+
         root = self.env.get("CERTIFICATE_STORAGE_DIR")
         if not root:
             return None
         pictures = sum(1 for _, _, files in os.walk(root) for name in files if not name.startswith("."))
-        return pictures / PICTURES_PER_JOURNEY
+        return pictures / len(VARIANTS)
 
     def __exit__(self, *exc) -> None:
         proc, self.proc = self.proc, None
