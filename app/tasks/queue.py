@@ -21,6 +21,7 @@ from rq import Queue, Retry
 
 log = logging.getLogger("diandian.tasks")
 
+AFTER_FULFILMENT = "app.tasks.jobs.after_fulfilment"
 PRERENDER_CERTIFICATE = "app.tasks.jobs.prerender_certificate"
 MIRROR_LEADERBOARDS = "app.tasks.jobs.mirror_leaderboards"
 RECONCILE = "app.tasks.jobs.reconcile_orders"

@@ -43,7 +43,7 @@ def test_mode_follows_redis_unless_told():
 
 
 def test_every_task_name_is_a_job():
-    for name in (queue.PRERENDER_CERTIFICATE, queue.MIRROR_LEADERBOARDS, queue.RECONCILE):
+    for name in (queue.AFTER_FULFILMENT, queue.PRERENDER_CERTIFICATE, queue.MIRROR_LEADERBOARDS, queue.RECONCILE):
         assert callable(resolve(name)) and name.startswith("app.tasks.jobs.")
 
 
@@ -118,3 +118,11 @@ def test_no_prerender_when_no_language_is_asked_for(app, client, seeded):
     order = guest.order(guest.footprint()["id"])
     confirm(client, order)
     assert stored(app, guest.get_order(order["order"]["id"])["certificate"]["serial"]) == []
+
+
+def test_the_jobs_of_a_certificate_gone_do_nothing(app):
+    from app.tasks import jobs
+
+    with app.app_context():
+        assert jobs.after_fulfilment(10**9) == 0 and jobs.prerender_certificate(10**9) == 0
+        assert jobs.mirror_leaderboards(10**9) is False

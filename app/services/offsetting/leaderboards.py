@@ -220,22 +220,9 @@ def _redis():
 
 
 def sync(certificate: Certificate, organization: str | None) -> None:
-    """Copy the committed rows a certificate touched to Redis. Failures are logged: rebuild repairs."""
-    redis = _redis()
-    if redis is None:
-        return
-    try:
-        pipe = redis.pipeline(transaction=False)
-        for board, member, _user_id in _targets(certificate, organization):
-            row_score = db.session.execute(select(LeaderboardEntry.score).where(
-                LeaderboardEntry.board == board.key, LeaderboardEntry.member == member)).scalar_one_or_none()
-            if row_score is None:
-                pipe.zrem(REDIS_PREFIX + board.key, member)
-            else:
-                pipe.zadd(REDIS_PREFIX + board.key, {member: row_score})
-        pipe.execute()
-    except Exception as exc:  # Redis is a cache of the database here, never the truth
-        log.error("leaderboard: Redis update failed (%s); run `flask leaderboard rebuild`", type(exc).__name__)
+    """Copy the committed rows a certificate touched to Redis (one read of them all). Failures are
+    logged: rebuild repairs."""
+    sync_rows([(board.key, member) for board, member, _user_id in _targets(certificate, organization)])
 
 
 def refresh_guest(user_id: int) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from app.models.base import utcnow
 from app.services.locks import lock_for_write
 from app.services.offsetting import certificates, ledger, stock
 from app.services.offsetting.stock import InsufficientStock
-from app.tasks.queue import MIRROR_LEADERBOARDS, PRERENDER_CERTIFICATE, enqueue
+from app.tasks.queue import AFTER_FULFILMENT, MIRROR_LEADERBOARDS, enqueue
 from app.wechat import wechat_pay
 from app.wechat.exceptions import WeChatError
 from app.wechat.pay import InvalidNotification, Transaction
@@ -172,10 +172,7 @@ def settle(tx: Transaction, *, source: str, notification: tuple[str, str] | None
     order.mark_paid(tx.transaction_id, tx.amount_total)
     order.mark_fulfilled()  # one UPDATE of the order, at the commit
     outcome = done("fulfilled")
-    # After the commit, off the guest's path (app.tasks): the Redis mirror, then the pictures.
-    enqueue(MIRROR_LEADERBOARDS, certificate.id)
-    if current_app.config["QUEUE_PRERENDER_LANGS"]:
-        enqueue(PRERENDER_CERTIFICATE, certificate.id)
+    enqueue(AFTER_FULFILMENT, certificate.id)  # after the commit, off the guest's path: the mirror, the pictures
     return outcome
 
 
