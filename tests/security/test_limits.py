@@ -130,6 +130,22 @@ def test_staff_sign_in_and_posters(app, client, accounts, monkeypatch):
     assert posters == [200, 200, 429]
 
 
+def test_what_a_guest_limit_refuses_is_not_counted_on_the_address(app, client, seeded, monkeypatch):
+    """A guest past their own quota must not use up the venue's: the guest's limit is counted first, and a
+    request it refuses is not counted on the limits after it (on Redis too, where one script counts them)."""
+    monkeypatch.setitem(app.config, "RATE_FOOTPRINTS_PER_GUEST", "3/minute")
+    monkeypatch.setitem(app.config, "RATE_FOOTPRINTS_PER_ADDRESS", "6/minute")
+    alice, bob, carol = Guest(client, "alice"), Guest(client, "bob"), Guest(client, "carol")
+
+    def post(guest):
+        return lambda: client.post("/api/v1/footprints", json=SMALL, headers=guest.headers, environ_base=HERE)
+
+    assert flood(post(alice), 10) == [201] * 3 + [429] * 7
+    assert flood(post(bob), 4) == [201] * 3 + [429], "the address had 3 of its 6 left"
+    assert flood(post(carol), 1) == [429], "now the address is full"
+    assert count(app, Footprint) == 6
+
+
 def test_every_other_endpoint_has_a_default_per_address(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "RATE_DEFAULT_PER_ADDRESS", "5/minute")
     statuses = flood(lambda: client.get("/api/v1/places", query_string={"q": "成都"}, environ_base=HERE), 7)
@@ -157,3 +173,91 @@ def test_workers_share_the_counts_through_redis(app, tmp_path):
         for connection in (other.extensions.get("redis"), getattr(other.extensions["limiter"].storage, "storage", None)):
             if connection is not None:
                 connection.close()
+
+
+# -- on Redis, a request's limits are counted by one script (app.limits._TakeAll) ----------------------
+needs_redis = pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set")
+
+
+def _reference(strategy, counts) -> int | None:
+    """The library's strategy called limit by limit, as without Redis: the position of the first refusal."""
+    for at, (item, rule, identifiers) in enumerate(counts):
+        allowed = strategy.test(item, *identifiers) if rule.deduct_when else strategy.hit(item, *identifiers)
+        if not allowed:
+            return at
+    return None
+
+
+def _counts(who: str, settings: dict[str, str]):
+    from app.limits import Rule, parsed
+
+    return [(item, Rule(name, deduct_when=(lambda r: False) if name.startswith("test") else None),
+             ("diandian:rl-test", who, name)) for name, value in settings.items() for item in parsed(value)]
+
+
+@needs_redis
+def test_one_script_counts_as_the_library_does_limit_by_limit(app):
+    """The same requests, one side through the script, the other through `limits`' own calls on their own
+    keys: refused at the same step by the same limit, and the same counts left on every limit."""
+    limiter = app.extensions["limiter"]
+    limiter.reset()
+    settings = {"guest": "3/minute;5/hour", "address": "4/minute", "test-failures": "2/minute"}
+    script_side, library_side = _counts("script", settings), _counts("library", settings)
+    for step in range(8):
+        refused = limiter.take_all(script_side)
+        expected = _reference(limiter.strategy, library_side)
+        assert (script_side.index(refused) if refused else None) == expected, f"request {step + 1}"
+        for (item, _, ours), (_, _, theirs) in zip(script_side, library_side, strict=True):
+            assert limiter.strategy.get_window_stats(item, *ours).remaining == \
+                limiter.strategy.get_window_stats(item, *theirs).remaining
+    # the test-only limit was never taken; the first two take 3 requests, then "guest" refuses
+    assert [limiter.strategy.get_window_stats(item, *ids).remaining for item, _, ids in script_side] == [0, 2, 1, 2]
+    limiter.reset()
+
+
+@needs_redis
+def test_one_script_shifts_and_weighs_the_windows_as_the_library_does(app):
+    """Window states set by hand on both sides (the current window run out, or a previous one half gone):
+    the script shifts and weighs them as `limits`' scripts do, whatever is decided."""
+    limiter = app.extensions["limiter"]
+    redis, storage = limiter.storage.get_connection(), limiter.storage
+    item_value = "4/minute"
+    outcomes = []
+    # (previous count, current count, current TTL): TTLs over the minute are a window still running, under it
+    # one run out; 35 s left weighs a window by 0.583, never a whole number of requests here (a weight on an
+    # integer would turn on which side's key Redis had held a millisecond longer).
+    for previous, current, current_ttl_ms in [(0, 3, 90_000), (0, 4, 90_000), (2, 1, 90_000), (6, 1, 90_000),
+                                              (8, 2, 90_000), (0, 3, 35_000), (4, 4, 35_000), (7, 0, 35_000),
+                                              (0, 9, 35_000)]:
+        limiter.reset()
+        sides = {who: _counts(who, {"guest": item_value}) for who in ("script", "library")}
+        for [(item, _, identifiers)] in sides.values():
+            key = item.key_for(*identifiers)
+            previous_key = storage.prefixed_key(storage._previous_window_key(key))
+            current_key = storage.prefixed_key(storage._current_window_key(key))
+            if previous:
+                redis.set(previous_key, previous, px=35_000)
+            redis.set(current_key, current, px=current_ttl_ms)
+        decided = limiter.take_all(sides["script"]) is None, _reference(limiter.strategy, sides["library"]) is None
+        assert decided[0] == decided[1], (previous, current, current_ttl_ms)
+        outcomes.append(decided[0])
+        (item, _, ours), (_, _, theirs) = sides["script"][0], sides["library"][0]
+        assert limiter.strategy.get_window_stats(item, *ours).remaining == \
+            limiter.strategy.get_window_stats(item, *theirs).remaining
+    assert outcomes == [True, False, True, False, False, True, True, True, False]
+    limiter.reset()
+
+
+@needs_redis
+def test_a_request_counts_its_limits_in_one_round_trip(app, client, seeded, monkeypatch):
+    """A footprint's limits (the guest's two windows and the address's; the anonymous one is exempt): one
+    script call on Redis, none of the library's one-by-one calls."""
+    limiter = app.extensions["limiter"]
+    calls = []
+    script = limiter.take_all.script
+    monkeypatch.setattr(limiter.take_all, "script", lambda keys, args: calls.append(len(keys) // 2) or script(keys, args))
+    monkeypatch.setattr(limiter.strategy, "hit", lambda *a, **k: pytest.fail("one limit at a time"))
+    guest = Guest(client, "alice")
+    assert client.post("/api/v1/footprints", json=SMALL, headers=guest.headers).status_code == 201
+    assert calls == [4, 3], "the login's four windows (two its own, two of the failures' only tested), then the " \
+                            "footprint's three (the guest's minute and day, the address's minute)"
