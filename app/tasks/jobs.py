@@ -46,9 +46,8 @@ def mirror_leaderboards(certificate_id: int) -> bool:
 def prerender_certificate(certificate_id: int) -> int:
     """Draw a certificate's pictures (jobs enqueued under this name before after_fulfilment existed still
     run). Returns how many were drawn."""
-    ordered_in = db.session.execute(select(Order.lang).join(Certificate, Certificate.order_id == Order.id)
-                                    .where(Certificate.id == certificate_id)).scalar()
-    return _prerender(certificate_id, ordered_in)
+    row = db.session.execute(_WITH_ORDER, {"id": certificate_id}).one_or_none()
+    return _prerender(certificate_id, row.lang) if row is not None else 0
 
 
 def _mirror(certificate_id: int):
