@@ -80,7 +80,9 @@ _FOOTPRINT_ITEMS = select(Footprint.items).where(Footprint.id == bindparam("foot
 # The public record (schemas.offsetting.certificates.CertificateSchema) reads only these: not the scenario's
 # texts and organisation, the project's description and owner, the units' blocks that the models join by
 # default (71 columns a read before, 28 now). What is left out raises when read, rather than loading unseen.
-_BY_SERIAL_FOR_VIEW = _BY_SERIAL.options(
+# The footprint's line items come in the same statement (its covered sections are shown).
+_BY_SERIAL_FOR_VIEW = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
+    Footprint, Footprint.id == Certificate.footprint_id).options(
     load_only(Certificate.serial, Certificate.order_id, Certificate.kind, Certificate.user_id,
               Certificate.footprint_id, Certificate.scenario_id, Certificate.project_id, Certificate.holder,
               Certificate.kg, Certificate.status, Certificate.issued_at, Certificate.revoked_at, raiseload=True),
@@ -109,11 +111,20 @@ FOR_PICTURE = _BY_SERIAL.options(
 def find_certificate(serial: str, *, statement=_BY_SERIAL) -> tuple[Certificate, bool]:
     """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
     statement. :raise CertificateNotFound:"""
+    row = _certificate_row(serial, statement)
+    return row[0], bool(row[1])
+
+
+def _certificate_row(serial: str, statement):
+    """:raise CertificateNotFound:"""
     canonical = normalise_serial(serial)
-    row = canonical and db.session.execute(statement, {"serial": canonical}).unique().one_or_none()
+    # One row per claim (they are joined): one certificate. By the certificate, not the whole row, which
+    # may hold a JSON document (not hashable).
+    row = canonical and db.session.execute(statement, {"serial": canonical}).unique(
+        lambda row: row[0]).one_or_none()
     if not row:
         raise CertificateNotFound()
-    return row[0], bool(row[1])
+    return row
 
 
 @dataclass(frozen=True)
@@ -129,17 +140,22 @@ class CertificateView:
 
 def certificate_view(serial: str) -> CertificateView:
     """The public record behind GET /certificates/<serial>. :raise CertificateNotFound:"""
-    certificate, shows = find_certificate(serial, statement=_BY_SERIAL_FOR_VIEW)
+    certificate, shows, items = _certificate_row(serial, _BY_SERIAL_FOR_VIEW)
     return CertificateView(certificate=certificate, event=event_claim(certificate),
-                           holder_shown=certificate.kind == "event" or shows, covers=claim_sections(certificate))
+                           holder_shown=certificate.kind == "event" or bool(shows),
+                           covers=_sections(certificate, items))
 
 
 def claim_sections(certificate: Certificate) -> tuple[str, ...]:
     """The sections a personal certificate neutralised, from its footprint's line items (() for an event's)."""
     if certificate.kind == "event" or not certificate.footprint_id:
         return ()
-    items = db.session.execute(_FOOTPRINT_ITEMS, {"footprint_id": certificate.footprint_id}).scalar()
-    return covered_sections(items)
+    return _sections(certificate, db.session.execute(_FOOTPRINT_ITEMS,
+                                                     {"footprint_id": certificate.footprint_id}).scalar())
+
+
+def _sections(certificate: Certificate, items) -> tuple[str, ...]:
+    return () if certificate.kind == "event" or not certificate.footprint_id else covered_sections(items)
 
 
 def holder_shown(certificate: Certificate) -> bool:

@@ -72,10 +72,14 @@ class OrderNotCancellable(AppError):
 
 # What the order's path reads, built once (parameters bound at execution). First, in one statement: the
 # footprint (only what the order takes, not its inputs and line items, two JSON documents) and the project
-# asked for, with whether the footprint's scenario offers it; no project row when the code is unknown.
+# asked for, with whether the footprint's scenario offers it (no project row when the code is unknown), and
+# the id of the guest's order that already has this Idempotency-Key (NULL for a new key, or none sent):
+# a fresh order costs no read of its own for the key, a replay reads its order after.
+_REPLAYED_ID = (select(Order.id).where(Order.user_id == bindparam("user_id"),
+                                       Order.idempotency_key == bindparam("key")).scalar_subquery())
 _FOOTPRINT_AND_PROJECT = (
     select(Footprint.id, Footprint.user_id, Footprint.scenario_id, Footprint.total_kg, Project,
-           project_service.offered_in(Footprint.scenario_id).label("offered"))
+           project_service.offered_in(Footprint.scenario_id).label("offered"), _REPLAYED_ID.label("replayed_id"))
     .select_from(Footprint).outerjoin(Project, Project.code == bindparam("project_code"))
     .where(Footprint.id == bindparam("footprint_id")))
 _LOCK_GUEST = select(User).where(User.id == bindparam("user_id")).with_for_update()
@@ -136,13 +140,15 @@ def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int
     """
     fingerprint = _fingerprint(footprint_id=footprint_id, project=project_code, kg=kg, beneficiary=beneficiary,
                                organization=organization_name)
-    if idempotency_key:
+    footprint = db.session.execute(_FOOTPRINT_AND_PROJECT, {
+        "footprint_id": footprint_id, "project_code": project_code, "user_id": user_id, "key": idempotency_key,
+    }).one_or_none() if len(footprint_id) <= 32 else None
+    # A key seen before answers with its order, whatever the footprint has become (when no footprint row
+    # came back, the key is looked up on its own: the rare path).
+    if idempotency_key and (footprint is None or footprint.replayed_id is not None):
         existing = _by_idempotency_key(user_id, idempotency_key)
         if existing is not None:
             return _replayed(existing, fingerprint), False
-    footprint = db.session.execute(_FOOTPRINT_AND_PROJECT, {"footprint_id": footprint_id,
-                                                            "project_code": project_code}
-                                   ).one_or_none() if len(footprint_id) <= 32 else None
     if footprint is None or footprint.user_id not in (None, user_id):
         raise FootprintNotFound()
     project, offered = footprint.Project, footprint.offered

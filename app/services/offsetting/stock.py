@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from app.extensions import db
 from app.models import Order, StockShard
@@ -168,12 +168,29 @@ def _stocks_statement():
 _STOCKS = _stocks_statement()
 
 
+def available_kg_column(project_id):
+    """A project's available kilograms (Stock.available_kg, lapsed holds counted as available) as an SQL
+    column beside its row, for the lists that read projects: `project_id` the column or value naming it,
+    the parameter `lapsed_before` (now - HOLD_GRACE) bound at execution."""
+    free = (select(func.coalesce(func.sum(StockShard.credited_kg - StockShard.held_kg - StockShard.claimed_kg), 0))
+            .where(StockShard.project_id == project_id).scalar_subquery())
+    lapsed = (select(func.coalesce(func.sum(Order.kg), 0)).where(
+        Order.project_id == project_id, Order.status == "pending", Order.stock_shard.isnot(None),
+        Order.expires_at <= bindparam("lapsed_before", type_=Order.expires_at.type)).scalar_subquery())
+    return case((free + lapsed > 0, free + lapsed), else_=0).label("available_kg")
+
+
+def lapsed_before(now: datetime | None = None) -> datetime:
+    """The `lapsed_before` of available_kg_column: holds of orders that expired before it are free."""
+    return (now or utcnow()) - HOLD_GRACE
+
+
 def stocks(project_ids, now: datetime | None = None) -> dict[int, Stock]:
     """Each project's books (one statement), lapsed holds counted as available."""
     ids = list(project_ids)
     if not ids:
         return {}
-    rows = db.session.execute(_STOCKS, {"ids": ids, "lapsed_before": (now or utcnow()) - HOLD_GRACE}).all()
+    rows = db.session.execute(_STOCKS, {"ids": ids, "lapsed_before": lapsed_before(now)}).all()
     out = {pid: Stock(0, 0, 0) for pid in ids}
     for row in rows:
         out[row.project_id] = Stock(credited_kg=int(row.credited), held_kg=int(row.held) - int(row.lapsed),
