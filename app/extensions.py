@@ -71,9 +71,9 @@ def keep_prepared_statements(engine) -> None:
     a DDL statement rolled back could leave a prepared statement pointing at a table that is gone. Every
     request that only reads ends its transaction with a rollback (the session's close), so a journey's
     statements were never prepared: parse and bind (planning) were ~9 ms of PostgreSQL's ~17 ms a journey
-    (bench/RESULTS.md: "PostgreSQL's prepared statements"). The service's connections run no DDL: migrations run in
-    their own process, psycopg still clears its cache on a DROP or ALTER, and PostgreSQL re-plans a prepared
-    statement after its table changes. So here a rollback is the plain ROLLBACK, sent on the connection's
+    (bench/RESULTS.md: "PostgreSQL's prepared statements"). The service's connections run no DDL: migrations
+    run in their own process, psycopg still clears its cache on a DROP or ALTER, and PostgreSQL re-plans a
+    prepared statement after its table changes. So here a rollback is the plain ROLLBACK, sent on the connection's
     own libpq handle, and the cache stays.
     """
     from sqlalchemy import event

@@ -143,19 +143,17 @@ def certificate_view(serial: str) -> CertificateView:
     certificate, shows, items = _certificate_row(serial, _BY_SERIAL_FOR_VIEW)
     return CertificateView(certificate=certificate, event=event_claim(certificate),
                            holder_shown=certificate.kind == "event" or bool(shows),
-                           covers=_sections(certificate, items))
+                           covers=claim_sections(certificate, items))
 
 
-def claim_sections(certificate: Certificate) -> tuple[str, ...]:
-    """The sections a personal certificate neutralised, from its footprint's line items (() for an event's)."""
+def claim_sections(certificate: Certificate, items: list | None = None) -> tuple[str, ...]:
+    """The sections a personal certificate neutralised, from its footprint's line items (() for an event's);
+    `items` when the caller read them with the certificate, else they are read here."""
     if certificate.kind == "event" or not certificate.footprint_id:
         return ()
-    return _sections(certificate, db.session.execute(_FOOTPRINT_ITEMS,
-                                                     {"footprint_id": certificate.footprint_id}).scalar())
-
-
-def _sections(certificate: Certificate, items) -> tuple[str, ...]:
-    return () if certificate.kind == "event" or not certificate.footprint_id else covered_sections(items)
+    if items is None:
+        items = db.session.execute(_FOOTPRINT_ITEMS, {"footprint_id": certificate.footprint_id}).scalar()
+    return covered_sections(items)
 
 
 def holder_shown(certificate: Certificate) -> bool:

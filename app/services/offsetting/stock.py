@@ -152,12 +152,16 @@ def expire_lapsed(project_id: int | None = None, now: datetime | None = None) ->
     return len(lapsed)
 
 
+# A hold that lapsed (its order expired before the parameter `lapsed_before`, see lapsed_before()) but is
+# still on its stock row: counted as available by every read of the books.
+_LAPSED_HOLD = (Order.status == "pending", Order.stock_shard.isnot(None),
+                Order.expires_at <= bindparam("lapsed_before", type_=Order.expires_at.type))
+
+
 def _stocks_statement():
     ids = bindparam("ids", expanding=True)
-    lapsed = (select(Order.project_id, func.sum(Order.kg).label("kg")).where(
-        Order.project_id.in_(ids), Order.status == "pending", Order.stock_shard.isnot(None),
-        Order.expires_at <= bindparam("lapsed_before", type_=Order.expires_at.type))
-        .group_by(Order.project_id).subquery())
+    lapsed = (select(Order.project_id, func.sum(Order.kg).label("kg")).where(Order.project_id.in_(ids), *_LAPSED_HOLD)
+              .group_by(Order.project_id).subquery())
     sums = (select(StockShard.project_id, func.sum(StockShard.credited_kg).label("credited"),
                    func.sum(StockShard.held_kg).label("held"), func.sum(StockShard.claimed_kg).label("claimed"))
             .where(StockShard.project_id.in_(ids)).group_by(StockShard.project_id).subquery())
@@ -174,9 +178,8 @@ def available_kg_column(project_id):
     the parameter `lapsed_before` (now - HOLD_GRACE) bound at execution."""
     free = (select(func.coalesce(func.sum(StockShard.credited_kg - StockShard.held_kg - StockShard.claimed_kg), 0))
             .where(StockShard.project_id == project_id).scalar_subquery())
-    lapsed = (select(func.coalesce(func.sum(Order.kg), 0)).where(
-        Order.project_id == project_id, Order.status == "pending", Order.stock_shard.isnot(None),
-        Order.expires_at <= bindparam("lapsed_before", type_=Order.expires_at.type)).scalar_subquery())
+    lapsed = (select(func.coalesce(func.sum(Order.kg), 0)).where(Order.project_id == project_id, *_LAPSED_HOLD)
+              .scalar_subquery())
     return case((free + lapsed > 0, free + lapsed), else_=0).label("available_kg")
 
 
