@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.models import Order, StockShard
@@ -175,12 +175,13 @@ _STOCKS = _stocks_statement()
 def available_kg_column(project_id):
     """A project's available kilograms (Stock.available_kg, lapsed holds counted as available) as an SQL
     column beside its row, for the lists that read projects: `project_id` the column or value naming it,
-    the parameter `lapsed_before` (now - HOLD_GRACE) bound at execution."""
+    the parameter `lapsed_before` (now - HOLD_GRACE) bound at execution. Never below 0: each row's CHECK
+    keeps held + claimed within credited, so the rows' free kilograms and the lapsed holds are both >= 0."""
     free = (select(func.coalesce(func.sum(StockShard.credited_kg - StockShard.held_kg - StockShard.claimed_kg), 0))
             .where(StockShard.project_id == project_id).scalar_subquery())
     lapsed = (select(func.coalesce(func.sum(Order.kg), 0)).where(Order.project_id == project_id, *_LAPSED_HOLD)
               .scalar_subquery())
-    return case((free + lapsed > 0, free + lapsed), else_=0).label("available_kg")
+    return (free + lapsed).label("available_kg")
 
 
 def lapsed_before(now: datetime | None = None) -> datetime:
