@@ -5,7 +5,7 @@ import threading
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData
 from sqlalchemy.exc import DBAPIError
 
 try:
@@ -23,6 +23,19 @@ NAMING_CONVENTION = {
 }
 
 
+OWN_TRANSACTION = "diandian_own_transaction"
+
+
+def own_transaction(statement, *, unique=None):
+    """Mark a statement that is a transaction of its own whenever it opens one (a read that stands alone, or
+    a write that commits alone): on PostgreSQL it runs in autocommit, see Session._alone. Inside a
+    transaction already begun, and on SQLite, it runs as any other.
+
+    `unique`: for a statement that joins a collection, the strategy its rows are made unique by (as for
+    Result.unique) when they are read at once; the caller still asks for it, as for any such result."""
+    return statement.execution_options(**{OWN_TRANSACTION: unique or True})
+
+
 class Session(_FlaskSession):
     """Optimistic disconnect handling: no ping before each checkout (one round trip per request), but a
     statement that opens a transaction and finds its pooled connection dead is run once more.
@@ -36,13 +49,42 @@ class Session(_FlaskSession):
     def execute(self, statement, params=None, **kw):
         if self.in_transaction() or self.new or self.dirty or self.deleted:
             return super().execute(statement, params, **kw)
+        alone = statement.get_execution_options().get(OWN_TRANSACTION)
+        if alone and self.get_bind().dialect.name == "postgresql":
+            run = functools.partial(self._alone, alone)
+        else:
+            run = super().execute
         try:
-            return super().execute(statement, params, **kw)
+            return run(statement, params, **kw)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             self.rollback()
-            return super().execute(statement, params, **kw)
+            return run(statement, params, **kw)
+
+    # Session.scalar() and scalars() run their statement without calling execute(): through it, so a
+    # statement they run has the same retry and may stand alone.
+    def scalar(self, statement, params=None, **kw):
+        return self.execute(statement, params, **kw).scalar()
+
+    def scalars(self, statement, params=None, **kw):
+        return self.execute(statement, params, **kw).scalars()
+
+    def _alone(self, unique, statement, params, **kw):
+        """On PostgreSQL, a statement marked `own_transaction()` that opens a transaction is the whole of it:
+        it runs in autocommit, one round trip where BEGIN, the statement and COMMIT (or the session's closing
+        ROLLBACK) took three (~0.1 ms of CPU on each side, bench/RESULTS.md). Its rows are read at once and
+        the session's transaction ends with it, so whatever the use case runs next opens a transaction of
+        its own as usual. At READ COMMITTED a statement sees its own snapshot inside a transaction or out of
+        one, so it reads and writes exactly as before. On SQLite (an embedded file: no round trips to save)
+        a marked statement is an ordinary one, committed by the use case with what follows it."""
+        self.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        result = super().execute(statement, params, **kw)
+        if unique is not True:
+            result = result.unique(unique)
+        rows = None if isinstance(result, CursorResult) and not result.returns_rows else result.freeze()
+        self.commit()
+        return rows() if rows is not None else result
 
 
 @functools.cache

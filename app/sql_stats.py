@@ -29,8 +29,7 @@ def init_sql_stats(app: Flask) -> None:
         return
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *args: _add(0))
-    event.listen(engine, "commit", lambda *args: _add(1))
+    listen(engine, statement=lambda _text: _add(0), commit=lambda: _add(1))
 
     def _enter():
         stack = getattr(_local, "stack", None)
@@ -60,6 +59,34 @@ def init_sql_stats(app: Flask) -> None:
     # the CPU counted includes the others: rate limits, the access log, the security headers.
     app.before_request_funcs.setdefault(None, []).insert(0, _enter)
     app.after_request_funcs.setdefault(None, []).insert(0, _header)
+
+
+def listen(engine, *, statement, commit, begin=None) -> None:
+    """Call `statement(text)` for each statement the engine runs and `commit()` for each commit the database
+    makes: a transaction's COMMIT, or a write run in autocommit (app.extensions.own_transaction), which
+    commits as it runs; an autocommitted read commits nothing, nor does the session's commit() after it.
+    `begin()`, if given, for each transaction opened (a BEGIN sent; none in autocommit)."""
+
+    def autocommit(conn) -> bool:
+        return conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+    def on_statement(conn, _cursor, text, *_args):
+        statement(text)
+        if autocommit(conn) and not text.lstrip()[:6].upper() == "SELECT":
+            commit()
+
+    def on_commit(conn):
+        if not autocommit(conn):
+            commit()
+
+    def on_begin(conn):
+        if not autocommit(conn):
+            begin()
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "commit", on_commit)
+    if begin is not None:
+        event.listen(engine, "begin", on_begin)
 
 
 def _settle(stack: list) -> None:

@@ -9,7 +9,7 @@ Prepares a fresh migrated + seeded database like `bench.run` (temp SQLite, or $B
 journeys, then `--plain` journeys without the profiler and `--journeys` more under it: prints the
 CPU of this process per plain journey (the service and the in-process simulators; PostgreSQL's own CPU
 is not in it) and the mean wall time of each step both ways (one client, no concurrency: no queueing, no
-lock waits), the SQL statements and commits of each step (the service's apart from the in-process
+lock waits), the SQL statements, commits and BEGINs of each step (the service's apart from the in-process
 simulators', told apart by request path), and the cProfile table of the profiled ones.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pstats
 import sys
 import time
 
+from app import sql_stats
 from app.sql_stats import HEADER, parse_counts
 from bench.load import Response
 from bench.scenarios import RUSH_STEPS, JourneyCheckFailed, rush_journey
@@ -38,7 +39,7 @@ class TestClientContext:
         self.times: dict[str, list[float]] = {}
         self.step = None
         self.show_sql = False
-        self.sql: dict[tuple[str, str, str], int] = {}  # (step, "service"|"sandbox", "statements"|"commits")
+        self.sql: dict[tuple[str, str, str], int] = {}  # (step, "service"|"sandbox", "statements"|"commits"|"begins")
         self.cpu: dict[str, list[int]] = {}  # step -> [service µs, sandbox µs], from X-SQL-Stats
 
     def count(self, what: str, statement: str | None = None) -> None:
@@ -110,15 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(devnull)
         ctx = TestClientContext(wsgi.app.test_client())
-        from sqlalchemy import event
 
         with wsgi.app.app_context():
             from app.extensions import db
 
             engine = db.engine
-        event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *a: ctx.count("statements",
-                                                                                                     statement))
-        event.listen(engine, "commit", lambda *a, **k: ctx.count("commits"))
+        sql_stats.listen(engine, statement=lambda text: ctx.count("statements", text),
+                         commit=lambda: ctx.count("commits"), begin=lambda: ctx.count("begins"))
         n = 0
 
         def one():
@@ -161,24 +160,26 @@ def main(argv: list[str] | None = None) -> int:
                   f"and {wall / args.plain * 1000:.1f} ms wall per journey"
                   + (f"; PostgreSQL {pg_cpu / args.plain * 1000:.1f} ms CPU per journey" if pg_cpu is not None else ""))
         print(f"per step: mean wall ms plain and under cProfile ({args.journeys} journeys, {benv.db_kind}, test "
-              "client); SQL statements and commits per journey, the service's and the in-process simulators':")
+              "client); SQL statements, commits and transactions opened (BEGINs sent) per journey, the service's and "
+              "the in-process simulators':")
         print("  (svc CPU and sim CPU: the plain journeys' CPU inside the application, X-SQL-Stats, in ms)")
-        print(f"  {'step':<13} {'plain':>8} {'profiled':>8} {'svc stmts':>10} {'svc commits':>12} {'sim stmts':>10} "
-              f"{'sim commits':>12} {'svc CPU':>8} {'sim CPU':>8}")
-        totals = [0, 0, 0, 0, 0, 0]
+        print(f"  {'step':<13} {'plain':>8} {'profiled':>8} {'svc stmts':>10} {'svc commits':>12} {'svc BEGINs':>11} "
+              f"{'sim stmts':>10} {'sim commits':>12} {'svc CPU':>8} {'sim CPU':>8}")
+        counted = [("service", "statements"), ("service", "commits"), ("service", "begins"),
+                   ("sandbox", "statements"), ("sandbox", "commits")]
+        totals = [0.0] * (len(counted) + 2)
         for step in (*RUSH_STEPS, "journey"):
             vals = ctx.times.get(step) or [float("nan")]
             plain_vals = plain_times.get(step) or [float("nan")]
-            figures = [ctx.sql.get((step, who, what), 0) / args.journeys
-                       for who in ("service", "sandbox") for what in ("statements", "commits")]
+            figures = [ctx.sql.get((step, who, what), 0) / args.journeys for who, what in counted]
             figures += [us / 1000 / max(1, args.plain) for us in plain_cpu.get(step, [0, 0])]
             if step == "journey":
                 figures = totals
             else:
                 totals = [a + b for a, b in zip(totals, figures)]
             print(f"  {step:<13} {sum(plain_vals) / len(plain_vals) * 1000:8.1f} {sum(vals) / len(vals) * 1000:8.1f} "
-                  f"{figures[0]:10.1f} {figures[1]:12.1f} "
-                  f"{figures[2]:10.1f} {figures[3]:12.1f} {figures[4]:8.2f} {figures[5]:8.2f}")
+                  f"{figures[0]:10.1f} {figures[1]:12.1f} {figures[2]:11.1f} "
+                  f"{figures[3]:10.1f} {figures[4]:12.1f} {figures[5]:8.2f} {figures[6]:8.2f}")
     return 0
 
 

@@ -409,3 +409,95 @@ def test_token_versions_are_shared_between_workers_through_redis(app, client, se
         assert len(reads) == 1 and int(redis.get(key)) == 2
     finally:
         engine.dispose()
+
+
+def test_a_statement_of_its_own_ends_its_transaction_and_what_follows_opens_another(app, client, seeded):
+    """own_transaction on PostgreSQL: a marked statement that opens a transaction is committed with it (a
+    rollback after it cannot undo it), and the use case's next statements are one transaction again (rolled
+    back together). Inside a transaction already begun, a marked statement is part of it; on SQLite it is
+    always an ordinary statement."""
+    from sqlalchemy import select, update
+
+    from app.extensions import own_transaction
+    from app.models import User
+    from tests.journey import Guest
+
+    guest = Guest(client, "own-transaction")
+    rename = own_transaction(update(User).where(User.id == guest.user_id).values(nickname="alone"))
+    nickname = select(User.nickname).where(User.id == guest.user_id)
+    with app.app_context():
+        session = db.session()
+        if session.get_bind().dialect.name != "postgresql":
+            before = session.scalar(nickname)
+            session.rollback()
+            session.execute(rename)
+            assert session.in_transaction()
+            session.rollback()
+            assert session.scalar(nickname) == before  # rolled back with the transaction it opened
+            session.rollback()
+            return
+        session.execute(rename)
+        assert not session.in_transaction()
+        session.rollback()
+        assert session.scalar(nickname) == "alone"  # committed as it ran
+        session.rollback()
+
+        assert session.execute(own_transaction(select(User.id).where(User.id == guest.user_id))).scalar_one() \
+            == guest.user_id
+        assert not session.in_transaction()
+        session.execute(update(User).where(User.id == guest.user_id).values(nickname="first"))
+        session.execute(update(User).where(User.id == guest.user_id).values(show_places=True))
+        session.rollback()
+        assert session.scalar(nickname) == "alone"  # both statements after it were one transaction
+
+        session.execute(rename.values(nickname="inside"))  # opens an ordinary transaction: it is not alone
+        session.execute(own_transaction(update(User).where(User.id == guest.user_id).values(nickname="joined")))
+        assert session.in_transaction()
+        session.rollback()
+        assert session.scalar(nickname) == "alone"
+        session.rollback()
+
+
+@pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+                    reason="autocommit is PostgreSQL's (SQLite has no round trips to save)")
+def test_single_statement_steps_send_no_begin_and_every_lock_is_inside_a_transaction(app, client, seeded):
+    """PostgreSQL: login, the footprint, the project list, the order's status and the certificate page each
+    run their one statement in autocommit (no BEGIN and COMMIT round trips); the order's hold, the
+    settlement and every other statement that locks a row run inside a transaction."""
+    from tests.journey import Guest, confirm
+
+    seen: list[tuple[str, bool]] = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append((" ".join(statement.split()), conn.connection.dbapi_connection.autocommit))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        guest = Guest(client, "autocommit")
+        footprint = guest.footprint()
+        assert client.get("/api/v1/projects", query_string={"scenario": "CDF2021"}).status_code == 200
+        ordered = guest.order(footprint["id"], "CDCER-EV")
+        confirm(client, ordered, deliveries=2)
+        assert guest.get_order(ordered["order"]["id"])["status"] == "fulfilled"
+        serial = guest.get_order(ordered["order"]["id"])["certificate"]["serial"]
+        assert client.get(f"/api/v1/certificates/{serial}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+    def alone(prefix):
+        return [autocommit for statement, autocommit in seen if statement.startswith(prefix)]
+
+    assert alone("INSERT INTO users") == [True]
+    assert alone("INSERT INTO footprints") == [True]
+    assert alone("SELECT projects.") == [True]
+    assert alone("SELECT orders.id, orders.out_trade_no, orders.user_id") == [True, True]  # the order's view
+    page = [autocommit for statement, autocommit in seen
+            if statement.startswith("SELECT certificates.") and "WHERE certificates.serial =" in statement]
+    assert page == [True]  # the certificate page (fulfilment reads its certificate inside its transaction)
+    locks = [(statement, autocommit) for statement, autocommit in seen if "FOR UPDATE" in statement]
+    assert len(locks) >= 3 and not any(autocommit for _statement, autocommit in locks), locks
+    writes = ("INSERT INTO orders", "UPDATE stock_shards", "INSERT INTO certificates", "UPDATE credit_units",
+              "INSERT INTO ledger_entries", "INSERT INTO leaderboard_entries", "UPDATE orders")
+    assert all(alone(prefix) and not any(alone(prefix)) for prefix in writes)

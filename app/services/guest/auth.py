@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 
 from app.auth import forget_token_version, issue_token
 from app.errors import InvalidLoginCode, WeChatUnavailable
-from app.extensions import db, upsert_once
+from app.extensions import db, own_transaction, upsert_once
 from app.models import User
 from app.models.base import utcnow
 from app.wechat import wechat_login
@@ -47,7 +47,7 @@ def _sign_in(insert):
     """A first login and a returning one in one statement, the guest's row returned: a returning guest keeps
     their created_at and nickname (built once; the values are bound at execution)."""
     stmt = insert(User)
-    return (stmt.on_conflict_do_update(index_elements=[User.openid], set_={
+    return own_transaction(stmt.on_conflict_do_update(index_elements=[User.openid], set_={
         "last_login_at": stmt.excluded.last_login_at, "unionid": func.coalesce(stmt.excluded.unionid, User.unionid)})
         .returning(User).execution_options(populate_existing=True))
 

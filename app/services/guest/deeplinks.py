@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, insert, select
 
 from app.domain.deeplinks import CODE_RE, SCENE_MAX, SCENE_RE, TAG_RE
 from app.errors import InvalidDeeplink
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.i18n import coded
 from app.models import Scan, Scenario
 from app.models.base import utcnow
@@ -129,8 +129,8 @@ def _scan_statements(*, untagged: bool, anonymous: bool) -> tuple[Select, object
     door = c.tag.is_(None) if untagged else c.tag == bindparam("tag")
     criteria = (c.scenario_id == bindparam("scenario_id"), door, who,
                 c.created_at >= bindparam("since", type_=c.created_at.type))
-    recent = select(Scan).where(*criteria).order_by(c.id.desc()).limit(1)
+    recent = own_transaction(select(Scan).where(*criteria).order_by(c.id.desc()).limit(1))
     values = select(*(bindparam(name, type_=c[name].type) for name in _SCAN_FIELDS))
     unless_recent = values.where(~select(c.id).where(*criteria).exists())
-    record = insert(Scan.__table__).from_select(list(_SCAN_FIELDS), unless_recent).returning(c.id)
+    record = own_transaction(insert(Scan.__table__).from_select(list(_SCAN_FIELDS), unless_recent).returning(c.id))
     return recent, record

@@ -22,7 +22,7 @@ from app.domain.calculator import (
 )
 from app.domain.factors import factor_set
 from app.errors import FootprintNotFound, InvalidInput
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.i18n import N_, coded
 from app.models import Footprint, Order, Scan
 from app.models.base import utcnow
@@ -50,15 +50,15 @@ class NewFootprint:
 
 # One compiled Core INSERT (SQLAlchemy caches its compiled form): the hot write path skips the ORM's unit
 # of work, identity map and attribute instrumentation, a quarter of the request's CPU.
-_INSERT_FOOTPRINT = insert(Footprint.__table__)
+_INSERT_FOOTPRINT = own_transaction(insert(Footprint.__table__))
 _COLUMNS = NewFootprint.__slots__
 # With a scan id, the row is written only if that scan is one of this scenario's: the check is the INSERT's
 # own condition (0 rows: refused), not a read before it.
-_INSERT_FOOTPRINT_OF_SCAN = insert(Footprint.__table__).from_select(
+_INSERT_FOOTPRINT_OF_SCAN = own_transaction(insert(Footprint.__table__).from_select(
     _COLUMNS,
     select(*(bindparam(name, type_=Footprint.__table__.c[name].type) for name in _COLUMNS)).where(
         select(Scan.id).where(Scan.id == bindparam("scan_id"), Scan.scenario_id == bindparam("scenario_id"))
-        .exists())).returning(Footprint.__table__.c.id)  # (rowcount is not reported for INSERT ... SELECT)
+        .exists())).returning(Footprint.__table__.c.id))  # (rowcount is not reported for INSERT ... SELECT)
 
 
 def create_footprint(data: dict, *, user_id: int | None) -> NewFootprint:

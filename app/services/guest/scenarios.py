@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, or_, select
 from app import caching
 from app.domain.factors import factor_set
 from app.errors import ScenarioClosed, ScenarioNotFound
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.models import Organization, Scenario
 from app.models.base import as_utc, utcnow
 
@@ -38,10 +38,10 @@ class ScenarioRef:
 
 
 # Every scan reads its scenario: the statements are built once (the code bound at execution).
-_BY_CODE = select(Scenario).where(Scenario.code == bindparam("code"))
+_BY_CODE = own_transaction(select(Scenario).where(Scenario.code == bindparam("code")))
 _BY_CODE_WITH_TOTALS = _BY_CODE.options(Scenario.with_totals())
-_REF_BY_CODE = (select(Scenario.id, Scenario.code, Scenario.kind, Scenario.status, Scenario.open_until)
-                .where(Scenario.code == bindparam("code")))
+_REF_BY_CODE = own_transaction(select(Scenario.id, Scenario.code, Scenario.kind, Scenario.status, Scenario.open_until)
+                               .where(Scenario.code == bindparam("code")))
 
 
 def get_scenario(code: str, *, totals: bool = True) -> Scenario:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, load_only
 from app.domain.claims import covered_sections
 from app.domain.money import minimum_kg
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.i18n import LANGUAGES, N_, translate
 from app.models import (
     Certificate,
@@ -81,7 +81,7 @@ _FOOTPRINT_ITEMS = select(Footprint.items).where(Footprint.id == bindparam("foot
 # texts and organisation, the project's description and owner, the units' blocks that the models join by
 # default (71 columns a read before, 28 now). What is left out raises when read, rather than loading unseen.
 # The footprint's line items come in the same statement (its covered sections are shown).
-_BY_SERIAL_FOR_VIEW = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
+_BY_SERIAL_FOR_VIEW = own_transaction(_BY_SERIAL.add_columns(Footprint.items).outerjoin(
     Footprint, Footprint.id == Certificate.footprint_id).options(
     load_only(Certificate.serial, Certificate.order_id, Certificate.kind, Certificate.user_id,
               Certificate.footprint_id, Certificate.scenario_id, Certificate.project_id, Certificate.holder,
@@ -91,7 +91,8 @@ _BY_SERIAL_FOR_VIEW = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
     joinedload(Certificate.project).load_only(Project.code, Project.name, Project.name_en, Project.standard,
                                               raiseload=True).raiseload("*"),
     joinedload(Certificate.claims).load_only(CreditClaim.unit_id, CreditClaim.kg, raiseload=True)
-    .joinedload(CreditClaim.unit).load_only(CreditUnit.serial, raiseload=True).raiseload("*"))
+    .joinedload(CreditClaim.unit).load_only(CreditUnit.serial, raiseload=True).raiseload("*")),
+    unique=lambda row: row[0])
 
 # A certificate's picture (services.offsetting.certificate_images.certificate_data) reads only these: the
 # texts it draws and what the key names, not the units' blocks, the scenario's organisation and settings,

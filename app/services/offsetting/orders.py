@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
 from app.errors import AppError, FootprintNotFound, InvalidInput, NotFound, TokenInvalid, WeChatUnavailable
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.i18n import coded
 from app.models import Certificate, Footprint, Order, Project, User
 from app.models.base import utcnow
@@ -101,7 +101,7 @@ _VIEW = (load_only(Order.id, Order.user_id, Order.out_trade_no, Order.status, Or
          joinedload(Order.project).load_only(Project.code, raiseload=True).raiseload("*"),
          joinedload(Order.certificate).load_only(Certificate.serial, Certificate.status, raiseload=True)
          .raiseload("*"))
-_ORDER_VIEW = select(Order).where(Order.id == bindparam("order_id")).options(*_VIEW)
+_ORDER_VIEW = own_transaction(select(Order).where(Order.id == bindparam("order_id")).options(*_VIEW))
 
 
 def largest_kg(least: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, exists, select
 
 from app.errors import AppError, NotFound
-from app.extensions import db
+from app.extensions import db, own_transaction
 from app.models import Project, ScenarioProject
 from app.services import organizations
 from app.services.guest.scenarios import get_scenario, visible_scenario_id
@@ -54,8 +54,8 @@ def offered_in(scenario_id):
 
 # The project list's reads, built once (parameters bound at execution): each project with its owner and its
 # available kilograms, in one statement.
-_ACTIVE_PROJECTS = (select(Project, stock.available_kg_column(Project.id)).where(Project.active.is_(True))
-                    .order_by(Project.code))
+_ACTIVE_PROJECTS = own_transaction(select(Project, stock.available_kg_column(Project.id))
+                                   .where(Project.active.is_(True)).order_by(Project.code))
 _SCENARIO_ID = visible_scenario_id(bindparam("scenario_code"))
 _OFFERED_PROJECTS = _ACTIVE_PROJECTS.where(_SCENARIO_ID.is_not(None), offered_in(_SCENARIO_ID))
 
