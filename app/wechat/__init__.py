@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import requests
 from flask import Flask, current_app
 from wechatpy.client import WeChatClient
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from app.config import ConfigError
+from app.wechat import http
 from app.wechat.login import WeChatLogin
 from app.wechat.pay import API_ORIGIN as PAY_API_ORIGIN
 from app.wechat.pay import WeChatPayClient
@@ -27,10 +27,12 @@ NOTIFY_PATH = "/api/v1/pay/wechat/notify"
 
 class _WeChatClient(WeChatClient):
     """wechatpy's client with its host configurable: 1.8.18 writes https://api.weixin.qq.com into the
-    token URL and into WeChatWxa's own base, so both are set from `api_base` (no trailing slash)."""
+    token URL and into WeChatWxa's own base, so both are set from `api_base` (no trailing slash). Its
+    session is ours (app.wechat.http: the environment read once)."""
 
     def __init__(self, appid, secret, *, api_base: str, **kwargs):
         super().__init__(appid, secret, **kwargs)
+        self._http = http.Session()
         self.api_base = api_base
         self.API_BASE_URL = f"{api_base}/cgi-bin/"
         self.wxa.API_BASE_URL = f"{api_base}/"
@@ -51,7 +53,7 @@ def init_wechat(app: Flask, *, transports: dict | None = None, pay_credentials: 
     storage = RedisStorage(redis, prefix="diandian:wechatpy") if redis is not None else MemoryStorage()
     client = _WeChatClient(app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"], session=storage, timeout=5,
                            api_base=app.config["WECHAT_API_BASE_URL"])
-    pay_http = requests.Session()
+    pay_http = http.Session()
     for origin, adapter in (transports or {}).items():
         (pay_http if origin == PAY_API_ORIGIN else client._http).mount(origin, adapter)
     credentials = pay_credentials or dict(
