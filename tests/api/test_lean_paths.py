@@ -461,9 +461,9 @@ def test_a_statement_of_its_own_ends_its_transaction_and_what_follows_opens_anot
 @pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
                     reason="autocommit is PostgreSQL's (SQLite has no round trips to save)")
 def test_single_statement_steps_send_no_begin_and_every_lock_is_inside_a_transaction(app, client, seeded):
-    """PostgreSQL: login, the footprint, the project list, the order's status and the certificate page each
-    run their one statement in autocommit (no BEGIN and COMMIT round trips); the order's hold, the
-    settlement and every other statement that locks a row run inside a transaction."""
+    """PostgreSQL: login, the footprint, the project list, the order's prepay_id, the order's status and the
+    certificate page each run their one statement in autocommit (no BEGIN and COMMIT round trips); the
+    order's hold, the settlement and every other statement that locks a row run inside a transaction."""
     from tests.journey import Guest, confirm
 
     seen: list[tuple[str, bool]] = []
@@ -492,6 +492,7 @@ def test_single_statement_steps_send_no_begin_and_every_lock_is_inside_a_transac
     assert alone("INSERT INTO users") == [True]
     assert alone("INSERT INTO footprints") == [True]
     assert alone("SELECT projects.") == [True]
+    assert alone("UPDATE orders SET prepay_id") == [True]  # after the hold's commit and WeChat Pay's answer
     assert alone("SELECT orders.id, orders.out_trade_no, orders.user_id") == [True, True]  # the order's view
     page = [autocommit for statement, autocommit in seen
             if statement.startswith("SELECT certificates.") and "WHERE certificates.serial =" in statement]
@@ -499,5 +500,8 @@ def test_single_statement_steps_send_no_begin_and_every_lock_is_inside_a_transac
     locks = [(statement, autocommit) for statement, autocommit in seen if "FOR UPDATE" in statement]
     assert len(locks) >= 3 and not any(autocommit for _statement, autocommit in locks), locks
     writes = ("INSERT INTO orders", "UPDATE stock_shards", "INSERT INTO certificates", "UPDATE credit_units",
-              "INSERT INTO ledger_entries", "INSERT INTO leaderboard_entries", "UPDATE orders")
+              "INSERT INTO ledger_entries", "INSERT INTO leaderboard_entries")
     assert all(alone(prefix) and not any(alone(prefix)) for prefix in writes)
+    settled = [autocommit for statement, autocommit in seen
+               if statement.startswith("UPDATE orders") and "prepay_id" not in statement]
+    assert settled and not any(settled)  # the order paid and fulfilled, in the settlement's transaction

@@ -21,9 +21,10 @@ import string
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.china_time import china_now, to_china
 from app.domain.money import KG_PER_TONNE, minimum_kg, price_fen
@@ -102,6 +103,10 @@ _VIEW = (load_only(Order.id, Order.user_id, Order.out_trade_no, Order.status, Or
          joinedload(Order.certificate).load_only(Certificate.serial, Certificate.status, raiseload=True)
          .raiseload("*"))
 _ORDER_VIEW = own_transaction(select(Order).where(Order.id == bindparam("order_id")).options(*_VIEW))
+# The prepay_id, once WeChat Pay has answered: the order's hold is committed already, so this one UPDATE is
+# a transaction of its own (no unit of work, no BEGIN and COMMIT on PostgreSQL).
+_SET_PREPAY_ID = own_transaction(update(Order.__table__).where(Order.__table__.c.id == bindparam("order_id"))
+                                 .values(prepay_id=bindparam("new_prepay_id")))
 
 
 def largest_kg(least: int) -> int:
@@ -180,13 +185,15 @@ def _create_order(user_id: int, *, footprint_id: str, project_code: str, kg: int
         _close_at_wechat(old)
 
     try:
-        order.prepay_id = wechat_pay().prepay(
+        prepay_id = wechat_pay().prepay(
             out_trade_no=order.out_trade_no, description=f"碳中和 {kg} kg · {project.name}"[:127],
             amount_fen=order.amount_fen, openid=user.openid, time_expire=to_china(order.expires_at))
     except WeChatError as exc:
         close(order)
         db.session.commit()
         raise WeChatUnavailable(f"prepay failed: {exc.errcode}") from None
+    db.session.execute(_SET_PREPAY_ID, {"order_id": order.id, "new_prepay_id": prepay_id})
+    set_committed_value(order, "prepay_id", prepay_id)  # written: the view shows it, no flush writes it again
     db.session.commit()
     return order, True
 
