@@ -72,7 +72,7 @@ def listen(engine, *, statement, commit, begin=None) -> None:
 
     def on_statement(conn, _cursor, text, *_args):
         statement(text)
-        if autocommit(conn) and not text.lstrip()[:6].upper() == "SELECT":
+        if autocommit(conn) and text.lstrip()[:6].upper() != "SELECT":
             commit()
 
     def on_commit(conn):

@@ -24,8 +24,7 @@ import pstats
 import sys
 import time
 
-from app import sql_stats
-from app.sql_stats import HEADER, parse_counts
+from app.sql_stats import HEADER, listen, parse_counts
 from bench.load import Response
 from bench.scenarios import RUSH_STEPS, JourneyCheckFailed, rush_journey
 from bench.server import ROOT, postgres_pid, prepared_environment, scratch_postgres, tree_cpu_seconds
@@ -116,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             from app.extensions import db
 
             engine = db.engine
-        sql_stats.listen(engine, statement=lambda text: ctx.count("statements", text),
-                         commit=lambda: ctx.count("commits"), begin=lambda: ctx.count("begins"))
+        listen(engine, statement=lambda text: ctx.count("statements", text),
+               commit=lambda: ctx.count("commits"), begin=lambda: ctx.count("begins"))
         n = 0
 
         def one():
