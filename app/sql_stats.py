@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Flask, has_request_context, request
+from flask import Flask, request
 from sqlalchemy import event
 
 from app.extensions import db
@@ -132,8 +132,6 @@ def add_to_request(header: str | None) -> None:
 
 
 def _add(kind: int) -> None:
-    counts = getattr(_local, "counts", None)
-    if counts is None or not getattr(_local, "stack", None):
-        return
-    sandbox = has_request_context() and request.path.startswith("/sandbox/")
-    counts[kind + (2 if sandbox else 0)] += 1
+    stack = getattr(_local, "stack", None)
+    if stack:  # the innermost request's frame says whose endpoint it is (set once, in _enter)
+        _local.counts[kind + (2 if stack[-1][2] else 0)] += 1

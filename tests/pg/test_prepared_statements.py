@@ -61,3 +61,29 @@ def test_a_rollback_still_undoes_the_transaction_and_clears_an_error(app, seeded
             assert pq.TransactionStatus(conn.connection.dbapi_connection.pgconn.transaction_status).name == "INTRANS"
             conn.rollback()
             assert pq.TransactionStatus(conn.connection.dbapi_connection.pgconn.transaction_status).name == "IDLE"
+
+
+def test_cursor_descriptions_are_built_on_use_and_describe_their_own_result(app, seeded):
+    """psycopg's Column objects are built only when a description is read (app.extensions, the cursor factory);
+    SQLAlchemy's results, cached metadata or not, still see the right columns."""
+    import psycopg
+
+    with app.app_context(), db.engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()
+        cursor.execute("SELECT 1 AS one, 'x'::text AS label, now() AS at")
+        first = cursor.description
+        assert len(first) == 3 and first._columns is None  # counted, not yet built
+        plain = psycopg.Cursor(conn.connection.dbapi_connection)
+        plain.execute("SELECT 1 AS one, 'x'::text AS label, now() AS at")
+        assert [tuple(c) for c in first] == [tuple(c) for c in plain.description]  # name, type, sizes, ...
+        assert first[-1].name == "at" and [c.name for c in first[1:]] == ["label", "at"]
+        cursor.execute("SELECT 2 AS two")  # the first description still describes the first result
+        assert [c.name for c in first] == ["one", "label", "at"] and [c.name for c in cursor.description] == ["two"]
+        cursor.execute("SET LOCAL statement_timeout = 1000")
+        assert cursor.description is None  # no result columns: None, as psycopg says
+        cursor.close()
+        plain.close()
+        for _ in range(3):  # the second run takes SQLAlchemy's cached metadata
+            row = conn.execute(select(Project.id, Project.code).where(Project.code == "CDCER-FOR")).one()
+            assert row._mapping["code"] == "CDCER-FOR" and row.code == "CDCER-FOR"
+        conn.rollback()
