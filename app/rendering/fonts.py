@@ -15,10 +15,12 @@ characters no face can draw (the name validators refuse them).
 from __future__ import annotations
 
 import json
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from cachetools import LRUCache
 from PIL import Image, ImageDraw, ImageFont, features
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -184,13 +186,59 @@ def describe(ch: str) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+# Rasterised texts and advance widths, shared by every face of the process: a certificate's wording, its
+# scenario's and project's names and the issuer are the same for every guest of an event, so all but the
+# guest's own texts (name, kilograms, serials) are drawn from here. Bounded by the masks' pixels (one byte
+# each, mode "L"); a lock, since a threaded server may render in several threads.
+_MASK_BYTES = 16 * 1024 * 1024
+_masks: LRUCache = LRUCache(maxsize=_MASK_BYTES, getsizeof=lambda entry: max(1, entry[0].size[0] * entry[0].size[1]))
+_lengths: LRUCache = LRUCache(maxsize=65536)
+_cache_lock = threading.Lock()
+
+
+class CachedFace(ImageFont.FreeTypeFont):
+    """A FreeTypeFont whose text masks and lengths are computed once per distinct call.
+
+    Pillow's ImageDraw.text asks the font for a mask (getmask2: raqm layout and FreeType rasterising, most
+    of a certificate's drawing) and pastes it with the ink; the mask depends only on the arguments, the
+    fractional start position among them, so a cached one draws the very same pixels. Keyed by file and size,
+    not by object, so a face dropped from face()'s cache and loaded again finds its entries. Colour masks
+    (mode "RGBA", the emoji) are not cached: ImageDraw writes the ink's alpha into them."""
+
+    def getmask2(self, text, mode="", direction=None, features=None, language=None, stroke_width=0,
+                 anchor=None, ink=0, start=None, *args, **kwargs):
+        if mode == "RGBA" or args or set(kwargs) - {"stroke_filled"}:
+            return super().getmask2(text, mode, direction, features, language, stroke_width, anchor, ink, start,
+                                    *args, **kwargs)
+        key = (self.path, self.size, text, mode, direction, tuple(features) if features else None, language,
+               stroke_width, anchor, tuple(start) if start else None, kwargs.get("stroke_filled", False))
+        with _cache_lock:
+            hit = _masks.get(key)
+        if hit is None:
+            hit = super().getmask2(text, mode, direction, features, language, stroke_width, anchor, ink, start,
+                                   **kwargs)
+            with _cache_lock:
+                _masks[key] = hit
+        return hit
+
+    def getlength(self, text, mode="", direction=None, features=None, language=None) -> float:
+        key = (self.path, self.size, text, mode, direction, tuple(features) if features else None, language)
+        with _cache_lock:
+            hit = _lengths.get(key)
+        if hit is None:
+            hit = super().getlength(text, mode, direction, features, language)
+            with _cache_lock:
+                _lengths[key] = hit
+        return hit
+
+
 @lru_cache(maxsize=512)
 def face(name: str, size: int) -> ImageFont.FreeTypeFont:
     """One bundled face at a pixel size, with the raqm layout (cached: loading parses the tables).
     Loaded from its path, so FreeType reads the file as it needs it: from bytes, every size would
     hold its own copy of the 6.4 MiB CJK face. The emoji face only loads at EMOJI_PPEM."""
     _require_raqm()
-    return ImageFont.truetype(str(FONT_FILES[name]), size, layout_engine=ImageFont.Layout.RAQM)
+    return CachedFace(str(FONT_FILES[name]), size, layout_engine=ImageFont.Layout.RAQM)
 
 
 @lru_cache(maxsize=4096)

@@ -432,6 +432,30 @@ def test_same_input_same_bytes_across_calls_and_processes():
     print(f"\ncold render in a fresh process (after import): {float(out[1]) * 1000:.0f} ms")
 
 
+def test_cached_text_masks_draw_the_same_pixels_as_fresh_ones():
+    """fonts.CachedFace: every language and variant, an emoji and a mixed-script holder, a revoked
+    certificate: the same bytes from empty caches as from warm ones; a second guest of the same event is
+    drawn mostly from the cache (only their own texts are new)."""
+    cases = [(replace(BASE, holder="🌱小绿 Zoë अनन्या"), lang, variant) for lang in LANGUAGES
+             for variant in ("portrait", "card")] + [(REVOKED, "en", "card"), (REVOKED, "zh", "portrait")]
+
+    def render_all():
+        return [render_certificate(data, lang=lang, variant=variant) for data, lang, variant in cases]
+
+    fonts._masks.clear()
+    fonts._lengths.clear()
+    cold = render_all()
+    warm = render_all()
+    assert warm == cold
+    fonts._masks.clear()
+    fonts._lengths.clear()
+    assert render_all() == cold  # and the caches filled by a warm run give no other bytes either
+    before = len(fonts._masks)
+    render_certificate(replace(BASE, holder="王大明", kg=512, serial="DD-ZZ9K-WT1T-7E2P-C"), lang="zh")
+    assert 0 < len(fonts._masks) - before < 8  # the new guest's name, kilograms, serial: not the wording
+    assert fonts._masks.currsize <= fonts._MASK_BYTES
+
+
 # ----------------------------------------------------------------------------------------------
 # Texts
 # ----------------------------------------------------------------------------------------------
