@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import io
 import logging
 import os
@@ -72,6 +73,37 @@ class TestClientContext:
 
     def journey_done(self, seconds=None):
         self.times.setdefault("journey", []).append(seconds or 0.0)
+
+
+class CollectorPauses:
+    """The garbage collector's pauses while entered, per generation: the thread's CPU time in each
+    collection. A full (generation 2) collection walks every object the process tracks, so its pause grows
+    with what the process keeps (wsgi.py freezes what the start built out of those walks)."""
+
+    def __init__(self):
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.thread_time()
+        else:
+            self.pauses[info["generation"]].append(time.thread_time() - self._began)
+
+    def __enter__(self) -> CollectorPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self)
+
+    def summary(self, journeys: int) -> str:
+        parts = [f"gen{g} {len(p)} ({sum(p) * 1000:.1f} ms, the longest {max(p) * 1000:.1f})"
+                 for g, p in self.pauses.items() if p]
+        total = sum(sum(p) for p in self.pauses.values())
+        return (f"garbage collector over the plain journeys: {', '.join(parts) or 'no collection'}; "
+                f"{total / max(1, journeys) * 1000:.2f} ms a journey; {len(gc.get_objects()):,} objects tracked, "
+                f"{gc.get_freeze_count():,} frozen")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             pg = postgres_pid(benv.db_url) if benv.db_kind == "postgresql" else None
             pg0 = tree_cpu_seconds(pg)
             cpu0, wall0 = time.process_time(), time.perf_counter()
-            for _ in range(args.plain):
-                one()
+            with CollectorPauses() as collector:
+                for _ in range(args.plain):
+                    one()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             pg_cpu = tree_cpu_seconds(pg) - pg0 if pg0 is not None else None
             plain_times, plain_cpu = dict(ctx.times), dict(ctx.cpu)
@@ -158,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"plain ({args.plain} journeys, no profiler): {cpu / args.plain * 1000:.1f} ms CPU of this process "
                   f"and {wall / args.plain * 1000:.1f} ms wall per journey"
                   + (f"; PostgreSQL {pg_cpu / args.plain * 1000:.1f} ms CPU per journey" if pg_cpu is not None else ""))
+            print(collector.summary(args.plain))
         print(f"per step: mean wall ms plain and under cProfile ({args.journeys} journeys, {benv.db_kind}, test "
               "client); SQL statements, commits and transactions opened (BEGINs sent) per journey, the service's and "
               "the in-process simulators':")
