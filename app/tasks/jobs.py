@@ -7,6 +7,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import load_only, raiseload
 
 from app.extensions import db
 from app.models import Certificate, Order
@@ -20,9 +21,15 @@ log = logging.getLogger("diandian.tasks")
 RENDER_SLOT_WAIT_SECONDS = 30
 
 
-# A certificate with what its jobs need of its order: built once (the worker runs it for every payment).
+# A certificate with what its jobs need of it and its order, in one statement built once (the worker runs it
+# for every payment): the boards it counts on (its kind, guest, scenario and day), the serial its pictures are
+# stored under, the language and organisation of the order. Not the scenario, project and claims its model
+# loads by default (a second statement, ~60 columns); what is left out raises when read.
 _WITH_ORDER = (select(Certificate, Order.organization_name, Order.lang)
-               .join(Order, Order.id == Certificate.order_id).where(Certificate.id == bindparam("id")))
+               .join(Order, Order.id == Certificate.order_id).where(Certificate.id == bindparam("id"))
+               .options(load_only(Certificate.id, Certificate.serial, Certificate.kind, Certificate.user_id,
+                                  Certificate.scenario_id, Certificate.issued_at, raiseload=True),
+                        raiseload("*")))
 
 
 def after_fulfilment(certificate_id: int) -> int:
@@ -31,10 +38,10 @@ def after_fulfilment(certificate_id: int) -> int:
     CPU a job and an enqueue ~0.3 ms of the guest's confirm. Both parts are idempotent, so RQ's retry of a
     failed job (a render slot not free in time, say) runs the mirror again harmlessly. Returns how many
     pictures were drawn."""
-    row = _mirror(certificate_id)
-    if row is None or not current_app.config["QUEUE_PRERENDER_LANGS"]:
+    found = _mirror(certificate_id)
+    if found is None or not current_app.config["QUEUE_PRERENDER_LANGS"]:
         return 0
-    return _prerender(certificate_id, row.lang)
+    return _prerender(*found)
 
 
 def mirror_leaderboards(certificate_id: int) -> bool:
@@ -47,25 +54,30 @@ def prerender_certificate(certificate_id: int) -> int:
     """Draw a certificate's pictures (jobs enqueued under this name before after_fulfilment existed still
     run). Returns how many were drawn."""
     row = db.session.execute(_WITH_ORDER, {"id": certificate_id}).one_or_none()
-    return _prerender(certificate_id, row.lang) if row is not None else 0
+    found = (row.Certificate.serial, row.lang) if row is not None else None
+    db.session.rollback()
+    return _prerender(*found) if found is not None else 0
 
 
-def _mirror(certificate_id: int):
-    """Mirror the certificate's board rows to Redis; returns its row (with its order's organisation and
-    language), or None when it is gone (erased)."""
+def _mirror(certificate_id: int) -> tuple[str, str | None] | None:
+    """Mirror the certificate's board rows to Redis; returns its serial and its order's language, or None
+    when it is gone (erased). Both are read before the rollback, which expires what was loaded: reading them
+    after would load the whole certificate again."""
     row = db.session.execute(_WITH_ORDER, {"id": certificate_id}).one_or_none()
+    found = None
     if row is not None:
         leaderboards.sync(row.Certificate, row.organization_name)
+        found = row.Certificate.serial, row.lang
     db.session.rollback()
-    return row
+    return found
 
 
-def _prerender(certificate_id: int, ordered_in: str | None) -> int:
+def _prerender(serial: str, ordered_in: str | None) -> int:
     """Both variants in the language the guest ordered in (else QUEUE_PRERENDER_LANGS) into storage, where
     the guest's GET of the image finds them. Pictures already stored are skipped."""
     langs = (ordered_in,) if ordered_in else current_app.config["QUEUE_PRERENDER_LANGS"]
     wait = RENDER_SLOT_WAIT_SECONDS if current_app.config["QUEUE_MODE"] == "redis" else None
-    return certificate_images.prerender(certificate_id, langs, wait=wait)
+    return certificate_images.prerender(serial, langs, wait=wait)
 
 
 def reconcile_orders() -> dict[str, int] | None:

@@ -5,6 +5,7 @@ import json
 import os
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -372,6 +373,46 @@ def test_a_certificates_pictures_read_only_what_they_draw(app, client, seeded):
     for variant in ("portrait", "card"):
         rv = client.get(f"/api/v1/certificates/{serial}/image.png?variant={variant}&lang=en")
         assert rv.status_code == 200 and rv.mimetype == "image/png"
+    # A stored picture's GET reads what names its file (the narrow read and the footprint's line items) and
+    # nothing after: before, the key was built after the rollback and loaded the certificate again (2 more).
+    sent = _statements(app, lambda: client.get(f"/api/v1/certificates/{serial}/image.png?lang=en"))
+    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) == 2, sent
+
+
+def test_the_after_payment_job_reads_the_certificate_once_for_the_boards_and_once_for_the_pictures(
+        app, client, seeded, monkeypatch):
+    """after_fulfilment reads what the boards and the storage key need of the certificate and its order in
+    one narrow statement (not the scenario, project and claims its model loads, a second statement), and
+    the pictures by the serial it read: their own narrow read, once for both variants. Neither reads the
+    certificate again after its rollback (which expires it: reading it then loaded the whole row and its
+    claims, two statements more each time). With Redis, the mirror reads the board rows' scores too."""
+    from app.models import Certificate
+    from app.tasks import jobs
+    from tests.journey import Guest, confirm
+
+    guest = Guest(client, "narrow-job")
+    paid = guest.order(guest.footprint()["id"])
+    confirm(client, paid)  # QUEUE_PRERENDER_LANGS is empty in the tests: nothing drawn yet
+    serial = guest.get_order(paid["order"]["id"])["certificate"]["serial"]
+    monkeypatch.setitem(app.config, "QUEUE_PRERENDER_LANGS", ("zh",))
+    with app.app_context():
+        certificate_id = db.session.execute(db.select(Certificate.id).where(Certificate.serial == serial)).scalar()
+    drawn = []
+
+    def run():
+        with app.app_context():
+            drawn.append(jobs.after_fulfilment(certificate_id))
+
+    sent = _statements(app, run)
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    redis = app.extensions.get("redis") is not None
+    # the boards' read, the pictures' read and their footprint's line items (and the board rows' scores)
+    assert drawn == [2] and len(reads) == (4 if redis else 3), reads
+    assert "credit_claims" not in reads[0] and "scenarios" not in reads[0]  # the boards' read: the two rows only
+    assert sum("FROM certificates" in r for r in reads) == 2  # no read of the serial by the id again
+    assert _statements(app, run) and drawn[-1] == 0  # stored: a second run draws nothing
+    files = sorted(p.name for p in Path(app.config["CERTIFICATE_STORAGE_DIR"]).rglob(f"{serial}.*"))
+    assert [f.split(".")[3:5] for f in files] == [["zh", "card"], ["zh", "portrait"]]
 
 
 @pytest.mark.redis

@@ -104,9 +104,9 @@ def test_payment_prerenders_both_variants_in_the_language_of_the_order_inline(ap
         assert rv.status_code == 200 and rv.data in {f.read_bytes() for f in files}
     assert {f: f.stat().st_mtime_ns for f in stored(app, serial)} == before  # served, not drawn again
     with app.app_context():
-        certificate_id = db.session.execute(db.select(Certificate.id)).scalar_one()
-        assert certificate_images.prerender(certificate_id, ("en",)) == 0  # twice changes nothing
-        assert certificate_images.prerender(certificate_id + 1000, ("zh",)) == 0  # gone: nothing to do
+        assert db.session.execute(db.select(Certificate.serial)).scalar_one() == serial
+        assert certificate_images.prerender(serial, ("en",)) == 0  # twice changes nothing
+        assert certificate_images.prerender("DD-0000-0000-0000-0", ("zh",)) == 0  # gone: nothing to do
     assert {f: f.stat().st_mtime_ns for f in stored(app, serial)} == before
     # the other language is drawn on its first view
     assert client.get(f"/api/v1/certificates/{serial}/image.png?lang=zh").status_code == 200

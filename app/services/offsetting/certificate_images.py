@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.capacity import heavy_work
 from app.domain.china_time import china_date
@@ -25,7 +24,13 @@ from app.models import Certificate
 from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
 from app.rendering.certificate import CertificateData, render_certificate
-from app.services.offsetting.certificates import FOR_PICTURE, claim_sections, event_claim, find_certificate
+from app.services.offsetting.certificates import (
+    FOR_PICTURE,
+    CertificateNotFound,
+    claim_sections,
+    event_claim,
+    find_certificate,
+)
 from app.urls import verify_url
 
 VARIANTS = ("portrait", "card")
@@ -106,7 +111,7 @@ def certificate_image(serial: str, *, lang: str, variant: str) -> Image:
     return _Picture.read(serial, lang).image(variant, wait=None)[0]
 
 
-def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None = None) -> int:
+def prerender(serial: str, langs: tuple[str, ...], *, wait: float | None = None) -> int:
     """Store every variant of a certificate in these languages, under the keys a later GET reads, so the
     guest's first look is a stored file (after-payment work, app.tasks). Files already stored are left
     alone, so running it twice changes nothing; a certificate gone (erased) is nothing to do. Returns how
@@ -114,13 +119,13 @@ def prerender(certificate_id: int, langs: tuple[str, ...], *, wait: float | None
 
     :raise app.capacity.Busy: no heavy slot came free within `wait` seconds (the queue retries later).
     """
-    serial = db.session.execute(select(Certificate.serial).where(Certificate.id == certificate_id)).scalar()
-    db.session.rollback()
-    if serial is None:
-        return 0
     drawn = 0
     for lang in langs:
-        picture = _Picture.read(serial, lang)
+        try:
+            picture = _Picture.read(serial, lang)
+        except CertificateNotFound:
+            db.session.rollback()
+            return drawn
         drawn += sum(picture.image(variant, wait=wait)[1] for variant in VARIANTS)
     return drawn
 
@@ -140,14 +145,16 @@ class _Picture:
         lang = drawn_language(lang)
         certificate, shown = find_certificate(serial, statement=FOR_PICTURE)
         content = certificate_data(certificate, lang=lang, shown=shown)
-        db.session.rollback()  # nothing stays open while the picture is read or drawn
         # The key names everything the picture depends on: what it draws (holder as shown, the scenario's
         # and project's texts as they are now, the serials, the verify address under today's
         # PUBLIC_BASE_URL), the status, language and variant, and the renderer's sources and fonts. Any
         # change is a new file, so the key is also the ETag (no need to hash the bytes on every request).
+        named = f"{certificate.serial}.{certificate.status}.{'named' if shown else 'masked'}.{lang}"
+        # Nothing stays open while the picture is read or drawn. After the key: the rollback expires the
+        # certificate, and reading it then would load the whole row, its relations and claims again.
+        db.session.rollback()
         drawn_digest = hashlib.sha256(repr(content).encode()).hexdigest()[:12]
-        return cls(content, lang, f"{certificate.serial}.{certificate.status}.{'named' if shown else 'masked'}.{lang}",
-                   f"{certificate_fingerprint()}.{drawn_digest}.png")
+        return cls(content, lang, named, f"{certificate_fingerprint()}.{drawn_digest}.png")
 
     def image(self, variant: str, *, wait: float | None) -> tuple[Image, bool]:
         """The picture in this variant, and whether it had to be drawn (no stored file)."""
