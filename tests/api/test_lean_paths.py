@@ -366,17 +366,18 @@ def test_a_certificates_pictures_read_only_what_they_draw(app, client, seeded):
             certificate, shown = certificates.find_certificate(serial)  # every column, as the models load them
             full = certificate_data(certificate, lang=lang, shown=shown)
             db.session.expunge_all()
-            certificate, shown = certificates.find_certificate(serial, statement=certificates.FOR_PICTURE)
-            narrow = certificate_data(certificate, lang=lang, shown=shown)
-            assert narrow == full and narrow.credit_serials and narrow.scenario_title
+            certificate, shown, items = certificates.certificate_for_picture(serial)
+            narrow = certificate_data(certificate, lang=lang, shown=shown, items=items)
+            assert narrow == full and narrow.credit_serials and narrow.scenario_title and narrow.sections
         db.session.rollback()
     for variant in ("portrait", "card"):
         rv = client.get(f"/api/v1/certificates/{serial}/image.png?variant={variant}&lang=en")
         assert rv.status_code == 200 and rv.mimetype == "image/png"
-    # A stored picture's GET reads what names its file (the narrow read and the footprint's line items) and
-    # nothing after: before, the key was built after the rollback and loaded the certificate again (2 more).
+    # A stored picture's GET reads what names its file in one statement (the narrow read, its footprint's
+    # line items joined) and nothing after: before, the items came apart and the key was built after the
+    # rollback, which loaded the certificate and its claims again (4 reads).
     sent = _statements(app, lambda: client.get(f"/api/v1/certificates/{serial}/image.png?lang=en"))
-    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) == 2, sent
+    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) == 1, sent
 
 
 def test_the_after_payment_job_reads_the_certificate_once_for_the_boards_and_once_for_the_pictures(
@@ -406,8 +407,8 @@ def test_the_after_payment_job_reads_the_certificate_once_for_the_boards_and_onc
     sent = _statements(app, run)
     reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
     redis = app.extensions.get("redis") is not None
-    # the boards' read, the pictures' read and their footprint's line items (and the board rows' scores)
-    assert drawn == [2] and len(reads) == (4 if redis else 3), reads
+    # the boards' read and the pictures' read, their footprint's line items joined (and the board rows' scores)
+    assert drawn == [2] and len(reads) == (3 if redis else 2), reads
     assert "credit_claims" not in reads[0] and "scenarios" not in reads[0]  # the boards' read: the two rows only
     assert sum("FROM certificates" in r for r in reads) == 2  # no read of the serial by the id again
     assert _statements(app, run) and drawn[-1] == 0  # stored: a second run draws nothing

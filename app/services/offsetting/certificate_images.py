@@ -25,11 +25,10 @@ from app.rendering import certificate_fingerprint
 from app.rendering.certificate import LANGS as RENDERED_LANGS
 from app.rendering.certificate import CertificateData, render_certificate
 from app.services.offsetting.certificates import (
-    FOR_PICTURE,
     CertificateNotFound,
+    certificate_for_picture,
     claim_sections,
     event_claim,
-    find_certificate,
 )
 from app.urls import verify_url
 
@@ -79,8 +78,10 @@ class Image:
     etag: str
 
 
-def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) -> CertificateData:
-    """What the picture says; a holder who chose not to show is drawn as the mask (app.domain.privacy)."""
+def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True,
+                     items: list | None = None) -> CertificateData:
+    """What the picture says; a holder who chose not to show is drawn as the mask (app.domain.privacy).
+    `items`: the footprint's line items when the caller read them with the certificate (else read here)."""
     s, p = c.scenario, c.project
     event = event_claim(c)
     return CertificateData(
@@ -94,7 +95,7 @@ def certificate_data(c: Certificate, *, lang: str = "zh", shown: bool = True) ->
         project_name=pick(p.name, p.name_en, lang), standard=p.standard,
         credit_serials=tuple(claim.unit.serial for claim in c.claims),
         issued_on=china_date(c.issued_at), issuer=ISSUER, verify_url=verify_url(c.serial),
-        revoked_on=china_date(c.revoked_at) if c.revoked_at else None, sections=claim_sections(c),
+        revoked_on=china_date(c.revoked_at) if c.revoked_at else None, sections=claim_sections(c, items),
     )
 
 
@@ -143,8 +144,8 @@ class _Picture:
     def read(cls, serial: str, lang: str) -> _Picture:
         """:raise CertificateNotFound:"""
         lang = drawn_language(lang)
-        certificate, shown = find_certificate(serial, statement=FOR_PICTURE)
-        content = certificate_data(certificate, lang=lang, shown=shown)
+        certificate, shown, items = certificate_for_picture(serial)
+        content = certificate_data(certificate, lang=lang, shown=shown, items=items)
         # The key names everything the picture depends on: what it draws (holder as shown, the scenario's
         # and project's texts as they are now, the serials, the verify address under today's
         # PUBLIC_BASE_URL), the status, language and variant, and the renderer's sources and fonts. Any
