@@ -257,6 +257,29 @@ def test_the_certificate_page_is_one_statement(app, client, seeded):
     assert len(sent) == 1 and "footprints.items" in sent[0], sent
 
 
+def test_the_verify_page_reads_the_order_once_and_the_certificate_once(app, client, seeded):
+    """The public verify page (every QR scan of a certificate) reads what it shows of the order (paid, kg,
+    price) in one narrow statement: before, the order came with its project and owner and then its
+    certificate and the certificate's claims again (selectin), two statements the page had already run."""
+    from tests.journey import Guest, confirm
+
+    guest = Guest(client, "lean-verify")
+    paid = guest.order(guest.footprint()["id"])
+    confirm(client, paid)
+    serial = guest.get_order(paid["order"]["id"])["certificate"]["serial"]
+    pages = []
+    sent = [" ".join(s.split()) for s in _statements(app, lambda: pages.append(client.get(f"/verify/{serial}")))]
+    assert pages[0].status_code == 200
+    from app.domain.money import yuan
+
+    assert f"¥{yuan(paid['order']['amount_fen'], grouping=True)}" in pages[0].get_data(as_text=True)  # paid, shown
+    assert sum(" FROM certificates" in s for s in sent) == 1, sent
+    assert sum(" FROM credit_claims" in s for s in sent) == 0, sent  # joined into the certificate's read
+    orders = [s for s in sent if " FROM orders" in s]
+    assert len(orders) == 1 and "JOIN projects" not in orders[0], orders
+    assert len(sent) == 6, sent  # certificate, order, footprint, who shows, their places, the ledger
+
+
 def test_a_refused_scan_id_writes_nothing(app, client, seeded):
     from app.models import Footprint
     from tests.journey import CONFERENCE

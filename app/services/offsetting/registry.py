@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import load_only, raiseload
 
 from app.extensions import db
 from app.models import Certificate, CreditClaim, CreditUnit, Footprint, LedgerEntry, Order, Project, User
@@ -31,6 +32,15 @@ class Verification:
     places_shown: bool = False  # the footprint's places, which its holder opted in to show
 
 
+# What the verify page shows of the order (what was paid, for how many kilograms at what price), in one
+# statement: not its project and owner, nor its certificate and the certificate's claims, which the model
+# loads by default (three statements, the certificate the page already holds read again). What is left out
+# raises when read.
+_ORDER_PAID = (select(Order).where(Order.id == bindparam("order_id"))
+               .options(load_only(Order.id, Order.kg, Order.amount_fen, Order.price_fen_per_tonne, raiseload=True),
+                        raiseload("*")))
+
+
 def verification(serial: str) -> Verification:
     """The verify page's record. Places are named only when the holder opted in (`show_places`) and the
     footprint is theirs (someone who ordered another guest's anonymous footprint cannot unveil it).
@@ -38,7 +48,7 @@ def verification(serial: str) -> Verification:
     :raise CertificateNotFound:
     """
     certificate = get_certificate(serial)
-    order = db.session.get(Order, certificate.order_id)
+    order = db.session.execute(_ORDER_PAID, {"order_id": certificate.order_id}).scalar_one()
     footprint = db.session.get(Footprint, certificate.footprint_id) if certificate.footprint_id else None
     shown = holder_shown(certificate)
     places = False
