@@ -261,6 +261,7 @@ def test_the_verify_page_reads_the_order_once_and_the_certificate_once(app, clie
     """The public verify page (every QR scan of a certificate) reads what it shows of the order (paid, kg,
     price) in one narrow statement: before, the order came with its project and owner and then its
     certificate and the certificate's claims again (selectin), two statements the page had already run."""
+    from app.domain.money import yuan
     from tests.journey import Guest, confirm
 
     guest = Guest(client, "lean-verify")
@@ -270,8 +271,6 @@ def test_the_verify_page_reads_the_order_once_and_the_certificate_once(app, clie
     pages = []
     sent = [" ".join(s.split()) for s in _statements(app, lambda: pages.append(client.get(f"/verify/{serial}")))]
     assert pages[0].status_code == 200
-    from app.domain.money import yuan
-
     assert f"¥{yuan(paid['order']['amount_fen'], grouping=True)}" in pages[0].get_data(as_text=True)  # paid, shown
     assert sum(" FROM certificates" in s for s in sent) == 1, sent
     assert sum(" FROM credit_claims" in s for s in sent) == 0, sent  # joined into the certificate's read
@@ -372,7 +371,7 @@ def test_the_certificate_page_reads_only_what_it_shows(app, client, seeded):
 
 
 def test_a_certificates_pictures_read_only_what_they_draw(app, client, seeded):
-    """The pictures read the certificate narrowed to what they draw (certificates.FOR_PICTURE), once for
+    """The pictures read the certificate narrowed to what they draw (certificates.certificate_for_picture), once for
     both variants: what they draw is what the full rows give, in every language, and the GET serves it."""
     from app.i18n import LANGUAGES
     from app.services.offsetting import certificates

@@ -97,7 +97,7 @@ _BY_SERIAL_FOR_VIEW = own_transaction(_BY_SERIAL.add_columns(Footprint.items).ou
 # A certificate's picture (services.offsetting.certificate_images.certificate_data) reads only these: the
 # texts it draws and what the key names, not the units' blocks, the scenario's organisation and settings,
 # the project's description and owner. What is left out raises when read.
-FOR_PICTURE = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
+_FOR_PICTURE = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
     Footprint, Footprint.id == Certificate.footprint_id).options(
     load_only(Certificate.serial, Certificate.order_id, Certificate.kind, Certificate.footprint_id,
               Certificate.scenario_id, Certificate.project_id, Certificate.holder, Certificate.kg,
@@ -110,17 +110,18 @@ FOR_PICTURE = _BY_SERIAL.add_columns(Footprint.items).outerjoin(
     joinedload(Certificate.claims).load_only(CreditClaim.unit_id, raiseload=True)
     .joinedload(CreditClaim.unit).load_only(CreditUnit.serial, raiseload=True).raiseload("*"))
 
-def find_certificate(serial: str, *, statement=_BY_SERIAL) -> tuple[Certificate, bool]:
+
+def find_certificate(serial: str) -> tuple[Certificate, bool]:
     """The certificate with its claims, and whether its guest shows (holder_shown's rule), in one
     statement. :raise CertificateNotFound:"""
-    row = _certificate_row(serial, statement)
+    row = _certificate_row(serial, _BY_SERIAL)
     return row[0], bool(row[1])
 
 
 def certificate_for_picture(serial: str) -> tuple[Certificate, bool, list | None]:
-    """The certificate narrowed to what its pictures draw (FOR_PICTURE), whether its guest shows, and its
+    """The certificate narrowed to what its pictures draw (_FOR_PICTURE), whether its guest shows, and its
     footprint's line items (the sections it covers), in one statement. :raise CertificateNotFound:"""
-    certificate, shows, items = _certificate_row(serial, FOR_PICTURE)
+    certificate, shows, items = _certificate_row(serial, _FOR_PICTURE)
     return certificate, bool(shows), items
 
 
